@@ -1,0 +1,19 @@
+/// A client error the contract answers with a fixed status and message.
+public struct APIError: Error, Equatable, CustomStringConvertible {
+    public var status: Int
+    public var message: String
+    public var headers: [String: String] = [:]
+
+    public var description: String { "\(status) \(message)" }
+
+    public static let notFound = APIError(status: 404, message: "Not found")
+    public static func methodNotAllowed(allow: [String]) -> APIError {
+        APIError(status: 405, message: "Method not allowed", headers: ["Allow": allow.joined(separator: ", ")])
+    }
+    public static let payloadTooLarge = APIError(status: 413, message: "Request body too large")
+    public static let unsupportedMediaType = APIError(status: 415, message: "Content-Type must be application/json")
+    public static func badRequest(_ message: String) -> APIError { APIError(status: 400, message: message) }
+    public static let invalidCredentials = APIError(status: 400, message: "Invalid username or password")
+    public static let userExists = APIError(status: 409, message: "User already exists")
+    public static let emailExists = APIError(status: 409, message: "Email already registered")
+}

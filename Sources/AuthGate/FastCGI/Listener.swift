@@ -1,0 +1,47 @@
+import Glibc
+import Logging
+
+/// Finds the FastCGI listening socket: `AUTHGATE_LISTEN` when set; else
+/// one inherited from systemd (`LISTEN_FDS`, fd 3) or spawn-fcgi (fd 0);
+/// else 127.0.0.1:9000. Only nginx should reach it: keep TCP on loopback,
+/// and a unix socket is made mode 0660.
+enum Listener {
+    static let backlog: Int32 = 1024
+
+    static func open(_ configured: String?, logger: Logger) throws -> Int32 {
+        if let configured { return try bind(configured, logger: logger) }
+        if let fds = getenv("LISTEN_FDS").map({ String(cString: $0) }), fds == "1",
+           let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), pid == String(getpid()),
+           isListening(3) {
+            logger.info("using socket from systemd", metadata: ["fd": "3"])
+            return 3
+        }
+        if isListening(0) {
+            logger.info("using inherited socket", metadata: ["fd": "0"])
+            return 0
+        }
+        return try bind(Config.defaultListen, logger: logger)
+    }
+
+    static func bind(_ address: String, logger: Logger) throws -> Int32 {
+        var fd: Int32
+        if address.hasPrefix("unix:") {
+            let path = String(address.dropFirst(5))
+            unlink(path)
+            let old = umask(0o117)
+            fd = FastCGI.openSocket(path, backlog: backlog)
+            umask(old)
+        } else {
+            fd = FastCGI.openSocket(address, backlog: backlog)
+        }
+        guard fd >= 0 else { throw ServerError("cannot listen on \(address)") }
+        logger.info("listening", metadata: ["address": "\(address)"])
+        return fd
+    }
+
+    static func isListening(_ fd: Int32) -> Bool {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value != 0
+    }
+}

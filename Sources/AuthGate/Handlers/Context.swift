@@ -1,0 +1,33 @@
+import Logging
+
+/// What every worker shares, immutable after start-up.
+public struct Services: Sendable {
+    public let config: Config
+    public let tokens: JWTCodec
+    public let passwords: PasswordService
+    public let clock: Clock
+
+    public init(config: Config, clock: Clock = .system) throws {
+        self.config = config
+        self.clock = clock
+        self.tokens = JWTCodec(key: config.jwtKey, algorithm: config.algorithm, leeway: config.leeway)
+        self.passwords = try PasswordService(method: config.hashMethod)
+    }
+}
+
+/// A handler's view of the world: the shared services plus this worker's
+/// own store and logger.
+public final class Context {
+    public let services: Services
+    public let store: UserStore
+    public let logger: Logger
+
+    public init(services: Services, store: UserStore, logger: Logger) {
+        self.services = services
+        self.store = store
+        self.logger = logger
+    }
+
+    public var config: Config { services.config }
+    public var now: Double { services.clock.now() }
+}

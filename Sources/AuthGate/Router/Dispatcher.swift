@@ -1,0 +1,30 @@
+import Logging
+
+/// Runs one request through the contract's checks in order: route (404,
+/// 405), body size (413), media type (415), then the handler. Every error
+/// becomes JSON here; nothing thrown escapes.
+public enum Dispatcher {
+    /// Largest accepted body: 65,536 bytes pass, 65,537 do not.
+    public static let maxBodyBytes = 65_536
+
+    /// `declaredLength` is CONTENT_LENGTH, checked before the body is read.
+    public static func checkBeforeBody(method: String, path: String, declaredLength: Int?,
+                                       router: Router = Routes.router) throws -> Handler {
+        let handler = try router.handler(method: method, path: path)
+        if let declaredLength, declaredLength > maxBodyBytes { throw APIError.payloadTooLarge }
+        return handler
+    }
+
+    public static func respond(to request: Request, context: Context, router: Router = Routes.router) -> Response {
+        do {
+            let handler = try checkBeforeBody(method: request.method, path: request.path,
+                                              declaredLength: request.body.count, router: router)
+            if request.method == "POST", !request.body.isEmpty, request.mediaType != "application/json" {
+                throw APIError.unsupportedMediaType
+            }
+            return try handler(request, context)
+        } catch {
+            return ErrorResponse.response(for: error, requestID: request.id, logger: context.logger)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// libpq lives in /usr/include/postgresql on Debian; pkg-config adds that path.
+#include <libpq-fe.h>
