@@ -1,3 +1,5 @@
+import Glibc
+import Glibc
 import Logging
 
 /// A user row as handlers see it. `passwordHash` never leaves the login path.
@@ -67,7 +69,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public func migrate(logger: Logging.Logger) throws {
         switch self {
         case .postgres(let uri): try PostgresUserStore(uri: uri, echo: false, logger: logger).migrate()
-        case .sqlite(let path): try SQLiteUserStore(path: path, echo: false, logger: logger).migrate()
+        case .sqlite(let path):
+            // Flask-SQLAlchemy creates the instance folder the same way.
+            if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+                mkdir(String(path[..<slash]), 0o755)
+            }
+            try SQLiteUserStore(path: path, echo: false, logger: logger).migrate()
         }
     }
 }

@@ -1,0 +1,15 @@
+# AuthGate: `make run` serves on :8080 behind nginx, `make test` runs every test.
+.PHONY: run test build clean
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+build:
+	scripts/install-deps.sh
+	swift build -c release
+
+clean:
+	rm -rf .build .run .venv

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (swift test), then end-to-end tests that
+# start their own PostgreSQL cluster, nginx and responders (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build
+swift test
+scripts/python-env.sh
+AUTHGATE_BIN="$(swift build --show-bin-path)/authgate" .venv/bin/python -m pytest -q Tests/EndToEnd "$@"
