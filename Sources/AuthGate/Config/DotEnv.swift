@@ -10,7 +10,8 @@ public enum DotEnv {
     /// which wins, as in python-dotenv with `override=False`).
     public static func parse(_ text: String, lookup: (String) -> String? = { _ in nil }) -> [String: String] {
         var result: [String: String] = [:]
-        var s = Substring(text)
+        // "\r\n" is one Character in Swift: make it a plain "\n" first.
+        var s = Substring(String(text.map { $0 == "\r\n" ? "\n" : $0 }))
         while !s.isEmpty {
             skip(&s, while: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
             if s.isEmpty { break }
