@@ -1,0 +1,86 @@
+import Testing
+@testable import AuthGate
+
+/// Tokens produced by the real PyJWT 2.10 for the claims below, secret
+/// "secret": AuthGate must produce the same bytes and accept them.
+@Suite struct JWTTests {
+    static let claims = Claims(subject: "alice", kind: .access, fresh: true,
+                               jti: "0b1c9a52-2f4e-4a39-9d7c-1f2e3d4c5b6a",
+                               issuedAt: 1_700_000_000, notBefore: 1_700_000_000, expires: 1_700_000_900)
+    static let pyjwt: [(JWTAlgorithm, String)] = [
+        (.hs256, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.J5U7hjL40YEHO0rjc-zJK0ut52uG3YP09QwK74lJ-us"),
+        (.hs384, "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.FVwkdsbprgZyui1NxA3v70PoPyaCw755jnwR7KtmEJHhVXnylTK1skmVBNaPb4Oy"),
+        (.hs512, "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.qwvRS2tUkKAA0Lk8Tcahc2z1gBtQJlSMa07KnqRRfxt7LEyGcSLuE_-LDGscUFlXCR9aLYtnReGv6pLc19RlpQ"),
+    ]
+    let now = 1_700_000_100.0
+
+    func codec(_ alg: JWTAlgorithm, leeway: Int64 = 0) -> JWTCodec {
+        JWTCodec(key: Array("secret".utf8), algorithm: alg, leeway: leeway)
+    }
+
+    @Test func signsExactlyLikePyJWT() throws {
+        for (alg, token) in Self.pyjwt { #expect(try codec(alg).sign(Self.claims) == token) }
+    }
+
+    @Test func verifiesPyJWTTokens() throws {
+        for (alg, token) in Self.pyjwt { #expect(try codec(alg).verify(token, now: now) == Self.claims) }
+    }
+
+    @Test func algorithmIsPinned() {
+        let hs512Token = Self.pyjwt[2].1
+        #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify(hs512Token, now: now) }
+    }
+
+    @Test func algNoneIsRejected() {
+        let header = Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8))
+        let payload = Base64URL.encode(Self.claims.json())
+        #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify("\(header).\(payload).", now: now) }
+    }
+
+    @Test func wrongKeyAndTamperingAreRejected() {
+        let token = Self.pyjwt[0].1
+        let other = JWTCodec(key: Array("other".utf8), algorithm: .hs256, leeway: 0)
+        #expect(throws: TokenError.invalidToken) { try other.verify(token, now: now) }
+        var bytes = Array(token.utf8)
+        bytes[40] = bytes[40] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify(String(decoding: bytes, as: UTF8.self), now: now) }
+    }
+
+    @Test func expiryHonoursLeeway() throws {
+        #expect(throws: TokenError.expired) { try codec(.hs256).verify(Self.pyjwt[0].1, now: 1_700_000_900) }
+        _ = try codec(.hs256, leeway: 10).verify(Self.pyjwt[0].1, now: 1_700_000_905)
+    }
+
+    @Test func notBeforeInTheFutureIsInvalid() throws {
+        #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify(Self.pyjwt[0].1, now: 1_699_999_990) }
+        _ = try codec(.hs256, leeway: 30).verify(Self.pyjwt[0].1, now: 1_699_999_990)
+    }
+
+    @Test func malformedTokensNeverTrap() {
+        var rng = SplitMix(seed: 7)
+        let alphabet = Array("eyJhbGciOiJIUzI1NiJ9._-=+/abcXYZ0123.".utf8)
+        for junk in ["", ".", "..", "a.b.c", "a.b", "a.b.c.d", "====.====.====", "\u{0}.\u{0}.\u{0}"] {
+            #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify(junk, now: now) }
+        }
+        for _ in 0..<5000 {
+            let n = Int(rng.next() % 80)
+            let bytes = (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            _ = try? codec(.hs256).verify(String(decoding: bytes, as: UTF8.self), now: now)
+        }
+    }
+
+    @Test func base64URLRoundTrips() {
+        var rng = SplitMix(seed: 1)
+        for n in 0..<64 {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            #expect(Base64URL.decode(Array(Base64URL.encode(bytes).utf8)) == bytes)
+        }
+        #expect(Base64URL.decode(Array("YQ==".utf8)) == nil)  // padding is not base64url
+    }
+
+    @Test func uuid4Shape() throws {
+        let id = try UUID4.make()
+        let chars = Array(id)
+        #expect(chars.count == 36 && chars[14] == "4" && "89ab".contains(chars[19]))
+    }
+}
