@@ -146,7 +146,7 @@ class Responder:
         self.dir = workdir or tempfile.mkdtemp(prefix="authgate-run-")
         self.port = free_port()
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
-                    "AUTHGATE_LISTEN": f"127.0.0.1:{self.port}", "AUTHGATE_THREADS": "8"}
+                    "AUTHGATE_LISTEN": f"127.0.0.1:{self.port}"}
         if database_uri:
             self.env["FLASK_SQLALCHEMY_DATABASE_URI"] = database_uri
         self.env.update(env or {})
@@ -196,3 +196,22 @@ class Stack:
     def stop(self):
         self.nginx.stop()
         self.responder.stop()
+
+
+def run_sql(stack, sql, params=()):
+    """Reads or changes the stack's database directly (not through AuthGate)."""
+    if stack.backend == "sqlite":
+        import sqlite3
+        path = os.path.join(stack.responder.dir, "instance", "db.sqlite")
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute(sql, params).fetchall()
+        conn.close()
+        return rows
+    import psycopg2
+    conn = psycopg2.connect(host="127.0.0.1", port=stack.postgres.port, user="postgres", dbname=stack.dbname)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
