@@ -84,3 +84,11 @@ import Testing
         #expect(chars.count == 36 && chars[14] == "4" && "89ab".contains(chars[19]))
     }
 }
+
+@Suite struct Base64URLStrictnessTests {
+    @Test func nonCanonicalTrailingBitsAreRejected() {
+        // "QQ" is "A"; "QR" differs only in bits that carry no data.
+        #expect(Base64URL.decode(Array("QQ".utf8)) == [0x41])
+        #expect(Base64URL.decode(Array("QR".utf8)) == nil)
+    }
+}

@@ -1,5 +1,6 @@
 /// base64url without padding (RFC 7515 §2). Decoding refuses padding,
-/// characters outside the alphabet and impossible lengths.
+/// characters outside the alphabet, impossible lengths and non-zero
+/// trailing bits.
 public enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     static let reverse: [UInt8] = {
@@ -38,6 +39,8 @@ public enum Base64URL {
                 out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
             }
         }
+        // Leftover bits must be zero: one canonical spelling per byte string.
+        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
         return out
     }
 }
