@@ -121,13 +121,13 @@ def nginx_config(http_port, upstreams, source=os.path.join(ROOT, "nginx.conf")):
 
 
 class Nginx:
-    def __init__(self, upstreams, config_text=None):
+    def __init__(self, upstreams, edit=lambda text: text):
         self.dir = tempfile.mkdtemp(prefix="authgate-nginx-")
         os.chmod(self.dir, 0o755)  # nginx workers run as nobody
         self.port = free_port()
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
-            f.write(config_text or nginx_config(self.port, upstreams))
+            f.write(edit(nginx_config(self.port, upstreams)))
         self.proc = subprocess.Popen(
             ["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
