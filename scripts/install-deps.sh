@@ -3,7 +3,7 @@
 # the C libraries it links, nginx, PostgreSQL (tests), wrk and spawn-fcgi.
 set -euo pipefail
 packages=(libfcgi-dev libfcgi-bin libpq-dev libssl-dev libsqlite3-dev pkg-config
-          nginx postgresql postgresql-client wrk spawn-fcgi curl ca-certificates)
+          nginx postgresql postgresql-client wrk spawn-fcgi curl ca-certificates systemd)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
 missing=()
 for p in "${packages[@]}"; do

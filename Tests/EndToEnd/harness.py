@@ -111,23 +111,30 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def nginx_config(http_port, upstreams, source=os.path.join(ROOT, "nginx.conf")):
-    """The project's nginx.conf with only its two addresses changed."""
-    text = open(source).read()
-    assert "listen 127.0.0.1:8080;" in text and "server 127.0.0.1:9000;" in text
+def nginx_config(http_port, upstreams, source=None, replace=None):
+    """A project nginx configuration with only its addresses changed: the
+    listen port, and either the single upstream server or `replace` pairs."""
+    text = open(source or os.path.join(ROOT, "nginx.conf")).read()
+    assert "listen 127.0.0.1:8080;" in text
     text = text.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{http_port};")
+    if replace:
+        for old, new in replace.items():
+            assert old in text
+            text = text.replace(old, new)
+        return text
+    assert "server 127.0.0.1:9000;" in text
     servers = "\n        ".join(f"server {u};" for u in upstreams)
     return text.replace("server 127.0.0.1:9000;", servers)
 
 
 class Nginx:
-    def __init__(self, upstreams, edit=lambda text: text):
+    def __init__(self, upstreams, edit=lambda text: text, source=None, replace=None):
         self.dir = tempfile.mkdtemp(prefix="authgate-nginx-")
         os.chmod(self.dir, 0o755)  # nginx workers run as nobody
         self.port = free_port()
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
-            f.write(edit(nginx_config(self.port, upstreams)))
+            f.write(edit(nginx_config(self.port, upstreams, source, replace)))
         self.proc = subprocess.Popen(
             ["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
