@@ -1,5 +1,5 @@
 # AuthGate: `make run` serves on :8080 behind nginx, `make test` runs every test.
-.PHONY: run test build clean
+.PHONY: run test build bench clean
 
 run:
 	scripts/run.sh
@@ -13,3 +13,8 @@ build:
 
 clean:
 	rm -rf .build .run .venv
+
+bench:
+	scripts/install-deps.sh
+	scripts/python-env.sh
+	.venv/bin/python deploy/bench/bench.py

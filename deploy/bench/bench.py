@@ -1,0 +1,199 @@
+"""`make bench`: AuthGate (release) behind the project's nginx on a
+throwaway PostgreSQL, measured with wrk side by side with two ceilings in
+the same run: nginx answering by itself, and a trivial C libfcgi responder.
+Prints markdown tables; asserts nothing about timing."""
+import hashlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "EndToEnd"))
+os.environ.setdefault("AUTHGATE_BIN", os.path.join(ROOT, ".build", "release", "authgate"))
+
+import requests  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from harness import Nginx, Postgres, Responder, free_port, stop_process  # noqa: E402
+
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+SCALE_DURATION = os.environ.get("BENCH_SCALE_DURATION", "5s")
+SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "1000,100000,1000000").split(",")]
+THREADS = "16"
+
+
+def wrk(url, script=None, env=None, duration=DURATION):
+    cmd = ["wrk", "-t2", "-c32", "-d" + duration, "--timeout", "10s", "--latency"]
+    if script:
+        cmd += ["-s", os.path.join(HERE, script)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})},
+                         timeout=120).stdout
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency(50), "p99": latency(99),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": sum(int(x) for x in errors.groups()) if errors else 0}
+
+
+def rss_kib(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1))
+
+
+def ceiling_responder(address, body_bytes):
+    binary = os.path.join(ROOT, ".build", "fcgi_ceiling")
+    subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "fcgi_ceiling.c"), "-lfcgi", "-lpthread"],
+                   check=True)
+    return subprocess.Popen([binary, address, THREADS, str(body_bytes)], stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def with_ceilings(body):
+    escaped = body.replace("'", "\\'")
+    def edit(text):
+        extra = f"""
+        location = /__nginx_ceiling {{ return 200 '{escaped}'; }}
+        location = /__fcgi_ceiling {{
+            fastcgi_pass fcgi_ceiling;
+            fastcgi_keep_conn on;
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param DOCUMENT_URI $document_uri;
+        }}
+"""
+        text = text.replace("        location / {", extra + "        location / {", 1)
+        upstream = "    upstream fcgi_ceiling {\n        server __CEILING__;\n        keepalive 4;\n    }\n\n"
+        return text.replace("    upstream authgate {", upstream + "    upstream authgate {", 1)
+    return edit
+
+
+def scrypt_seconds():
+    samples = []
+    for _ in range(5):
+        start = time.perf_counter()
+        hashlib.scrypt(b"123456", salt=b"abcdefghijklmnop", n=32768, r=8, p=1, maxmem=132 * 32768 * 8, dklen=64)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def row(name, r, ceilings):
+    ratios = " | ".join(f"{r['rps'] / c['rps']:.2f}x" if c["rps"] else "-" for c in ceilings)
+    return (f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['errors']} | {ratios} |")
+
+
+def bulk_load(pg, dbname, total, password_hash):
+    have = int(pg.psql("SELECT count(*) FROM users", db=dbname).strip())
+    if total <= have:
+        return
+    pg.psql(f"""INSERT INTO users (id, username, email, password, created_at)
+                SELECT md5(random()::text || g)::uuid::text, 'bulk' || g, 'bulk' || g || '@bench.io',
+                       '{password_hash}', timestamp '2030-01-01' + g * interval '1 microsecond'
+                FROM generate_series({have + 1}, {total}) AS g""", db=dbname)
+    pg.psql("ANALYZE users", db=dbname)
+
+
+def main():
+    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
+    pg = Postgres()
+    started = []
+    try:
+        dbname, uri = pg.new_database()
+        authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS})
+        started.append(authgate)
+        idle_rss = rss_kib(authgate.proc.pid)
+        base = None
+        # Register 1,000 users through the API (bounded by scrypt: ~1 min).
+        probe = Nginx([authgate.address])
+        started.append(probe)
+        session = requests.Session()
+        def reg(i):
+            return requests.post(probe.url + "/auth/register", timeout=60,
+                                 json={"username": f"user{i}", "email": f"user{i}@bench.io", "password": "123456"}).status_code
+        t0 = time.time()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(reg, range(1000)))
+        register_seconds = time.time() - t0
+        assert statuses.count(201) == 1000, {s: statuses.count(s) for s in set(statuses)}
+        token = session.post(probe.url + "/auth/login", json={"username": "user0", "password": "123456"}).json()["tokens"]["access"]
+        page_body = session.get(probe.url + "/api/users/all?page=1&per_page=3", headers={"Authorization": f"Bearer {token}"}).text
+        probe.stop()
+        started.remove(probe)
+
+        ceiling_port = free_port()
+        ceiling = ceiling_responder(f"127.0.0.1:{ceiling_port}", len(page_body.encode()))
+        started.append(ceiling)
+        edit = with_ceilings(page_body)
+        nginx = Nginx([authgate.address], edit=lambda t: edit(t).replace("__CEILING__", f"127.0.0.1:{ceiling_port}"))
+        started.append(nginx)
+        time.sleep(0.5)
+        auth = {"TOKEN": token}
+        results = {}
+        results["nginx return 200 (ceiling)"] = wrk(nginx.url + "/__nginx_ceiling")
+        results["C libfcgi responder (FastCGI ceiling)"] = wrk(nginx.url + "/__fcgi_ceiling")
+        results["GET /api/users/all (page 1, 3 per page)"] = wrk(nginx.url + "/api/users/all?page=1&per_page=3", "get_auth.lua", auth)
+        results["GET /auth/whoami"] = wrk(nginx.url + "/auth/whoami", "get_auth.lua", auth)
+        rss_before_kdf = rss_kib(authgate.proc.pid)
+        results["POST /auth/login"] = wrk(nginx.url + "/auth/login", "login.lua", {"BENCH_USER": "user1", "BENCH_PASSWORD": "123456"})
+        results["POST /auth/register"] = wrk(nginx.url + "/auth/register", "register.lua", {"BENCH_PREFIX": "w" + uuid.uuid4().hex[:6]})
+        after_rss = rss_kib(authgate.proc.pid)
+        peak_rss = rss_kib(authgate.proc.pid, "VmHWM")
+
+        hash_s = scrypt_seconds()
+        cores = os.cpu_count() or 2
+        kdf_limit = cores / hash_s
+        ceilings = [results["nginx return 200 (ceiling)"], results["C libfcgi responder (FastCGI ceiling)"]]
+        print()
+        print(f"wrk -t2 -c32 -d{DURATION} --timeout 10s through nginx; AuthGate {THREADS} threads on PostgreSQL; "
+              f"{cores} cores shared by all; page body {len(page_body.encode())} bytes")
+        print()
+        print("| scenario | req/s | p50 ms | p99 ms | non-2xx+errors | vs nginx return | vs FastCGI ceiling |")
+        print("|---|---|---|---|---|---|---|")
+        for name, r in results.items():
+            print(row(name, r, ceilings))
+        print()
+        print(f"- one scrypt:32768:8:1 hash: {hash_s * 1000:.1f} ms; KDF limit = {cores} cores / that = {kdf_limit:.1f}/s")
+        print(f"- login: {results['POST /auth/login']['rps'] / kdf_limit:.2f}x the KDF limit; "
+              f"register: {results['POST /auth/register']['rps'] / kdf_limit:.2f}x")
+        print(f"- AuthGate RSS: {idle_rss / 1024:.1f} MiB at idle (fresh), {rss_before_kdf / 1024:.1f} MiB after the read loads, "
+              f"{after_rss / 1024:.1f} MiB after login/register load, peak {peak_rss / 1024:.1f} MiB "
+              f"(scrypt buffer 32 MiB; {cores} cores)")
+        print(f"- registering the first 1,000 users through the API took {register_seconds:.1f} s")
+
+        # Scale: the users page as the table grows (bulk-loaded, one precomputed hash).
+        password_hash = generate_password_hash("123456")
+        print()
+        print(f"Users page as the table grows (wrk -d{SCALE_DURATION}, per_page 3):")
+        print()
+        print("| users | page 1 req/s | page 1 p99 ms | last page req/s | last page p99 ms | page 1 vs 1,000 users |")
+        print("|---|---|---|---|---|---|")
+        first = None
+        for total in SCALES:
+            bulk_load(pg, dbname, total, password_hash)
+            last_page = (total + 2) // 3
+            p1 = wrk(nginx.url + "/api/users/all?page=1&per_page=3", "get_auth.lua", auth, SCALE_DURATION)
+            pl = wrk(nginx.url + f"/api/users/all?page={last_page}&per_page=3", "get_auth.lua", auth, SCALE_DURATION)
+            first = first or p1["rps"]
+            print(f"| {total:,} | {p1['rps']:,.0f} | {p1['p99']:.2f} | {pl['rps']:,.0f} | {pl['p99']:.2f} | "
+                  f"{p1['rps'] / first:.2f}x |")
+    finally:
+        for proc in reversed(started):
+            if hasattr(proc, "stop"):
+                proc.stop()
+            else:
+                stop_process(proc)
+        pg.destroy()
+
+
+if __name__ == "__main__":
+    main()
