@@ -10,7 +10,7 @@ struct AuthGateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authgate",
         abstract: "A FastCGI JWT authentication service, drop-in for Flask-JWT-Extended.",
-        subcommands: [Serve.self, CheckConfig.self])
+        subcommands: [Serve.self, CheckConfig.self, HealthCheck.self])
 }
 
 struct Serve: ParsableCommand {
@@ -37,6 +37,17 @@ struct CheckConfig: ParsableCommand {
     func run() throws {
         let config = try loadConfigOrExit()
         print("configuration ok: database \(config.database), algorithm \(config.algorithm.rawValue)")
+    }
+}
+
+struct HealthCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "healthcheck",
+        abstract: "Exit 0 when the FastCGI listener accepts and the database answers (for containers).")
+
+    func run() throws {
+        let config = try loadConfigOrExit()
+        guard HealthProbe.run(config: config, logger: Logger(label: "authgate.healthcheck")) else { throw ExitCode(1) }
     }
 }
 

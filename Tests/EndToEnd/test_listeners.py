@@ -5,6 +5,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 
 import pytest
 import requests
@@ -57,3 +58,31 @@ def test_socket_inherited_from_spawn_fcgi(tmp_path):
             nginx.stop()
         stop_process(proc)
     assert proc.returncode == 0
+
+
+def test_healthcheck_subcommand(stack):
+    env = dict(stack.responder.env)
+    ok = subprocess.run([BINARY, "healthcheck"], cwd=stack.responder.dir, env=env, capture_output=True, timeout=30)
+    assert ok.returncode == 0, ok.stderr
+    env["AUTHGATE_LISTEN"] = f"127.0.0.1:{free_port()}"
+    down = subprocess.run([BINARY, "healthcheck"], cwd=stack.responder.dir, env=env, capture_output=True, timeout=30)
+    assert down.returncode == 1
+    assert b"listener" in down.stderr
+
+
+def test_socket_mode_is_configurable():
+    tmp = tempfile.mkdtemp(prefix="authgate-mode-")
+    sock = os.path.join(tmp, "a.sock")
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
+           "AUTHGATE_SOCKET_MODE": "0666"}
+    proc = subprocess.Popen([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists(sock) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o666
+    finally:
+        stop_process(proc)
+        shutil.rmtree(tmp, ignore_errors=True)

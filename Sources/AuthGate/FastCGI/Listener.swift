@@ -4,7 +4,8 @@ import Logging
 /// Finds the FastCGI listening socket: `AUTHGATE_LISTEN` when set; else
 /// one inherited from systemd (`LISTEN_FDS`, fd 3) or spawn-fcgi (fd 0);
 /// else 127.0.0.1:9000. Only nginx should reach it: keep TCP on loopback,
-/// and a unix socket is made mode 0660.
+/// and a unix socket is made mode 0660 (`AUTHGATE_SOCKET_MODE` to change,
+/// e.g. 0666 on a volume only the nginx container mounts).
 enum Listener {
     static let backlog: Int32 = 1024
 
@@ -28,15 +29,23 @@ enum Listener {
         if address.hasPrefix("unix:") {
             let path = String(address.dropFirst(5))
             unlink(path)
-            let old = umask(0o117)
+            let old = umask(0o177)
             fd = FastCGI.openSocket(path, backlog: backlog)
             umask(old)
+            // Opened 0600 first, then widened: never a moment wider than asked.
+            if fd >= 0 { chmod(path, socketMode()) }
         } else {
             fd = FastCGI.openSocket(address, backlog: backlog)
         }
         guard fd >= 0 else { throw ServerError("cannot listen on \(address)") }
         logger.info("listening", metadata: ["address": "\(address)"])
         return fd
+    }
+
+    static func socketMode() -> mode_t {
+        guard let raw = getenv("AUTHGATE_SOCKET_MODE").map({ String(cString: $0) }),
+              let mode = mode_t(raw, radix: 8), mode <= 0o777 else { return 0o660 }
+        return mode
     }
 
     static func isListening(_ fd: Int32) -> Bool {

@@ -1,0 +1,63 @@
+import Glibc
+import Logging
+
+/// `authgate healthcheck` for containers: no HTTP, no curl. Healthy when
+/// the FastCGI listener accepts a connection and the database answers.
+public enum HealthProbe {
+    public static func run(config: Config, logger: Logger) -> Bool {
+        guard let address = config.listen else {
+            logger.error("healthcheck needs AUTHGATE_LISTEN")
+            return false
+        }
+        guard connects(to: address) else {
+            logger.error("healthcheck: listener not accepting", metadata: ["address": "\(address)"])
+            return false
+        }
+        do {
+            try config.database.open(echo: false, logger: logger).ping()
+            return true
+        } catch {
+            logger.error("healthcheck: database", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    static func connects(to address: String) -> Bool {
+        if address.hasPrefix("unix:") {
+            let path = Array(address.dropFirst(5).utf8)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+            guard path.count < capacity else { return false }
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                for (i, b) in path.enumerated() { raw[i] = b }
+                raw[path.count] = 0
+            }
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+                }
+            }
+        }
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            return false
+        }
+        var host = String(address[..<colon])
+        if host.isEmpty || host == "*" || host == "0.0.0.0" { host = "127.0.0.1" }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return false }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
