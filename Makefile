@@ -1,5 +1,5 @@
 # AuthGate: `make run` serves on :8080 behind nginx, `make test` runs every test.
-.PHONY: run test build bench clean
+.PHONY: run test build bench compose-test clean
 
 run:
 	scripts/run.sh
@@ -18,3 +18,6 @@ bench:
 	scripts/install-deps.sh
 	scripts/python-env.sh
 	.venv/bin/python deploy/bench/bench.py
+
+compose-test:
+	scripts/compose-test.sh

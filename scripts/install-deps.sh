@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(libfcgi-dev libfcgi-bin libpq-dev libssl-dev libsqlite3-dev pkg-config
           nginx postgresql postgresql-client wrk spawn-fcgi curl ca-certificates systemd)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
+# --compose: what the docker-compose test needs too.
+[ "${1:-}" = "--compose" ] && packages+=(docker.io docker-compose debootstrap iptables iproute2)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -76,3 +76,19 @@ def test_failover_between_two_responders(postgres):
         nginx.stop()
         a.stop()
         b.stop()
+
+
+def test_compose_nginx_differs_from_top_level_only_where_marked():
+    def meaningful(path, drop_marked):
+        lines = []
+        for line in open(path):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#") or (drop_marked and "# compose:" in line):
+                continue
+            lines.append(stripped)
+        return lines
+    compose = meaningful(os.path.join(DEPLOY, "compose", "nginx.conf"), True)
+    top = meaningful(os.path.join(ROOT, "nginx.conf"), False)
+    marked = {"pid", "error_log", "listen", "server", "client_body_temp_path", "fastcgi_temp_path",
+              "proxy_temp_path", "uwsgi_temp_path", "scgi_temp_path"}
+    assert compose == [l for l in top if l.split()[0] not in marked]

@@ -1,0 +1,61 @@
+"""Client side of the compose test, through the compose nginx:
+`register` creates a user and checks it; `verify` (after container
+restarts) checks it is still there. Standard library only."""
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+BASE = sys.argv[1]
+USER = {"username": "compose-user", "email": "compose@example.com", "password": "123456"}
+
+
+def call(method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def wait_healthy(timeout=300):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = call("GET", "/healthz")
+            if last[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, json.JSONDecodeError) as e:
+            last = repr(e)
+        time.sleep(1)
+    raise SystemExit(f"not healthy: {last}")
+
+
+def logged_in():
+    status, body = call("POST", "/auth/login", {"username": USER["username"], "password": USER["password"]})
+    assert status == 200, (status, body)
+    return body["tokens"]["access"]
+
+
+def listed(token):
+    status, body = call("GET", "/api/users/all?per_page=100", token=token)
+    assert status == 200, (status, body)
+    return [u["username"] for u in body["users"]]
+
+
+wait_healthy()
+if sys.argv[2] == "register":
+    status, body = call("POST", "/auth/register", USER)
+    assert (status, body) == (201, {"message": "User created"}), (status, body)
+    status, body = call("GET", "/nope")
+    assert (status, body) == (404, {"error": "Not found"}), (status, body)
+assert USER["username"] in listed(logged_in())
+print(f"compose check {sys.argv[2]}: ok")
