@@ -37,6 +37,11 @@ public final class Server: Sendable {
             })
         }
         let purger = try spawnThread { [self] in purgeLoop() }
+        var listener: pthread_t?
+        if let cache = services.cache, case .postgres(let uri) = services.config.database {
+            let changes = ChangeListener(uri: uri, cache: cache, logger: logger)
+            listener = try spawnThread { [self] in changes.run(until: stopping) }
+        }
         logger.info("authgate serving", metadata: [
             "threads": "\(workers.count)", "database": "\(services.config.database)",
         ])
@@ -50,6 +55,7 @@ public final class Server: Sendable {
         wakeWaitingWorkers(threads)
         for thread in threads { pthread_join(thread, nil) }
         pthread_join(purger, nil)
+        if let listener { pthread_join(listener, nil) }
         close(listenFD)
         logger.info("stopped")
     }
@@ -85,8 +91,8 @@ public final class Server: Sendable {
             if now >= nextRun {
                 nextRun = now + Double(Server.purgeIntervalSeconds)
                 do {
-                    if store == nil { store = try services.config.database.open(echo: false, logger: logger) }
-                    let removed = try store?.purgeExpiredRevocations(now: Timestamp.format(now)) ?? 0
+                    if store == nil { store = try services.openStore(logger: logger) }
+                    let removed = try store?.purgeExpiredRevocations(now: now) ?? 0
                     logger.debug("purged expired revocations", metadata: ["rows": "\(removed)"])
                 } catch {
                     logger.warning("purge failed", metadata: ["error": "\(error)"])

@@ -22,7 +22,7 @@ final class Worker: Sendable {
         defer { state.withLock { $0 = .stopped } }
         let store: UserStore
         do {
-            store = try services.config.database.open(echo: services.config.echoSQL, logger: logger)
+            store = try services.openStore(logger: logger)
         } catch {
             logger.critical("worker cannot open the database", metadata: ["worker": "\(index)", "error": "\(error)"])
             return

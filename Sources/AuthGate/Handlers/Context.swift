@@ -6,12 +6,21 @@ public struct Services: Sendable {
     public let tokens: JWTCodec
     public let passwords: PasswordService
     public let clock: Clock
+    /// The read cache, on PostgreSQL (whose NOTIFY keeps it correct).
+    public let cache: ReadCache?
 
     public init(config: Config, clock: Clock = .system) throws {
         self.config = config
         self.clock = clock
+        if case .postgres = config.database { cache = ReadCache() } else { cache = nil }
         self.tokens = JWTCodec(key: config.jwtKey, algorithm: config.algorithm, leeway: config.leeway)
         self.passwords = try PasswordService(method: config.hashMethod)
+    }
+
+    /// A new store (one connection) for the calling thread, behind the cache.
+    public func openStore(logger: Logger) throws -> UserStore {
+        let base = try config.database.open(echo: config.echoSQL, logger: logger)
+        return cache.map { CachedUserStore(base, cache: $0) } ?? base
     }
 }
 

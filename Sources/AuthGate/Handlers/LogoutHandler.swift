@@ -3,9 +3,8 @@
 enum LogoutHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let (claims, _) = try Authenticator.authenticate(request, context, kind: nil)
-        try context.store.revoke(jti: claims.jti, type: claims.kind.rawValue,
-                                 createdAt: Timestamp.format(context.now),
-                                 expiresAt: Timestamp.format(claims.expires))
+        try context.store.revoke(jti: claims.jti, type: claims.kind.rawValue, now: context.now,
+                                 expiresAt: claims.expires)
         return .json(200, [("message", .string("\(claims.kind.rawValue) token revoked successfully"))])
     }
 }

@@ -33,11 +33,11 @@ public protocol UserStore: AnyObject {
     /// first, then by `created_at`, ties by insertion order.
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser]
     func userCount() throws -> Int
-    /// Records a revoked token until `expiresAt` (seconds since the epoch).
-    func revoke(jti: String, type: String, createdAt: String, expiresAt: String) throws
+    /// Records a revoked token until `expiresAt`; times in seconds since the epoch.
+    func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws
     func isRevoked(jti: String) throws -> Bool
-    /// Deletes revocations whose token has expired; returns how many.
-    func purgeExpiredRevocations(now: String) throws -> Int
+    /// Deletes revocations whose token has expired by `now`; returns how many.
+    func purgeExpiredRevocations(now: Double) throws -> Int
 }
 
 /// Where the users live, from `FLASK_SQLALCHEMY_DATABASE_URI`.
@@ -60,7 +60,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// Opens a new store (one connection) for the calling thread.
     public func open(echo: Bool, logger: Logging.Logger) throws -> UserStore {
         switch self {
-        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: echo, logger: logger)
+        case .postgres(let uri): return PostgresUserStore(uri: uri, echo: echo, logger: logger)
         case .sqlite(let path): return try SQLiteUserStore(path: path, echo: echo, logger: logger)
         }
     }

@@ -1,4 +1,5 @@
 internal import CLibPQ
+import Glibc
 import Logging
 
 /// SQLSTATE codes AuthGate reacts to (PostgreSQL Appendix A).
@@ -21,11 +22,12 @@ final class PGConnection {
     private let echo: Bool
     private let logger: Logger
 
-    init(uri: String, echo: Bool, logger: Logger) throws {
+    init(uri: String, echo: Bool, logger: Logger) {
         self.uri = uri
         self.echo = echo
         self.logger = logger
-        try connect()
+        // A server that is down now is retried on the first call.
+        try? connect()
     }
 
     deinit { PQfinish(conn) }
@@ -112,6 +114,26 @@ final class PGConnection {
             })
         }
         return rows
+    }
+
+    /// Waits up to `timeoutMilliseconds` for NOTIFY messages on channels
+    /// this connection LISTENs to; throws `unavailable` when it is lost.
+    func notifications(timeoutMilliseconds: Int32) throws -> [(channel: String, payload: String)] {
+        guard let conn, PQstatus(conn) == CONNECTION_OK else { throw StoreError.unavailable("listener not connected") }
+        var pfd = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, timeoutMilliseconds)
+        if ready > 0 && PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
+            let message = errorMessage()
+            PQfinish(conn)
+            self.conn = nil
+            throw StoreError.unavailable("listener: \(message)")
+        }
+        var received: [(channel: String, payload: String)] = []
+        while let note = PQnotifies(conn) {
+            received.append((String(cString: note.pointee.relname), String(cString: note.pointee.extra)))
+            PQfreemem(note)
+        }
+        return received
     }
 
     /// Turns a failed result into a typed error, reading SQLSTATE here.

@@ -6,8 +6,8 @@ final class PostgresUserStore: UserStore {
     private let db: PGConnection
     private let logger: Logger
 
-    init(uri: String, echo: Bool, logger: Logger) throws {
-        self.db = try PGConnection(uri: uri, echo: echo, logger: logger)
+    init(uri: String, echo: Bool, logger: Logger) {
+        self.db = PGConnection(uri: uri, echo: echo, logger: logger)
         self.logger = logger
     }
 
@@ -31,7 +31,8 @@ final class PostgresUserStore: UserStore {
             ON CONFLICT (jti) DO NOTHING
             """)
         static let isRevoked = PGStatement(name: "is_revoked", sql: "SELECT 1 FROM token_blocklist WHERE jti = $1")
-        static let purge = PGStatement(name: "purge", sql: "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp")
+        static let purge = PGStatement(name: "purge", sql:
+            "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")
     }
 
     func ping() throws { try db.execute(SQL.ping, []) }
@@ -72,9 +73,9 @@ final class PostgresUserStore: UserStore {
         return n
     }
 
-    func revoke(jti: String, type: String, createdAt: String, expiresAt: String) throws {
+    func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
         guard !jti.utf8.contains(0) else { return }
-        try db.execute(SQL.revoke, [jti, type, createdAt, expiresAt])
+        try db.execute(SQL.revoke, [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
     }
 
     func isRevoked(jti: String) throws -> Bool {
@@ -82,9 +83,8 @@ final class PostgresUserStore: UserStore {
         return try !db.execute(SQL.isRevoked, [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: String) throws -> Int {
-        try db.execute(SQL.purge, [now])
-        return 0
+    func purgeExpiredRevocations(now: Double) throws -> Int {
+        try db.execute(SQL.purge, [Timestamp.format(now)]).count
     }
 
     /// Creates the tables, or adopts a `users` table made by the Flask
@@ -129,6 +129,7 @@ final class PostgresUserStore: UserStore {
                     created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
                 """)
+            try db.exec(unsafeSQL: ChangeListener.triggersSQL)
             try db.exec(unsafeSQL: "COMMIT")
         } catch {
             _ = try? db.exec(unsafeSQL: "ROLLBACK")

@@ -47,17 +47,17 @@ final class SQLiteUserStore: UserStore {
         return n
     }
 
-    func revoke(jti: String, type: String, createdAt: String, expiresAt: String) throws {
+    func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
         try db.execute("INSERT OR IGNORE INTO token_blocklist (jti, type, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                       [jti, type, createdAt, expiresAt])
+                       [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
     }
 
     func isRevoked(jti: String) throws -> Bool {
         try !db.execute("SELECT 1 FROM token_blocklist WHERE jti = ?", [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: String) throws -> Int {
-        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [now])
+    func purgeExpiredRevocations(now: Double) throws -> Int {
+        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(now)])
         return db.changes
     }
 
