@@ -53,8 +53,9 @@ final class Worker: Sendable {
         } catch {
             return ErrorResponse.response(for: error, requestID: requestID, logger: context.logger)
         }
-        // One byte past the cap tells a too-long body from one exactly at it.
-        let body = fcgi.readBody(limit: min(declared ?? Dispatcher.maxBodyBytes + 1, Dispatcher.maxBodyBytes + 1))
+        // nginx buffers every body (chunked ones too) and always sends its
+        // length. One byte past the cap tells a too-long body from one exactly at it.
+        let body = fcgi.readBody(limit: min(max(declared ?? 0, 0), Dispatcher.maxBodyBytes + 1))
         var headers: [String: String] = [:]
         if let v = fcgi.param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
         if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }

@@ -39,4 +39,18 @@ public final class Context {
 
     public var config: Config { services.config }
     public var now: Double { services.clock.now() }
+
+    /// Payloads of tokens this worker already verified, by token text:
+    /// HMAC, base64 and JSON once per token per thread, not per request.
+    /// Time, type, revocation and user are still checked every time.
+    private var verifiedPayloads: [String: [String: JSONValue]] = [:]
+    static let maxVerifiedPayloads = 1024
+
+    func verifiedPayload(_ token: String) throws(TokenError) -> [String: JSONValue] {
+        if let payload = verifiedPayloads[token] { return payload }
+        let payload = try services.tokens.verifiedPayload(token)
+        if verifiedPayloads.count >= Context.maxVerifiedPayloads { verifiedPayloads.removeAll(keepingCapacity: true) }
+        verifiedPayloads[token] = payload
+        return payload
+    }
 }

@@ -12,16 +12,18 @@ enum UsersListHandler {
         let (skip, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
         let users = overflow || skip >= total ? [] : try context.store.usersPage(limit: perPage, offset: skip)
         let pages = (total + perPage - 1) / perPage
-        let list: [JSONValue] = users.map {
-            .object(["id": .string($0.id), "username": .string($0.username), "email": .string($0.email)])
+        // Written by hand: this is the hottest response, and a JSONValue
+        // tree with sorted dictionaries cost a fifth of its time.
+        var body: [UInt8] = []
+        body.reserveCapacity(64 + users.count * 120)
+        body.append(contentsOf: #"{"users":["#.utf8)
+        for (i, user) in users.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            JSONWriter.writeObject([("id", .string(user.id)), ("username", .string(user.username)),
+                                    ("email", .string(user.email))], into: &body)
         }
-        return .json(200, [
-            ("users", .array(list)),
-            ("page", .number(Double(page))),
-            ("per_page", .number(Double(perPage))),
-            ("total", .number(Double(total))),
-            ("pages", .number(Double(pages))),
-        ])
+        body.append(contentsOf: #"],"page":\#(page),"per_page":\#(perPage),"total":\#(total),"pages":\#(pages)}"#.utf8)
+        return Response(status: 200, body: body)
     }
 
     /// ASCII digits only, at least 1; absent is nil; anything else a 400.

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What the read path may answer from memory instead of the database:
 /// revoked token ids, users looked up by name, the user count and list
 /// pages. One per process, shared by every worker thread.
@@ -27,27 +25,27 @@ public final class ReadCache: Sendable {
     static let maxUsers = 4096
     static let maxPages = 256
 
-    private let state = Mutex(State())
+    private let state = ReadWriteLocked(State())
 
     public init() {}
 
     /// Turns the cache on with the complete set of live revocations, read
     /// after LISTEN so that nothing between the two is missed.
     func enable(revoked: [[UInt8]: Double]) {
-        state.withLock {
+        state.write {
             $0 = State(enabled: true, generation: $0.generation &+ 1, revoked: revoked)
         }
     }
 
     /// Turns the cache off (listener lost): every read goes to the database.
     func disable() {
-        state.withLock { $0 = State(enabled: false, generation: $0.generation &+ 1) }
+        state.write { $0 = State(enabled: false, generation: $0.generation &+ 1) }
     }
 
-    var isEnabled: Bool { state.withLock { $0.enabled } }
+    var isEnabled: Bool { state.read { $0.enabled } }
 
     func usersChanged() {
-        state.withLock {
+        state.write {
             $0.generation &+= 1
             $0.users.removeAll(keepingCapacity: true)
             $0.pages.removeAll(keepingCapacity: true)
@@ -56,23 +54,25 @@ public final class ReadCache: Sendable {
     }
 
     func revoked(jti: String, expiresAt: Double) {
-        state.withLock { if $0.enabled { $0.revoked[Array(jti.utf8)] = expiresAt } }
+        let key = Array(jti.utf8)
+        state.write { if $0.enabled { $0.revoked[key] = expiresAt } }
     }
 
     func pruneRevocations(before now: Double) {
-        state.withLock { s in s.revoked = s.revoked.filter { $0.value >= now } }
+        state.write { s in s.revoked = s.revoked.filter { $0.value >= now } }
     }
 
     /// nil when the cache cannot answer (off).
     func isRevoked(jti: String) -> Bool? {
-        state.withLock { $0.enabled ? $0.revoked[Array(jti.utf8)] != nil : nil }
+        let key = Array(jti.utf8)
+        return state.read { $0.enabled ? $0.revoked[key] != nil : nil }
     }
 
     /// A cached value, or the generation to pass to `store` after reading it.
     enum Lookup<T> { case hit(T), miss(generation: UInt64), off }
 
     func user(named name: [UInt8]) -> Lookup<UserRecord?> {
-        state.withLock {
+        state.read {
             guard $0.enabled else { return .off }
             if let user = $0.users[name] { return .hit(user) }
             return .miss(generation: $0.generation)
@@ -80,7 +80,7 @@ public final class ReadCache: Sendable {
     }
 
     func store(user: UserRecord, as name: [UInt8], generation: UInt64) {
-        state.withLock {
+        state.write {
             guard $0.enabled, $0.generation == generation else { return }
             if $0.users.count >= ReadCache.maxUsers { $0.users.removeAll(keepingCapacity: true) }
             $0.users[name] = user
@@ -88,7 +88,7 @@ public final class ReadCache: Sendable {
     }
 
     func count() -> Lookup<Int> {
-        state.withLock {
+        state.read {
             guard $0.enabled else { return .off }
             if let count = $0.count { return .hit(count) }
             return .miss(generation: $0.generation)
@@ -96,11 +96,11 @@ public final class ReadCache: Sendable {
     }
 
     func store(count: Int, generation: UInt64) {
-        state.withLock { if $0.enabled, $0.generation == generation { $0.count = count } }
+        state.write { if $0.enabled, $0.generation == generation { $0.count = count } }
     }
 
     func page(limit: Int, offset: Int) -> Lookup<[PublicUser]> {
-        state.withLock {
+        state.read {
             guard $0.enabled else { return .off }
             if let page = $0.pages[PageKey(limit: limit, offset: offset)] { return .hit(page) }
             return .miss(generation: $0.generation)
@@ -108,7 +108,7 @@ public final class ReadCache: Sendable {
     }
 
     func store(page: [PublicUser], limit: Int, offset: Int, generation: UInt64) {
-        state.withLock {
+        state.write {
             guard $0.enabled, $0.generation == generation else { return }
             if $0.pages.count >= ReadCache.maxPages { $0.pages.removeAll(keepingCapacity: true) }
             $0.pages[PageKey(limit: limit, offset: offset)] = page

@@ -35,9 +35,15 @@ public struct JWTCodec: Sendable {
     }
 
     /// Verifies in the contract's order: signature and `alg`, then `exp`,
-    /// `nbf`, `iat` against `now` (seconds), then the claim types. The
-    /// payload is decoded only after the signature matched.
+    /// `nbf`, `iat` against `now` (seconds), then the claim types.
     public func verify(_ token: String, now: Double) throws(TokenError) -> Claims {
+        try claims(from: verifiedPayload(token), now: now)
+    }
+
+    /// The payload of a token whose signature and `alg` check out. It
+    /// depends on the token's bytes alone, so a caller may remember it;
+    /// the payload is decoded only after the signature matched.
+    public func verifiedPayload(_ token: String) throws(TokenError) -> [String: JSONValue] {
         let bytes = Array(token.utf8)
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3,
@@ -50,7 +56,11 @@ public struct JWTCodec: Sendable {
               Crypto.constantTimeEqual(expected, signature) else { throw .invalidToken }
         guard let payloadBytes = Base64URL.decode(parts[1]),
               case .object(let payload)? = try? JSONParser.parse(payloadBytes) else { throw .invalidToken }
+        return payload
+    }
 
+    /// The claims of a verified payload, checked against `now`.
+    public func claims(from payload: [String: JSONValue], now: Double) throws(TokenError) -> Claims {
         guard let exp = payload["exp"]?.numberValue, exp.isFinite else { throw .invalidToken }
         let iat = try optionalNumber(payload["iat"])
         let nbf = try optionalNumber(payload["nbf"])
