@@ -18,10 +18,12 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Keeps scrypt's working buffers between hashes (an OpenSSL allocator hook).
+        .target(name: "CScryptArena", dependencies: ["COpenSSL"]),
         .target(
             name: "AuthGate",
             dependencies: [
-                "CFastCGI", "CLibPQ", "COpenSSL", "CSQLite",
+                "CFastCGI", "CLibPQ", "COpenSSL", "CSQLite", "CScryptArena",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

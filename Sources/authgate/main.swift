@@ -17,9 +17,12 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests until SIGTERM.")
 
     func run() throws {
+        // First, before anything calls OpenSSL.
+        let keptBuffers = PasswordService.keepKDFBuffers()
         let config = try loadConfigOrExit()
         var logger = Logger(label: "authgate")
         logger.logLevel = config.debug ? .debug : .info
+        if !keptBuffers { logger.warning("could not install the KDF buffer hook; hashes will allocate each time") }
         do {
             let server = try Server(services: try Services(config: config), logger: logger)
             try server.run()

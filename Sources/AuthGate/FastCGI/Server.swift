@@ -87,6 +87,7 @@ public final class Server: Sendable {
         var store: UserStore?
         var nextRun = 0.0
         while !stopping.isSet {
+            services.passwords.releaseIdleBuffers()
             let now = Clock.system.now()
             if now >= nextRun {
                 nextRun = now + Double(Server.purgeIntervalSeconds)

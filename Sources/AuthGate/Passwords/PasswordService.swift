@@ -1,5 +1,7 @@
+internal import CScryptArena
 import Dispatch
 import Glibc
+import Synchronization
 
 /// Hashes and checks passwords, running at most one key derivation per
 /// core at a time: scrypt is CPU-bound and takes 32 MiB, so more at once
@@ -15,12 +17,35 @@ public final class PasswordService: Sendable {
         self.method = method
         self.slots = DispatchSemaphore(value: concurrentDerivations)
         self.decoyHash = try WerkzeugHash.make(password: UUID4.make(), method: method)
+        authgate_scrypt_arena_trim()  // start at resting size
     }
+
+    /// Derivations running now, and when the last one ended (seconds).
+    private let running = Atomic<Int>(0)
+    private let lastEnded = Atomic<Int64>(0)
 
     private func withSlot<T>(_ body: () throws -> T) rethrows -> T {
         slots.wait()
-        defer { slots.signal() }
+        running.add(1, ordering: .relaxed)
+        defer {
+            lastEnded.store(Int64(Clock.system.now()), ordering: .relaxed)
+            running.subtract(1, ordering: .relaxed)
+            slots.signal()
+        }
         return try body()
+    }
+
+    /// Installs the allocator hook that keeps scrypt buffers between
+    /// hashes. Must run before any other OpenSSL call in the process.
+    public static func keepKDFBuffers() -> Bool { authgate_scrypt_arena_install() == 1 }
+
+    /// Gives kept KDF buffers back once no hash ran for `idleSeconds`, so an
+    /// idle process shrinks back to its resting size.
+    public func releaseIdleBuffers(idleSeconds: Int64 = 10) {
+        guard running.load(ordering: .relaxed) == 0,
+              Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds,
+              authgate_scrypt_arena_bytes() > 0 else { return }
+        authgate_scrypt_arena_trim()
     }
 
     public func hash(_ password: String) throws -> String {
