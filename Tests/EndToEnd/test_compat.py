@@ -89,21 +89,24 @@ def test_flask_tokens_with_another_secret_are_refused(stack):
     assert stack.get("/auth/whoami", headers=bearer(issued["access"])).json()["error"] == "invalid_token"
 
 
-def flask_database(backend, postgres, workdir):
+def flask_made_database(request, backend):
+    """An empty users table made by the Flask app's db.create_all(), in a
+    fresh working directory; returns (app, uri, workdir, postgres)."""
+    postgres = request.getfixturevalue("postgres") if backend == "postgres" else None
+    workdir = tempfile.mkdtemp(prefix="authgate-flaskdb-")
     if backend == "sqlite":
-        return "sqlite:///db.sqlite"
-    _, uri = postgres.new_database()
-    return uri.replace("postgresql://", "postgresql+psycopg2://")
+        uri = "sqlite:///db.sqlite"
+    else:
+        uri = postgres.new_database()[1].replace("postgresql://", "postgresql+psycopg2://")
+    app = create_app(SECRET, uri, instance_path=os.path.join(workdir, "instance"))
+    with app.app_context():
+        app.db.create_all()
+    return app, uri, workdir, postgres
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_adopts_a_database_made_by_flask(request, backend):
-    postgres = request.getfixturevalue("postgres") if backend == "postgres" else None
-    workdir = tempfile.mkdtemp(prefix="authgate-adopt-")
-    uri = flask_database(backend, postgres, workdir)
-    app = create_app(SECRET, uri, instance_path=os.path.join(workdir, "instance"))
-    with app.app_context():
-        app.db.create_all()
+    app, uri, workdir, postgres = flask_made_database(request, backend)
     add_user(app, "flask_scrypt", "one@example.com", "123456")
     add_user(app, "flask_pbkdf2", "two@example.com", "abcdef", method="pbkdf2:sha256")
     before = all_rows(app)
@@ -142,12 +145,7 @@ def test_adopts_a_database_made_by_flask(request, backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_refuses_to_adopt_duplicates_and_changes_nothing(request, backend):
-    postgres = request.getfixturevalue("postgres") if backend == "postgres" else None
-    workdir = tempfile.mkdtemp(prefix="authgate-dup-")
-    uri = flask_database(backend, postgres, workdir)
-    app = create_app(SECRET, uri, instance_path=os.path.join(workdir, "instance"))
-    with app.app_context():
-        app.db.create_all()
+    app, uri, workdir, _ = flask_made_database(request, backend)
     add_user(app, "twin", "a@example.com", "123456")
     add_user(app, "twin", "b@example.com", "123456")
     add_user(app, "solo", "Same@Example.com", "123456")

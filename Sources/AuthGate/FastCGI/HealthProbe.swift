@@ -27,20 +27,12 @@ public enum HealthProbe {
             let path = Array(address.dropFirst(5).utf8)
             var addr = sockaddr_un()
             addr.sun_family = sa_family_t(AF_UNIX)
-            let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-            guard path.count < capacity else { return false }
+            guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                 for (i, b) in path.enumerated() { raw[i] = b }
                 raw[path.count] = 0
             }
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { return false }
-            defer { close(fd) }
-            return withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-                }
-            }
+            return connects(family: AF_UNIX, to: &addr)
         }
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
             return false
@@ -51,12 +43,17 @@ public enum HealthProbe {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return false }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        return connects(family: AF_INET, to: &addr)
+    }
+
+    /// One stream connection attempt to a filled-in socket address.
+    private static func connects<Address>(family: Int32, to addr: inout Address) -> Bool {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                connect(fd, $0, socklen_t(MemoryLayout<Address>.size)) == 0
             }
         }
     }
