@@ -1,6 +1,7 @@
 """Real processes for end-to-end tests: a throwaway PostgreSQL cluster,
 AuthGate responders and nginx with the project's own nginx.conf, each on a
 free loopback port, each stopped (with its process group) on teardown."""
+import atexit
 import os
 import pwd
 import shutil
@@ -16,6 +17,34 @@ import requests
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("AUTHGATE_BIN", os.path.join(ROOT, ".build", "debug", "authgate"))
 SECRET = "e2e-" + uuid.uuid4().hex
+
+
+# Every process started here, so none outlives the run: stopped by its
+# owner normally, and by this at interpreter exit whatever happened.
+_started = []
+
+
+def _stop_all():
+    for proc in reversed(_started):
+        stop_process(proc, signal.SIGKILL, timeout=5)
+
+
+atexit.register(_stop_all)
+
+
+def start(cmd, **kw):
+    proc = subprocess.Popen(cmd, start_new_session=True, **kw)
+    _started.append(proc)
+    return proc
+
+
+def started_or_stopped(proc, port):
+    """Waits for `port`; a process that never listens is stopped, not leaked."""
+    try:
+        wait_for_port(port, proc=proc)
+    except Exception:
+        stop_process(proc, signal.SIGKILL)
+        raise
 
 
 def free_port():
@@ -74,6 +103,7 @@ class Postgres:
         if self.as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        atexit.register(self.destroy)
         self._run("initdb", "-D", self.data, "-E", "UTF8", "--locale=C", "-A", "trust", "-U", "postgres")
         self.start()
 
@@ -104,6 +134,8 @@ class Postgres:
         return name, f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def destroy(self):
+        if not os.path.exists(self.dir):
+            return
         try:
             self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         except subprocess.CalledProcessError:
@@ -135,10 +167,9 @@ class Nginx:
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(edit(nginx_config(self.port, upstreams, source, replace)))
-        self.proc = subprocess.Popen(
-            ["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for_port(self.port, proc=self.proc)
+        self.proc = start(["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started_or_stopped(self.proc, self.port)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
@@ -162,9 +193,9 @@ class Responder:
 
     def start(self):
         self.logfile = open(self.log, "ab")
-        self.proc = subprocess.Popen([BINARY, "serve"], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=self.logfile, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for_port(self.port, proc=self.proc)
+        self.proc = start([BINARY, "serve"], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
+                          stdout=self.logfile, stderr=subprocess.STDOUT)
+        started_or_stopped(self.proc, self.port)
 
     @property
     def address(self):
@@ -188,7 +219,11 @@ class Stack:
         if database_uri is None and backend == "postgres":
             self.dbname, database_uri = postgres.new_database()
         self.responder = Responder(database_uri, env=env, workdir=workdir)
-        self.nginx = Nginx([self.responder.address])
+        try:
+            self.nginx = Nginx([self.responder.address])
+        except Exception:
+            self.responder.stop()
+            raise
         self.url = self.nginx.url
         self.http = requests.Session()
 

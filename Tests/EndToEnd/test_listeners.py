@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from harness import BINARY, SECRET, Nginx, free_port, stop_process, wait_for_port
+from harness import BINARY, SECRET, Nginx, free_port, start, stop_process, wait_for_port
 
 
 def test_unix_socket_listener():
@@ -19,8 +19,8 @@ def test_unix_socket_listener():
     os.chmod(tmp_path, 0o755)
     sock = os.path.join(tmp_path, "authgate.sock")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}"}
-    proc = subprocess.Popen([BINARY, "serve"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = start([BINARY, "serve"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nginx = None
     try:
         for _ in range(200):
@@ -44,9 +44,8 @@ def test_unix_socket_listener():
 def test_socket_inherited_from_spawn_fcgi(tmp_path):
     port = free_port()
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET}
-    proc = subprocess.Popen(["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", str(port), "--", BINARY, "serve"],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = start(["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", str(port), "--", BINARY, "serve"],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nginx = None
     try:
         wait_for_port(port, proc=proc)
@@ -75,8 +74,8 @@ def test_socket_mode_is_configurable():
     sock = os.path.join(tmp, "a.sock")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
            "AUTHGATE_SOCKET_MODE": "0666"}
-    proc = subprocess.Popen([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 20
         while not os.path.exists(sock) and time.time() < deadline:

@@ -20,7 +20,7 @@ os.environ.setdefault("AUTHGATE_BIN", os.path.join(ROOT, ".build", "release", "a
 import requests  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from harness import Nginx, Postgres, Responder, free_port, stop_process  # noqa: E402
+from harness import Nginx, Postgres, Responder, free_port, start, stop_process  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 SCALE_DURATION = os.environ.get("BENCH_SCALE_DURATION", "5s")
@@ -56,8 +56,7 @@ def ceiling_responder(address, body_bytes):
     binary = os.path.join(ROOT, ".build", "fcgi_ceiling")
     subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "fcgi_ceiling.c"), "-lfcgi", "-lpthread"],
                    check=True)
-    return subprocess.Popen([binary, address, THREADS, str(body_bytes)], stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    return start([binary, address, THREADS, str(body_bytes)], stdin=subprocess.DEVNULL)
 
 
 def with_ceilings(body):
