@@ -14,7 +14,13 @@ mkdir -p .run/nginx
 bin="$(swift build -c release --show-bin-path)/authgate"
 "$bin" serve < /dev/null &
 authgate=$!
-trap 'kill -TERM $authgate 2>/dev/null; nginx -p "$PWD/.run/nginx/" -c "$PWD/nginx.conf" -e stderr -s quit 2>/dev/null; wait' EXIT INT TERM
+stop() {
+    kill -TERM "$authgate" 2>/dev/null
+    nginx -p "$PWD/.run/nginx/" -c "$PWD/nginx.conf" -e stderr -s quit 2>/dev/null
+    wait "$authgate" 2>/dev/null
+}
+trap stop EXIT
+trap 'exit 0' INT TERM
 nginx -p "$PWD/.run/nginx/" -c "$PWD/nginx.conf" -e stderr
 echo "run: AuthGate is on http://127.0.0.1:8080 (try: curl http://127.0.0.1:8080/healthz); Ctrl-C stops it"
 wait $authgate
