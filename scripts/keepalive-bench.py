@@ -3,13 +3,15 @@ project's nginx.conf to /healthz (SQLite) for four settings. Run from the
 project root after `swift build -c release`:
     .venv/bin/python scripts/keepalive-bench.py"""
 import os
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "EndToEnd"))
+sys.path.insert(0, os.path.join(ROOT, "deploy", "bench"))
 os.environ.setdefault("AUTHGATE_BIN", os.path.join(ROOT, ".build", "release", "authgate"))
+from bench import wrk  # noqa: E402
 from harness import Nginx, Responder  # noqa: E402
+
 variants = {
  "keepalive 4, 16 threads": (lambda t: t, {}),
  "no keepalive, 16 threads": (lambda t: t.replace("keepalive 4;", "").replace("fastcgi_keep_conn on;", "fastcgi_keep_conn off;"), {}),
@@ -19,7 +21,7 @@ variants = {
 for name, (edit, env) in variants.items():
     r = Responder(env=env)
     n = Nginx([r.address], edit=edit); port = n.port
-    out = subprocess.run(["wrk", "-t2", "-c32", "-d5s", "--latency", f"http://127.0.0.1:{port}/healthz"], capture_output=True, text=True).stdout
-    rps = [l for l in out.splitlines() if "Requests/sec" in l or "99%" in l or "Non-2xx" in l or "timeout" in l]
-    print(name, rps, flush=True)
+    result = wrk(f"http://127.0.0.1:{port}/healthz", duration="5s")
+    print(f"{name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.1f} ms, non-2xx+errors {result['non2xx'] + result['errors']}",
+          flush=True)
     n.stop(); r.stop()

@@ -111,7 +111,6 @@ def main():
         authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS})
         started.append(authgate)
         idle_rss = rss_kib(authgate.proc.pid)
-        base = None
         # Register 1,000 users through the API (bounded by scrypt: ~1 min).
         probe = Nginx([authgate.address])
         started.append(probe)

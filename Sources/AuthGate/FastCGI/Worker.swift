@@ -47,9 +47,10 @@ final class Worker: Sendable {
             ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
         let declared = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) }
         let requestID = fcgi.param("REQUEST_ID") ?? id
+        let handler: Handler
         do {
             // 404/405/413 are decided before a byte of the body is read.
-            _ = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
+            handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
         } catch {
             return ErrorResponse.response(for: error, requestID: requestID, logger: context.logger)
         }
@@ -61,7 +62,7 @@ final class Worker: Sendable {
         if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
         let request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
                               headers: headers, body: body, id: requestID)
-        return Dispatcher.respond(to: request, context: context)
+        return Dispatcher.respond(to: request, with: handler, context: context)
     }
 }
 

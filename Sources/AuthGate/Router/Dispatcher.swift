@@ -19,6 +19,17 @@ public enum Dispatcher {
         do {
             let handler = try checkBeforeBody(method: request.method, path: request.path,
                                               declaredLength: request.body.count, router: router)
+            return respond(to: request, with: handler, context: context)
+        } catch {
+            return ErrorResponse.response(for: error, requestID: request.id, logger: context.logger)
+        }
+    }
+
+    /// The rest of the checks once `handler` was routed: body size as read,
+    /// media type (415), then the handler itself.
+    public static func respond(to request: Request, with handler: Handler, context: Context) -> Response {
+        do {
+            if request.body.count > maxBodyBytes { throw APIError.payloadTooLarge }
             if request.method == "POST", !request.body.isEmpty, request.mediaType != "application/json" {
                 throw APIError.unsupportedMediaType
             }

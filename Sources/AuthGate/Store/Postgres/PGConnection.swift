@@ -63,40 +63,18 @@ final class PGConnection {
     @discardableResult
     func execute(_ statement: PGStatement, _ params: [String]) throws -> [[String?]] {
         try ensureConnected()
+        if echo { logger.info("sql", metadata: ["sql": "\(statement.sql)"]) }
         if !prepared.contains(statement.name) {
-            if echo { logger.info("sql", metadata: ["sql": "\(statement.sql)"]) }
             let res = PQprepare(conn, statement.name, statement.sql, Int32(params.count), nil)
             defer { PQclear(res) }
             try check(res, expecting: PGRES_COMMAND_OK)
             prepared.insert(statement.name)
-        } else if echo {
-            logger.info("sql", metadata: ["sql": "\(statement.sql)"])
         }
         let res = withCStringArray(params) { values in
             PQexecPrepared(conn, statement.name, Int32(params.count), values, nil, nil, 0)
         }
         defer { PQclear(res) }
-        let status = PQresultStatus(res)
-        if status == PGRES_COMMAND_OK { return [] }
-        try check(res, expecting: PGRES_TUPLES_OK)
-        var rows: [[String?]] = []
-        let nrows = PQntuples(res), ncols = PQnfields(res)
-        rows.reserveCapacity(Int(nrows))
-        for r in 0..<nrows {
-            var row: [String?] = []
-            row.reserveCapacity(Int(ncols))
-            for c in 0..<ncols {
-                if PQgetisnull(res, r, c) == 1 {
-                    row.append(nil)
-                } else if let value = PQgetvalue(res, r, c) {
-                    row.append(String(cString: value))
-                } else {
-                    row.append(nil)
-                }
-            }
-            rows.append(row)
-        }
-        return rows
+        return try rows(of: res)
     }
 
     /// Runs fixed SQL with no parameters (schema set-up only).
@@ -105,11 +83,19 @@ final class PGConnection {
         try ensureConnected()
         let res = PQexec(conn, sql)
         defer { PQclear(res) }
+        return try rows(of: res)
+    }
+
+    /// A result's rows as optional strings (nil for SQL NULL); none for a
+    /// command; a typed error for a failure.
+    private func rows(of res: OpaquePointer?) throws -> [[String?]] {
         if PQresultStatus(res) == PGRES_COMMAND_OK { return [] }
         try check(res, expecting: PGRES_TUPLES_OK)
+        let nrows = PQntuples(res), ncols = PQnfields(res)
         var rows: [[String?]] = []
-        for r in 0..<PQntuples(res) {
-            rows.append((0..<PQnfields(res)).map { c in
+        rows.reserveCapacity(Int(nrows))
+        for r in 0..<nrows {
+            rows.append((0..<ncols).map { c in
                 PQgetisnull(res, r, c) == 1 ? nil : PQgetvalue(res, r, c).map { String(cString: $0) }
             })
         }

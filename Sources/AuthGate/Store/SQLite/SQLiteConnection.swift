@@ -40,14 +40,15 @@ final class SQLiteConnection {
 
     private func error(_ rc: Int32) -> StoreError {
         let message = String(cString: sqlite3_errmsg(db))
-        switch rc {
-        case Self.constraintUnique, Self.constraintPrimaryKey:
+        if rc == Self.constraintUnique || rc == Self.constraintPrimaryKey {
             return .uniqueViolation(constraint: message)
+        }
+        // Extended codes keep their primary code in the low byte.
+        switch rc & 0xFF {
         case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_FULL:
             return .unavailable("sqlite \(rc): \(message)")
         default:
-            return rc & 0xFF == SQLITE_BUSY || rc & 0xFF == SQLITE_IOERR
-                ? .unavailable("sqlite \(rc): \(message)") : .failed("sqlite \(rc): \(message)")
+            return .failed("sqlite \(rc): \(message)")
         }
     }
 
