@@ -18,12 +18,14 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Linux calls Swift's Glibc module hides behind _GNU_SOURCE.
+        .systemLibrary(name: "CSystem"),
         // Keeps scrypt's working buffers between hashes (an OpenSSL allocator hook).
         .target(name: "CScryptArena", dependencies: ["COpenSSL"]),
         .target(
             name: "AuthGate",
             dependencies: [
-                "CFastCGI", "CLibPQ", "COpenSSL", "CSQLite", "CScryptArena",
+                "CFastCGI", "CLibPQ", "COpenSSL", "CSQLite", "CScryptArena", "CSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

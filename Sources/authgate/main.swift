@@ -16,7 +16,25 @@ struct AuthGateCommand: ParsableCommand {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests until SIGTERM.")
 
+    @Flag(help: "Stay as a parent that holds the socket: SIGHUP restarts the responder gracefully, a crashed one is restarted.")
+    var supervise = false
+
     func run() throws {
+        if supervise {
+            let config = try loadConfigOrExit()
+            var logger = Logger(label: "authgate.supervisor")
+            logger.logLevel = config.debug ? .debug : .info
+            do {
+                let status = try Supervisor(listen: config.listen, logger: logger).run()
+                if status != 0 { throw ExitCode(status) }
+                return
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                logger.critical("cannot supervise", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+        }
         // First, before anything calls OpenSSL.
         let keptBuffers = PasswordService.keepKDFBuffers()
         let config = try loadConfigOrExit()

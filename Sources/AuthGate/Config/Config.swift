@@ -25,6 +25,12 @@ public struct Config: Sendable {
     public var listen: String?
     /// `AUTHGATE_THREADS`: worker threads, each with its own connection.
     public var threads: Int
+    /// `AUTHGATE_KDF_THREADS`: threads that derive keys (login, register);
+    /// default: the cores this process may use (affinity, cgroup quota).
+    public var kdfThreads: Int = CPUBudget.cores()
+    /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
+    /// before the request is answered 503 with Retry-After.
+    public var kdfWaitSeconds: Double = 10
 
     public static let defaultThreads = 16
     public static let defaultListen = "127.0.0.1:9000"
@@ -82,7 +88,7 @@ public struct Config: Sendable {
             throw ConfigError(variable: "AUTHGATE_LISTEN", message: "expected host:port or unix:/path")
         }
         let tenYears: Int64 = 10 * 366 * 86400
-        return Config(
+        var config = Config(
             jwtKey: Array(secret.utf8),
             database: database,
             echoSQL: try bool("FLASK_SQLALCHEMY_ECHO"),
@@ -94,6 +100,11 @@ public struct Config: Sendable {
             hashMethod: method,
             listen: listen,
             threads: threads)
+        if value("AUTHGATE_KDF_THREADS") != nil {
+            config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
+        }
+        config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 10, range: 1...300))
+        return config
     }
 
     /// `postgresql://`, `postgres://`, `postgresql+DRIVER://` go to libpq as

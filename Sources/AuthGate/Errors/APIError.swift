@@ -17,3 +17,11 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     public static let userExists = APIError(status: 409, message: "User already exists")
     public static let emailExists = APIError(status: 409, message: "Email already registered")
 }
+
+extension APIError {
+    /// Contract v1.1: a key derivation (login, register) would wait past
+    /// its deadline. Answered at once, with when to try again.
+    public static func overloaded(retryAfter seconds: Int) -> APIError {
+        APIError(status: 503, message: "Service unavailable", headers: ["Retry-After": String(seconds)])
+    }
+}

@@ -1,16 +1,22 @@
 internal import CFastCGI
+import Glibc
 
-/// One libfcgi request slot (`FCGX_Request`), owned by one worker thread
-/// for its whole life. The pointer never leaves this type.
-final class FCGIRequest {
+/// One libfcgi request slot (`FCGX_Request`) and the connection it reads.
+/// AuthGate accepts connections itself (`Acceptor`) and hands each one to
+/// libfcgi, which only parses records: libfcgi never touches the shared
+/// listening socket, so no signal ever has to interrupt it mid-record.
+/// Owned by one thread at a time: a worker, or the KDF pool after a handoff.
+final class FCGIRequest: @unchecked Sendable {
     private let raw: UnsafeMutablePointer<FCGX_Request>
 
-    /// `listenFD` is the shared listening socket. With
-    /// `FCGI_FAIL_ACCEPT_ON_INTR`, a signal makes `accept` return instead
-    /// of retrying, so the drain can wake an idle thread.
-    init(listenFD: Int32) {
+    /// libfcgi falls back to `accept` on its own listening socket when a kept
+    /// connection ends; this one never listens, so that `accept` fails at
+    /// once (EINVAL) instead of blocking a thread where the drain cannot see it.
+    private static let noListener: Int32 = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+
+    init() {
         raw = .allocate(capacity: 1)
-        FCGX_InitRequest(raw, listenFD, FCGI_FAIL_ACCEPT_ON_INTR)
+        FCGX_InitRequest(raw, FCGIRequest.noListener, 0)
     }
 
     deinit {
@@ -18,13 +24,39 @@ final class FCGIRequest {
         raw.deallocate()
     }
 
-    /// Waits for the next request (finishing the previous one first).
-    /// False when accepting failed: the listener was shut down or a signal
-    /// interrupted an idle wait.
-    func accept() -> Bool { FCGX_Accept_r(raw) >= 0 }
+    /// The connection kept open by nginx after the last request (`fastcgi_keep_conn`), or nil.
+    var keptConnection: Int32? { raw.pointee.ipcFd >= 0 ? raw.pointee.ipcFd : nil }
 
-    /// Ends the current request, flushing its output to nginx.
-    func finish() { FCGX_Finish_r(raw) }
+    /// Takes a freshly accepted connection; the next `readNext` reads from it.
+    func adopt(connection fd: Int32) {
+        closeConnection()
+        raw.pointee.ipcFd = fd
+    }
+
+    /// Reads the next request's parameters from the current connection.
+    /// False when the connection ended or sent garbage: it is closed then.
+    func readNext() -> Bool {
+        guard raw.pointee.ipcFd >= 0 else { return false }
+        // FCGX_Accept_r first finishes the previous request, closing the
+        // connection unless it is kept; a just-adopted one must stay open.
+        if raw.pointee.in == nil { raw.pointee.keepConnection = 1 }
+        return FCGX_Accept_r(raw) >= 0
+    }
+
+    /// Ends the current request, flushing its output to nginx. `close`
+    /// drops the connection even when nginx asked to keep it (a request
+    /// finished by another thread than the one that reads the connection).
+    func finish(closingConnection close: Bool = false) {
+        if close { raw.pointee.keepConnection = 0 }
+        FCGX_Finish_r(raw)
+    }
+
+    /// Closes an idle kept connection (drain).
+    func closeConnection() {
+        guard raw.pointee.ipcFd >= 0 else { return }
+        Glibc.close(raw.pointee.ipcFd)
+        raw.pointee.ipcFd = -1
+    }
 
     func param(_ name: String) -> String? {
         guard let value = FCGX_GetParam(name, raw.pointee.envp) else { return nil }
@@ -68,7 +100,4 @@ enum FastCGI {
     static func openSocket(_ address: String, backlog: Int32) -> Int32 {
         FCGX_OpenSocket(address, backlog)
     }
-
-    /// Tells libfcgi's own accept loop to stop retrying.
-    static func shutdownPending() { FCGX_ShutdownPending() }
 }

@@ -1,7 +1,8 @@
 import Glibc
 import Logging
 
-/// Finds the FastCGI listening socket: `AUTHGATE_LISTEN` when set; else
+/// Finds the FastCGI listening socket: the supervisor's (fd 3) in a
+/// responder started by `serve --supervise`; `AUTHGATE_LISTEN` when set; else
 /// one inherited from systemd (`LISTEN_FDS`, fd 3) or spawn-fcgi (fd 0);
 /// else 127.0.0.1:9000. Only nginx should reach it: keep TCP on loopback,
 /// and a unix socket is made mode 0660 (`AUTHGATE_SOCKET_MODE` to change,
@@ -10,6 +11,13 @@ enum Listener {
     static let backlog: Int32 = 1024
 
     static func open(_ configured: String?, logger: Logger) throws -> Int32 {
+        // A responder started by `serve --supervise` shares its parent's socket.
+        if Supervisor.isChild {
+            guard isListening(Supervisor.childListenFD) else {
+                throw ServerError("\(Supervisor.listenFDVariable) is set but fd 3 is not a listening socket")
+            }
+            return Supervisor.childListenFD
+        }
         if let configured { return try bind(configured, logger: logger) }
         if let fds = getenv("LISTEN_FDS").map({ String(cString: $0) }), fds == "1",
            let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), pid == String(getpid()),

@@ -3,14 +3,16 @@ import Logging
 import Synchronization
 
 /// The responder process: opens (or inherits) the FastCGI listener,
-/// migrates the schema, runs the worker threads and drains on SIGTERM or
-/// SIGINT: stop accepting, let in-flight requests finish, close the
-/// database connections, exit 0.
+/// migrates the schema, runs the worker threads and the KDF pool, and
+/// drains on SIGTERM or SIGINT: stop accepting (the listening socket is
+/// left as it is, for whoever shares it), let in-flight and queued
+/// requests finish, close the database connections, exit 0.
 public final class Server: Sendable {
     let services: Services
     let logger: Logger
     let stopping = StopFlag()
-    let listenFD: Int32
+    let acceptor: Acceptor
+    let pool: KDFPool
     let workers: [Worker]
 
     /// How long in-flight requests get to finish after SIGTERM.
@@ -22,7 +24,9 @@ public final class Server: Sendable {
         self.services = services
         self.logger = logger
         guard FastCGI.initialize() else { throw ServerError("FCGX_Init failed") }
-        listenFD = try Listener.open(services.config.listen, logger: logger)
+        acceptor = try Acceptor(listenFD: try Listener.open(services.config.listen, logger: logger), logger: logger)
+        pool = KDFPool(threads: services.config.kdfThreads, deadline: services.config.kdfWaitSeconds,
+                       initialCost: services.passwords.derivationSeconds)
         workers = (0..<services.config.threads).map { Worker(index: $0) }
     }
 
@@ -30,10 +34,11 @@ public final class Server: Sendable {
     public func run() throws {
         try services.config.database.migrate(logger: logger)
         let signals = Signals.blockTermination()
+        let poolThreads = try pool.start(services: services, acceptor: acceptor, logger: logger)
         var threads: [pthread_t] = []
         for worker in workers {
             threads.append(try spawnThread { [self] in
-                worker.run(listenFD: listenFD, services: services, stopping: stopping, logger: logger)
+                worker.run(acceptor: acceptor, pool: pool, services: services, stopping: stopping, logger: logger)
             })
         }
         let purger = try spawnThread { [self] in purgeLoop() }
@@ -43,35 +48,41 @@ public final class Server: Sendable {
             listener = try spawnThread { [self] in changes.run(until: stopping) }
         }
         logger.info("authgate serving", metadata: [
-            "threads": "\(workers.count)", "database": "\(services.config.database)",
+            "threads": "\(workers.count)", "kdf.threads": "\(pool.threads)",
+            "kdf.wait.seconds": "\(pool.deadline)", "database": "\(services.config.database)",
         ])
+        Supervisor.notifyReady()
 
         let signal = Signals.wait(signals)
         logger.info("draining", metadata: ["signal": "\(signal)"])
         stopping.set()
-        FastCGI.shutdownPending()
-        // Wakes threads blocked in accept; queued connections are refused.
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        wakeWaitingWorkers(threads)
+        acceptor.wakeAll()
+        wakeAccepting(threads)
         for thread in threads { pthread_join(thread, nil) }
+        pool.stop()
+        for thread in poolThreads { pthread_join(thread, nil) }
+        acceptor.closeReturned()
         pthread_join(purger, nil)
         if let listener { pthread_join(listener, nil) }
-        close(listenFD)
+        // Only this process's descriptor: the socket itself lives on for
+        // systemd, spawn-fcgi siblings or the next process of a restart.
+        close(acceptor.listenFD)
         logger.info("stopped")
     }
 
-    /// Interrupts workers idle in accept or on a kept connection, again and
-    /// again, since one may re-enter a wait just after a signal; a busy
-    /// worker is left to finish its request.
-    private func wakeWaitingWorkers(_ threads: [pthread_t]) {
-        let deadline = Clock.system.now() + Server.drainSeconds
-        while Clock.system.now() < deadline {
-            var running = 0
+    /// Waits for the workers and the KDF queue to finish. A worker stuck
+    /// in `accept` (another process took the connection it was woken
+    /// for) is interrupted by a signal, again and again, since it may
+    /// enter `accept` just after one; nothing else is ever interrupted.
+    private func wakeAccepting(_ threads: [pthread_t]) {
+        let deadline = Clock.monotonic() + Server.drainSeconds
+        while Clock.monotonic() < deadline {
+            var running = pool.pendingCount
             for (worker, thread) in zip(workers, threads) {
                 worker.state.withLock { state in
                     switch state {
-                    case .waiting: running += 1; pthread_kill(thread, Signals.wake)
-                    case .busy: running += 1
+                    case .accepting: running += 1; pthread_kill(thread, Signals.wake)
+                    case .working: running += 1
                     case .stopped: break
                     }
                 }
@@ -80,7 +91,8 @@ public final class Server: Sendable {
             usleep(20_000)
         }
         logger.warning("drain deadline passed; exiting with requests in flight")
-        exit(0)
+        // exit() would run atexit handlers and destructors under running threads.
+        _exit(0)
     }
 
     private func purgeLoop() {

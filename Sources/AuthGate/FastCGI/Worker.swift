@@ -1,24 +1,30 @@
+import Glibc
 import Logging
 import Synchronization
 
 /// What a worker thread is doing, so the drain knows whom it may interrupt.
 enum WorkerState: Sendable {
-    /// In `FCGX_Accept_r`: waiting on the listener or on a kept connection.
-    case waiting
-    /// Reading, handling or answering a request: never interrupted.
-    case busy
+    /// Between a readable listener and `accept`: the only place a signal
+    /// may interrupt (another thread or process took the connection first,
+    /// and `accept` blocks). Nothing has been read yet.
+    case accepting
+    /// Waiting in `poll` for a connection, for the next request on a kept
+    /// one, or for the drain's wake-up; reading, handling or answering a
+    /// request. Never interrupted by a signal.
+    case working
     case stopped
 }
 
 /// One worker thread's loop: its own `FCGX_Request`, its own database
-/// connection, one request at a time.
+/// connection, one request at a time. Requests that derive a key go to
+/// the KDF pool with their connection, and the worker takes a new slot.
 final class Worker: Sendable {
     let index: Int
-    let state = Mutex(WorkerState.busy)
+    let state = Mutex(WorkerState.working)
 
     init(index: Int) { self.index = index }
 
-    func run(listenFD: Int32, services: Services, stopping: StopFlag, logger: Logger) {
+    func run(acceptor: Acceptor, pool: KDFPool, services: Services, stopping: StopFlag, logger: Logger) {
         defer { state.withLock { $0 = .stopped } }
         let store: UserStore
         do {
@@ -28,20 +34,41 @@ final class Worker: Sendable {
             return
         }
         let context = Context(services: services, store: store, logger: logger)
-        let request = FCGIRequest(listenFD: listenFD)
+        var connection = FCGIRequest()
         var served = 0
-        while !stopping.isSet {
-            state.withLock { $0 = .waiting }
-            guard request.accept() else { continue }
-            state.withLock { $0 = .busy }
+        serving: while !stopping.isSet {
+            if let kept = connection.keptConnection {
+                guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }
+            } else {
+                switch acceptor.waitForWork() {
+                case .draining: break serving
+                case .connection(let handedBack):
+                    connection = handedBack
+                    continue
+                case .listener:
+                    guard !stopping.isSet else { break serving }
+                    state.withLock { $0 = .accepting }
+                    let fd = acceptor.accept()
+                    state.withLock { $0 = .working }
+                    guard let fd else { continue }
+                    connection.adopt(connection: fd)
+                }
+            }
+            guard connection.readNext() else { continue }
             served += 1
-            let response = handle(request, context: context, id: "\(index)-\(served)")
-            request.write(response.serialized())
-            request.finish()
+            switch handle(connection, context: context, pool: pool, id: "\(index)-\(served)") {
+            case .answer(let response):
+                connection.write(response.serialized())
+                connection.finish()
+            case .handedOff:
+                connection = FCGIRequest()
+            }
         }
     }
 
-    private func handle(_ fcgi: FCGIRequest, context: Context, id: String) -> Response {
+    private enum Outcome { case answer(Response), handedOff }
+
+    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, id: String) -> Outcome {
         let method = fcgi.param("REQUEST_METHOD") ?? "GET"
         let path = fcgi.param("DOCUMENT_URI")
             ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
@@ -52,7 +79,7 @@ final class Worker: Sendable {
             // 404/405/413 are decided before a byte of the body is read.
             handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
         } catch {
-            return ErrorResponse.response(for: error, requestID: requestID, logger: context.logger)
+            return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
         }
         // nginx buffers every body (chunked ones too) and always sends its
         // length. One byte past the cap tells a too-long body from one exactly at it.
@@ -62,7 +89,15 @@ final class Worker: Sendable {
         if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
         let request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
                               headers: headers, body: body, id: requestID)
-        return Dispatcher.respond(to: request, with: handler, context: context)
+        if KDFPool.handles(method: method, path: path) {
+            let job = KDFPool.Job(connection: fcgi, request: request, handler: handler, queuedAt: Clock.monotonic())
+            switch pool.submit(job, logger: context.logger) {
+            case .queued: return .handedOff
+            case .overloaded(let error):
+                return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
+            }
+        }
+        return .answer(Dispatcher.respond(to: request, with: handler, context: context))
     }
 }
 

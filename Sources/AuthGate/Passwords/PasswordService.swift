@@ -1,22 +1,25 @@
 internal import CScryptArena
-import Dispatch
 import Glibc
 import Synchronization
 
-/// Hashes and checks passwords, running at most one key derivation per
-/// core at a time: scrypt is CPU-bound and takes 32 MiB, so more at once
-/// buy no throughput, only memory.
+/// Hashes and checks passwords. How many derivations run at once is set
+/// by the caller: the responder runs them only on its KDF pool, one thread
+/// per usable core (scrypt is CPU-bound and takes 32 MiB, so more at once
+/// buy no throughput, only memory).
 public final class PasswordService: Sendable {
     public let method: HashMethod
-    private let slots: DispatchSemaphore
     /// A hash of a random password with the configured method. Logins for
     /// an unknown user check against it, so they cost what a real one does.
     private let decoyHash: String
+    /// Seconds one derivation with `method` took at start-up: the first
+    /// guess of what a queued login costs.
+    public let derivationSeconds: Double
 
-    public init(method: HashMethod, concurrentDerivations: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) throws {
+    public init(method: HashMethod) throws {
         self.method = method
-        self.slots = DispatchSemaphore(value: concurrentDerivations)
+        let started = Clock.monotonic()
         self.decoyHash = try WerkzeugHash.make(password: UUID4.make(), method: method)
+        self.derivationSeconds = Clock.monotonic() - started
         authgate_scrypt_arena_trim()  // start at resting size
     }
 
@@ -24,13 +27,11 @@ public final class PasswordService: Sendable {
     private let running = Atomic<Int>(0)
     private let lastEnded = Atomic<Int64>(0)
 
-    private func withSlot<T>(_ body: () throws -> T) rethrows -> T {
-        slots.wait()
+    private func counted<T>(_ body: () throws -> T) rethrows -> T {
         running.add(1, ordering: .relaxed)
         defer {
             lastEnded.store(Int64(Clock.system.now()), ordering: .relaxed)
             running.subtract(1, ordering: .relaxed)
-            slots.signal()
         }
         return try body()
     }
@@ -49,13 +50,13 @@ public final class PasswordService: Sendable {
     }
 
     public func hash(_ password: String) throws -> String {
-        try withSlot { try WerkzeugHash.make(password: password, method: method) }
+        try counted { try WerkzeugHash.make(password: password, method: method) }
     }
 
     /// True only for a readable hash that matches. A missing user or an
     /// unreadable hash still costs one full derivation.
     public func verify(_ password: String, against stored: String?) -> WerkzeugHash.Verification {
-        withSlot {
+        counted {
             guard let stored else {
                 _ = WerkzeugHash.verify(password: password, against: decoyHash)
                 return .mismatch

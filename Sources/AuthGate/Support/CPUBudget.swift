@@ -1,0 +1,86 @@
+internal import CSystem
+import Glibc
+
+/// How many cores this process may really use: the CPUs in its affinity
+/// mask, lowered by a cgroup CPU quota (a container's `cpus:` or systemd's
+/// `CPUQuota=`), never the host's CPU count.
+public enum CPUBudget {
+    public static func cores() -> Int {
+        var cores = affinityCount()
+        if let quota = cgroupQuotaCores() { cores = min(cores, quota) }
+        return max(1, cores)
+    }
+
+    static func affinityCount() -> Int {
+        let count = Int(authgate_affinity_count())
+        return count > 0 ? count : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// The tightest quota on this process's cgroup or any ancestor, rounded
+    /// up to whole cores; nil when there is none.
+    static func cgroupQuotaCores() -> Int? {
+        var best: Int?
+        for dir in cgroupDirectories() {
+            // cgroup v2: "max 100000" or "200000 100000"; v1: two files.
+            let quota: (Double, Double)?
+            if let line = readFirstLine(dir + "/cpu.max") {
+                let parts = line.split(separator: " ")
+                quota = parts.count == 2 ? Double(parts[0]).flatMap { q in Double(parts[1]).map { (q, $0) } } : nil
+            } else if let q = readFirstLine(dir + "/cpu.cfs_quota_us").flatMap(Double.init),
+                      let p = readFirstLine(dir + "/cpu.cfs_period_us").flatMap(Double.init), q > 0 {
+                quota = (q, p)
+            } else {
+                quota = nil
+            }
+            if let (q, p) = quota, q > 0, p > 0 {
+                let cores = Int((q / p).rounded(.up))
+                best = min(best ?? cores, cores)
+            }
+        }
+        return best
+    }
+
+    /// The process's own cgroup directories (v2 unified or v1 cpu
+    /// controller) and their ancestors up to the mount point.
+    static func cgroupDirectories() -> [String] {
+        var dirs: [String] = []
+        guard let text = readWhole("/proc/self/cgroup") else { return ["/sys/fs/cgroup"] }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let base: String
+            if fields[0] == "0" && fields[1].isEmpty {
+                base = "/sys/fs/cgroup"
+            } else if fields[1].split(separator: ",").contains("cpu") {
+                base = "/sys/fs/cgroup/" + fields[1]
+            } else {
+                continue
+            }
+            var path = String(fields[2])
+            while true {
+                dirs.append(base + (path == "/" ? "" : path))
+                guard path != "/", let slash = path.lastIndex(of: "/") else { break }
+                path = slash == path.startIndex ? "/" : String(path[..<slash])
+            }
+        }
+        return dirs.isEmpty ? ["/sys/fs/cgroup"] : dirs
+    }
+
+    private static func readFirstLine(_ path: String) -> String? {
+        readWhole(path).flatMap { $0.split(separator: "\n").first.map(String.init) }
+    }
+
+    private static func readWhole(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+            if bytes.count > 65_536 { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,37 @@
+// Linux calls that Swift's Glibc module does not show: glibc declares them
+// only under _GNU_SOURCE (defining it here would make this module's view
+// of the system headers differ from Glibc's), or in headers that module
+// leaves out. Declared and wrapped here so Swift can call them.
+#ifndef AUTHGATE_CSYSTEM_SHIM_H
+#define AUTHGATE_CSYSTEM_SHIM_H
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+extern int pipe2(int fds[2], int flags);
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+extern pid_t gettid(void);
+extern int setpriority(int which, unsigned int who, int prio);
+extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
+
+/// A pipe whose two ends are closed on exec.
+static inline int authgate_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/// accept(2) with the new descriptor closed on exec.
+static inline int authgate_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
+
+/// Lowers the calling thread's (not the whole process's) scheduling
+/// priority: PRIO_PROCESS with a thread id acts on that thread on Linux.
+static inline int authgate_nice_this_thread(int nice) { return setpriority(0 /* PRIO_PROCESS */, (unsigned int)gettid(), nice); }
+
+/// CPUs in this process's affinity mask (up to 1024), or -1.
+static inline int authgate_affinity_count(void) {
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = {0};
+    if (sched_getaffinity(0, sizeof mask, mask) != 0) return -1;
+    int count = 0;
+    for (size_t i = 0; i < sizeof mask / sizeof mask[0]; i++) count += __builtin_popcountl(mask[i]);
+    return count;
+}
+#endif
