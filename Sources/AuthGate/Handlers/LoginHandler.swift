@@ -10,8 +10,7 @@ enum LoginHandler {
         case .match:
             break
         case .unreadable:
-            // An unknown format, or scrypt parameters Werkzeug itself refuses.
-            context.logger.warning("stored password hash is unreadable",
+            context.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits",
                                    metadata: ["request.id": "\(request.id)"])
             throw APIError.invalidCredentials
         case .mismatch:
