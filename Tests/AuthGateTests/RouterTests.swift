@@ -12,6 +12,7 @@ import Testing
         }
         _ = try Routes.router.handler(method: "GET", path: "/api/users/all")
         _ = try Routes.router.handler(method: "GET", path: "/healthz")
+        _ = try Routes.router.handler(method: "GET", path: "/livez")
     }
 
     @Test func unknownPathIs404() {
@@ -19,10 +20,37 @@ import Testing
         #expect(throws: APIError.notFound) { try Routes.router.handler(method: "GET", path: "/healthz/") }
     }
 
+    /// `Allow` lists what Flask lists (HEAD with GET, OPTIONS always), in a
+    /// fixed order where Flask's follows string hashing.
     @Test func wrongMethodIs405WithAllow() {
-        #expect(throws: APIError.methodNotAllowed(allow: ["GET", "POST"])) {
+        #expect(throws: APIError.methodNotAllowed(allow: ["GET", "HEAD", "POST", "OPTIONS"])) {
             try Routes.router.handler(method: "DELETE", path: "/auth/refresh")
         }
+        #expect(throws: APIError.methodNotAllowed(allow: ["POST", "OPTIONS"])) {
+            try Routes.router.handler(method: "GET", path: "/auth/login")
+        }
+        #expect(throws: APIError.methodNotAllowed(allow: ["GET", "HEAD", "OPTIONS"])) {
+            try Routes.router.handler(method: "PUT", path: "/livez")
+        }
+    }
+
+    @Test func headNeedsAGetRoute() throws {
+        _ = try Routes.router.handler(method: "HEAD", path: "/api/auth/whoami")
+        _ = try Routes.router.handler(method: "HEAD", path: "/livez")
+        #expect(throws: APIError.methodNotAllowed(allow: ["POST", "OPTIONS"])) {
+            try Routes.router.handler(method: "HEAD", path: "/auth/register")
+        }
+    }
+
+    @Test func unknownPathIs404ForEveryMethod() {
+        for method in ["GET", "HEAD", "OPTIONS", "POST", "DELETE", "TRACE"] {
+            #expect(throws: APIError.notFound) { try Routes.router.handler(method: method, path: "/auth/nope") }
+        }
+    }
+
+    @Test func allowListKeepsExplicitRowsAndAddsNothingTwice() {
+        #expect(Router.allowList(["POST", "GET", "GET"]) == ["POST", "GET", "HEAD", "OPTIONS"])
+        #expect(Router.allowList(["GET", "HEAD", "OPTIONS"]) == ["GET", "HEAD", "OPTIONS"])
     }
 
     @Test func tooLargeDeclaredBodyIs413AfterRouting() {

@@ -25,19 +25,20 @@ def test_unknown_path_is_json_404(stack):
     assert r.json() == {"error": "Not found"}
 
 
+# Contract v1.1: Allow lists HEAD with GET, and OPTIONS, as Flask does.
 def test_wrong_method_is_405_with_allow(stack):
     r = stack.http.delete(stack.url + "/healthz")
     assert r.status_code == 405
     assert r.json() == {"error": "Method not allowed"}
-    assert r.headers["Allow"] == "GET"
+    assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
     r = stack.get("/auth/login")
-    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    assert r.status_code == 405 and r.headers["Allow"] == "POST, OPTIONS"
 
 
 def test_405_lists_every_method_of_the_path(stack):
     r = stack.http.put(stack.url + "/auth/refresh")
     assert r.status_code == 405
-    assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == ["GET", "POST"]
+    assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == ["GET", "HEAD", "OPTIONS", "POST"]
 
 
 @pytest.mark.parametrize("chunked", [False, True])

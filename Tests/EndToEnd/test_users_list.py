@@ -48,13 +48,11 @@ def test_order_is_stable_for_equal_timestamps(listed):
     assert [u["username"] for u in body["users"]] == listed.names
 
 
-@pytest.mark.parametrize("per_page,served", [("100", 100), ("101", 100), ("99999999999999999999", None), ("1", 1)])
+# Contract v1.1: a per_page too large for 64 bits is above 100 too.
+@pytest.mark.parametrize("per_page,served", [("100", 100), ("101", 100), ("99999999999999999999", 100), ("1", 1)])
 def test_per_page_limits(listed, per_page, served):
     r = page(listed, f"?per_page={per_page}")
-    if served is None:
-        assert r.status_code == 400 and "per_page" in r.json()["error"]
-    else:
-        assert r.status_code == 200 and r.json()["per_page"] == served
+    assert r.status_code == 200 and r.json()["per_page"] == served
 
 
 @pytest.mark.parametrize("name", ["page", "per_page"])

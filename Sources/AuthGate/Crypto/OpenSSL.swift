@@ -71,11 +71,11 @@ enum Crypto {
         return out
     }
 
-    /// scrypt (RFC 7914), as Python's `hashlib.scrypt`. `maxmem` is set
-    /// from the parameters: OpenSSL's 32 MiB default refuses N=32768, r=8.
-    static func scrypt(password: [UInt8], salt: [UInt8], n: UInt64, r: UInt64, p: UInt64, length: Int) throws -> [UInt8] {
+    /// scrypt (RFC 7914), as Python's `hashlib.scrypt`. `maxmem` (bytes)
+    /// is always explicit: OpenSSL's 32 MiB default refuses N=32768, r=8.
+    static func scrypt(password: [UInt8], salt: [UInt8], n: UInt64, r: UInt64, p: UInt64, maxmem: UInt64,
+                       length: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
-        let maxmem = 128 * r * (n + p + 2) + 1024 * 1024
         let ok = password.withUnsafeBytes { pw in
             salt.withUnsafeBytes { s in
                 out.withUnsafeMutableBufferPointer { o in

@@ -10,7 +10,7 @@ enum LoginHandler {
         case .match:
             break
         case .unreadable:
-            context.logger.warning("stored password hash has an unknown format",
+            context.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits",
                                    metadata: ["request.id": "\(request.id)"])
             throw APIError.invalidCredentials
         case .mismatch:
@@ -23,22 +23,6 @@ enum LoginHandler {
         return .json(200, [
             ("message", .string("Logged in")),
             ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),
-        ])
-    }
-}
-
-/// Signs new tokens with the configured lifetimes.
-struct TokenIssuer {
-    let context: Context
-
-    init(_ context: Context) { self.context = context }
-
-    func token(for subject: String, kind: Claims.Kind, fresh: Bool) throws -> String {
-        let now = Int64(context.now)
-        let config = context.config
-        let lifetime = kind == .access ? config.accessExpires : config.refreshExpires
-        return try context.services.tokens.sign(Claims(
-            subject: subject, kind: kind, fresh: fresh, jti: UUID4.make(),
-            issuedAt: now, notBefore: now, expires: Double(now + lifetime)))
+        ], headers: TokenIssuer.responseHeaders)
     }
 }

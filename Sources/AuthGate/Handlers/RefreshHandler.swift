@@ -3,6 +3,6 @@ enum RefreshHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let (_, user) = try Authenticator.authenticate(request, context, kind: .refresh)
         let access = try TokenIssuer(context).token(for: user.username, kind: .access, fresh: false)
-        return .json(200, [("access_token", .string(access))])
+        return .json(200, [("access_token", .string(access))], headers: TokenIssuer.responseHeaders)
     }
 }

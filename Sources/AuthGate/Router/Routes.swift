@@ -1,4 +1,4 @@
-/// The route table of shared/API.md. Every auth route answers under both
+/// The route table of shared/API.md (v1.1). Every auth route answers under both
 /// `/auth` and `/api/auth`.
 public enum Routes {
     public static let authPrefixes = ["/auth", "/api/auth"]
@@ -16,6 +16,7 @@ public enum Routes {
         }
         rows.append(Route(method: "GET", path: "/api/users/all", handler: UsersListHandler.handle))
         rows.append(Route(method: "GET", path: "/healthz", handler: HealthHandler.handle))
+        rows.append(Route(method: "GET", path: "/livez", handler: LivenessHandler.handle))
         return rows
     }()
 

@@ -11,6 +11,20 @@ public struct Claims: Sendable, Equatable {
     /// Seconds since the epoch; fractional values are kept as PyJWT does.
     public var expires: Double
 
+    /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
+    /// every `jti` it accepts: PostgreSQL refuses a btree index entry over
+    /// about 2,700 bytes (the blocklist's key), and `pg_notify` a payload
+    /// of 8,000. Refusing longer ones here, on every route, keeps "logout
+    /// answered 200" meaning "the token is revoked". Issuers use UUIDs
+    /// (36 bytes); 1,024 leaves room for any other scheme.
+    public static let maxJTIBytes = 1024
+
+    /// A `jti` the blocklist can hold as it is: not too long, and no NUL
+    /// (PostgreSQL text cannot contain one).
+    static func isStorable(jti: String) -> Bool {
+        jti.utf8.count <= maxJTIBytes && !jti.utf8.contains(0)
+    }
+
     /// The payload as Flask-JWT-Extended lays it out (no `csrf`).
     func json() -> [UInt8] {
         JSONWriter.object([

@@ -50,7 +50,10 @@ public struct JWTCodec: Sendable {
               let headerBytes = Base64URL.decode(parts[0]),
               let signature = Base64URL.decode(parts[2]),
               case .object(let header)? = try? JSONParser.parse(headerBytes),
-              header["alg"]?.stringValue == algorithm.rawValue else { throw .invalidToken }
+              header["alg"]?.stringValue == algorithm.rawValue,
+              // RFC 7515 §4.1.11: a recipient must refuse a `crit` it does
+              // not understand, and AuthGate implements no extension.
+              header["crit"] == nil else { throw .invalidToken }
         let signingInput = Array(bytes[0..<(parts[0].count + 1 + parts[1].count)])
         guard let expected = try? Crypto.hmac(algorithm.digest, key: key, data: signingInput),
               Crypto.constantTimeEqual(expected, signature) else { throw .invalidToken }
@@ -73,7 +76,7 @@ public struct JWTCodec: Sendable {
         guard let subject = payload["sub"]?.stringValue,
               let kindName = payload["type"]?.stringValue,
               let kind = Claims.Kind(rawValue: kindName),
-              let jti = payload["jti"]?.stringValue else { throw .invalidToken }
+              let jti = payload["jti"]?.stringValue, Claims.isStorable(jti: jti) else { throw .invalidToken }
         var fresh = false
         switch payload["fresh"] {
         case .bool(let b)?: fresh = b
