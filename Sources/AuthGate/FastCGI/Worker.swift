@@ -79,7 +79,8 @@ final class Worker: Sendable {
             // 404/405/413 are decided before a byte of the body is read.
             handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
         } catch {
-            return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
+            // HEAD answers keep their head only; the Dispatcher knows how.
+            return .answer(Dispatcher.errorResponse(for: error, method: method, requestID: requestID, logger: context.logger))
         }
         // nginx buffers every body (chunked ones too) and always sends its
         // length. One byte past the cap tells a too-long body from one exactly at it.
