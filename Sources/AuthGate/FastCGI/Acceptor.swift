@@ -116,6 +116,7 @@ final class Acceptor: Sendable {
         if fd >= 0 {
             failures.store(0, ordering: .relaxed)
             Acceptor.disableNagle(fd)
+            Acceptor.boundBlockingIO(fd)
             return fd
         }
         let error = errno
@@ -131,6 +132,18 @@ final class Acceptor: Sendable {
             usleep(useconds_t(pause))
             return nil
         }
+    }
+
+    /// A peer that stops mid-record (or stops reading our answer) releases
+    /// the worker after this long: libfcgi's reads and writes block. Idle
+    /// kept connections are waited on with poll, which this does not limit.
+    static let ioTimeoutSeconds = 30
+
+    private static func boundBlockingIO(_ fd: Int32) {
+        var limit = timeval(tv_sec: ioTimeoutSeconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, size)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, size)
     }
 
     /// FastCGI records are written whole; Nagle would hold the END_REQUEST

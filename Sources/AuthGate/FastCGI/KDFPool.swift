@@ -54,16 +54,27 @@ final class KDFPool: Sendable {
 
     /// Seconds a new job would wait before a thread takes it.
     private func expectedWait(pending: Int) -> Double {
-        Double(pending) * Double(averageMicros.load(ordering: .relaxed)) / 1e6 / Double(threads)
+        KDFPool.expectedWait(pending: pending, averageSeconds: Double(averageMicros.load(ordering: .relaxed)) / 1e6,
+                             threads: threads)
+    }
+
+    static func expectedWait(pending: Int, averageSeconds: Double, threads: Int) -> Double {
+        Double(pending) * averageSeconds / Double(max(1, threads))
+    }
+
+    /// Whether a job with `pending` ahead of it may queue: it must be able to
+    /// start before the deadline, and the queue stays under its cap.
+    static func admits(pending: Int, expectedWait: Double, deadline: Double) -> Bool {
+        pending < maxQueued && expectedWait <= deadline
     }
 
     /// Queues `job`, or refuses it when it could not start before the deadline.
     func submit(_ job: Job, logger: Logger) -> Admission {
         let ahead = pending.load(ordering: .relaxed)
         let wait = expectedWait(pending: ahead)
-        guard ahead < KDFPool.maxQueued, wait <= deadline else {
+        guard KDFPool.admits(pending: ahead, expectedWait: wait, deadline: deadline) else {
             noteThrottled(logger: logger)
-            return .overloaded(.overloaded(retryAfter: retryAfter(wait)))
+            return .overloaded(.overloaded(retryAfter: KDFPool.retryAfter(wait)))
         }
         pending.add(1, ordering: .relaxed)
         queue.withLock { $0.append(job) }
@@ -71,7 +82,7 @@ final class KDFPool: Sendable {
         return .queued
     }
 
-    private func retryAfter(_ wait: Double) -> Int { min(30, max(1, Int(wait.rounded(.up)))) }
+    static func retryAfter(_ wait: Double) -> Int { min(30, max(1, Int(wait.rounded(.up)))) }
 
     /// Starts the pool's threads; each opens its own store on first use.
     func start(services: Services, acceptor: Acceptor, logger: Logger) throws -> [pthread_t] {
@@ -98,7 +109,7 @@ final class KDFPool: Sendable {
             if Clock.monotonic() - job.queuedAt > deadline {
                 noteThrottled(logger: logger)
                 let wait = expectedWait(pending: pending.load(ordering: .relaxed))
-                response = ErrorResponse.response(for: APIError.overloaded(retryAfter: retryAfter(wait)),
+                response = ErrorResponse.response(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
                                                   requestID: job.request.id, logger: logger)
             } else {
                 do {

@@ -22,22 +22,28 @@ public enum CPUBudget {
         var best: Int?
         for dir in cgroupDirectories() {
             // cgroup v2: "max 100000" or "200000 100000"; v1: two files.
-            let quota: (Double, Double)?
+            let cores: Int?
             if let line = readFirstLine(dir + "/cpu.max") {
-                let parts = line.split(separator: " ")
-                quota = parts.count == 2 ? Double(parts[0]).flatMap { q in Double(parts[1]).map { (q, $0) } } : nil
-            } else if let q = readFirstLine(dir + "/cpu.cfs_quota_us").flatMap(Double.init),
-                      let p = readFirstLine(dir + "/cpu.cfs_period_us").flatMap(Double.init), q > 0 {
-                quota = (q, p)
+                cores = quotaCores(cpuMax: line)
+            } else if let quota = readFirstLine(dir + "/cpu.cfs_quota_us"),
+                      let period = readFirstLine(dir + "/cpu.cfs_period_us") {
+                cores = quotaCores(cpuMax: quota + " " + period)
             } else {
-                quota = nil
+                cores = nil
             }
-            if let (q, p) = quota, q > 0, p > 0 {
-                let cores = Int((q / p).rounded(.up))
-                best = min(best ?? cores, cores)
-            }
+            if let cores { best = min(best ?? cores, cores) }
         }
         return best
+    }
+
+    /// Whole cores a quota allows, rounded up: cgroup v2's `cpu.max`
+    /// ("200000 100000"; "max 100000" is no quota) or v1's quota and
+    /// period joined by a space (a quota of -1 is none).
+    static func quotaCores(cpuMax line: String) -> Int? {
+        let parts = line.split(separator: " ")
+        guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]),
+              quota > 0, period > 0 else { return nil }
+        return max(1, Int((quota / period).rounded(.up)))
     }
 
     /// The process's own cgroup directories (v2 unified or v1 cpu

@@ -1,0 +1,59 @@
+import Testing
+@testable import AuthGate
+
+/// Sizing and admission of the KDF pool, without threads or sockets.
+@Suite struct AvailabilityTests {
+    @Test func cgroupV2QuotaRoundsUpToWholeCores() {
+        #expect(CPUBudget.quotaCores(cpuMax: "200000 100000") == 2)
+        #expect(CPUBudget.quotaCores(cpuMax: "150000 100000") == 2)
+        #expect(CPUBudget.quotaCores(cpuMax: "50000 100000") == 1)
+    }
+
+    @Test func noQuotaIsNil() {
+        #expect(CPUBudget.quotaCores(cpuMax: "max 100000") == nil)
+        #expect(CPUBudget.quotaCores(cpuMax: "-1 100000") == nil)  // cgroup v1, joined
+        #expect(CPUBudget.quotaCores(cpuMax: "garbage") == nil)
+    }
+
+    @Test func coresAreAtLeastOneAndAtMostTheAffinityMask() {
+        let cores = CPUBudget.cores()
+        #expect(cores >= 1)
+        #expect(cores <= CPUBudget.affinityCount())
+    }
+
+    @Test func onlyPostsToLoginAndRegisterGoToThePool() {
+        for prefix in ["/auth", "/api/auth"] {
+            #expect(KDFPool.handles(method: "POST", path: prefix + "/login"))
+            #expect(KDFPool.handles(method: "POST", path: prefix + "/register"))
+            #expect(!KDFPool.handles(method: "GET", path: prefix + "/login"))
+            #expect(!KDFPool.handles(method: "POST", path: prefix + "/refresh"))
+        }
+        #expect(!KDFPool.handles(method: "POST", path: "/auth/logi\u{0301}n"))
+    }
+
+    @Test func expectedWaitSharesTheQueueAmongThreads() {
+        #expect(KDFPool.expectedWait(pending: 100, averageSeconds: 0.09, threads: 2) == 4.5)
+        #expect(KDFPool.expectedWait(pending: 0, averageSeconds: 0.09, threads: 2) == 0)
+    }
+
+    @Test func admissionStopsAtTheDeadlineAndTheCap() {
+        // A burst of 100 logins on 2 cores (~4.5 s) fits a 10 s deadline...
+        #expect(KDFPool.admits(pending: 99, expectedWait: 4.5, deadline: 10))
+        // ...a flood that would wait longer does not, nor one past the cap.
+        #expect(!KDFPool.admits(pending: 300, expectedWait: 13.5, deadline: 10))
+        #expect(!KDFPool.admits(pending: KDFPool.maxQueued, expectedWait: 0, deadline: 10))
+    }
+
+    @Test func retryAfterIsWholeSecondsFromOneToThirty() {
+        #expect(KDFPool.retryAfter(0) == 1)
+        #expect(KDFPool.retryAfter(2.1) == 3)
+        #expect(KDFPool.retryAfter(500) == 30)
+    }
+
+    @Test func overloadIsA503WithRetryAfter() {
+        let error = APIError.overloaded(retryAfter: 3)
+        #expect(error.status == 503)
+        #expect(error.message == "Service unavailable")
+        #expect(error.headers["Retry-After"] == "3")
+    }
+}
