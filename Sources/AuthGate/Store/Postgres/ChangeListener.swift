@@ -44,9 +44,10 @@ final class ChangeListener: Sendable {
             do {
                 try db.exec(unsafeSQL: "LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel)")
                 // Read after LISTEN: a revocation in between arrives as a notification too.
+                // Every row: the purge keeps them only while their token can
+                // still be accepted (exp + leeway).
                 let rows = try db.exec(unsafeSQL: """
                     SELECT jti, extract(epoch FROM expires_at)::float8 FROM token_blocklist
-                    WHERE expires_at >= (now() AT TIME ZONE 'UTC')
                     """)
                 var revoked: [[UInt8]: Double] = [:]
                 for row in rows {

@@ -83,8 +83,8 @@ final class PostgresUserStore: UserStore {
         return try !db.execute(SQL.isRevoked, [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
-        try db.execute(SQL.purge, [Timestamp.format(now)]).count
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute(SQL.purge, [Timestamp.format(cutoff)]).count
     }
 
     /// Creates the tables, or adopts a `users` table made by the Flask

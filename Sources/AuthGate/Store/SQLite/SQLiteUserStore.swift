@@ -56,8 +56,8 @@ final class SQLiteUserStore: UserStore {
         try !db.execute("SELECT 1 FROM token_blocklist WHERE jti = ?", [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
-        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(now)])
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(cutoff)])
         return db.changes
     }
 
