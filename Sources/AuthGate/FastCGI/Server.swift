@@ -105,7 +105,7 @@ public final class Server: Sendable {
                 nextRun = now + Double(Server.purgeIntervalSeconds)
                 do {
                     if store == nil { store = try services.openStore(logger: logger) }
-                    let removed = try store?.purgeExpiredRevocations(now: now) ?? 0
+                    let removed = try store?.purgeRevocations(expiredBefore: now - Double(services.config.leeway)) ?? 0
                     logger.debug("purged expired revocations", metadata: ["rows": "\(removed)"])
                 } catch {
                     logger.warning("purge failed", metadata: ["error": "\(error)"])

@@ -1,5 +1,6 @@
-/// GET /healthz: pings the database; 503 while it is down, 200 again once
-/// it is back (the store reconnects on the next call).
+/// GET /healthz: pings the database; 503 only while it is down. A
+/// connection the server dropped (a restart) is replaced and the ping
+/// retried once by the store, so a database that is up always answers 200.
 enum HealthHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         do {

@@ -73,8 +73,8 @@ final class CachedUserStore: UserStore {
         return try base.isRevoked(jti: jti)
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
-        cache.pruneRevocations(before: now)
-        return try base.purgeExpiredRevocations(now: now)
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        cache.pruneRevocations(expiredBefore: cutoff)
+        return try base.purgeRevocations(expiredBefore: cutoff)
     }
 }

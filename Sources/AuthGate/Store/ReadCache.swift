@@ -9,7 +9,8 @@ import Synchronization
 /// a users change drops everything user-shaped, a revocation adds its id.
 /// A process sees its own writes at once; others within the notification's
 /// delivery time (well under a millisecond on one host). While the listener
-/// is not connected the cache is off and every read goes to the database.
+/// is not connected, or stops answering its heartbeat, the cache is off and
+/// every read goes to the database.
 public final class ReadCache: Sendable {
     struct State {
         var enabled = false
@@ -64,8 +65,10 @@ public final class ReadCache: Sendable {
         state.write { if $0.enabled { $0.revoked[key] = expiresAt } }
     }
 
-    func pruneRevocations(before now: Double) {
-        state.write { s in s.revoked = s.revoked.filter { $0.value >= now } }
+    /// Forgets revocations of tokens that expired before `cutoff` (now −
+    /// leeway: until then an expired token is still accepted).
+    func pruneRevocations(expiredBefore cutoff: Double) {
+        state.write { s in s.revoked = s.revoked.filter { $0.value >= cutoff } }
     }
 
     /// nil when the cache cannot answer (off).

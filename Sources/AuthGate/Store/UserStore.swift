@@ -33,11 +33,14 @@ public protocol UserStore: AnyObject {
     /// first, then by `created_at`, ties by insertion order.
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser]
     func userCount() throws -> Int
-    /// Records a revoked token until `expiresAt`; times in seconds since the epoch.
+    /// Records a revoked token that expires at `expiresAt`; times in
+    /// seconds since the epoch.
     func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws
     func isRevoked(jti: String) throws -> Bool
-    /// Deletes revocations whose token has expired by `now`; returns how many.
-    func purgeExpiredRevocations(now: Double) throws -> Int
+    /// Deletes revocations whose token expired before `cutoff`; returns how
+    /// many. A token is accepted until exp + leeway, so callers pass
+    /// now − leeway: a revocation must outlive every moment it could matter.
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int
 }
 
 /// Where the users live, from `FLASK_SQLALCHEMY_DATABASE_URI`.

@@ -1,7 +1,10 @@
+import Glibc
 import Logging
 
 /// `UserStore` on PostgreSQL through libpq. Every statement is
-/// parameterised and prepared once per connection.
+/// parameterised and prepared once per connection. Every statement but the
+/// user insert is safe to run twice, so survives a lost connection (see
+/// `PGStatement.Retry`).
 final class PostgresUserStore: UserStore {
     private let db: PGConnection
     private let logger: Logger
@@ -15,7 +18,7 @@ final class PostgresUserStore: UserStore {
         static let ping = PGStatement(name: "ping", sql: "SELECT 1")
         static let insertUser = PGStatement(name: "insert_user", sql: """
             INSERT INTO users (id, username, email, password, created_at) VALUES ($1, $2, $3, $4, $5::timestamp)
-            """)
+            """, retry: .ifNeverSent)
         static let userByName = PGStatement(name: "user_by_name", sql:
             "SELECT id, username, email, password FROM users WHERE username = $1")
         static let usernameExists = PGStatement(name: "username_exists", sql:
@@ -26,13 +29,14 @@ final class PostgresUserStore: UserStore {
             SELECT id, username, email FROM users ORDER BY created_at ASC NULLS FIRST, seq ASC LIMIT $1::bigint OFFSET $2::bigint
             """)
         static let count = PGStatement(name: "users_count", sql: "SELECT count(*) FROM users")
+        // ON CONFLICT DO NOTHING: a second run changes nothing.
         static let revoke = PGStatement(name: "revoke", sql: """
             INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
             ON CONFLICT (jti) DO NOTHING
             """)
         static let isRevoked = PGStatement(name: "is_revoked", sql: "SELECT 1 FROM token_blocklist WHERE jti = $1")
         static let purge = PGStatement(name: "purge", sql:
-            "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")
+            "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")  // idempotent
     }
 
     func ping() throws { try db.execute(SQL.ping, []) }
@@ -83,19 +87,74 @@ final class PostgresUserStore: UserStore {
         return try !db.execute(SQL.isRevoked, [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
-        try db.execute(SQL.purge, [Timestamp.format(now)]).count
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute(SQL.purge, [Timestamp.format(cutoff)]).count
     }
 
+    /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
+    /// when the DDL below changes.
+    static let schemaVersion = 1
+    /// Migration attempts while other transactions hold locks on the tables.
+    static let migrationAttempts = 6
+    static let lockTimeout = "2s"
+
     /// Creates the tables, or adopts a `users` table made by the Flask
-    /// application: adds the nullable `created_at`, an ordering sequence and
-    /// the unique indexes, in one transaction. Duplicates that would break
-    /// the indexes abort it, naming them, with nothing changed.
+    /// application. Skipped, taking no lock on `users`, when the recorded
+    /// schema version is current and the triggers are in place; otherwise
+    /// run under `lock_timeout`, retried with backoff while another
+    /// transaction (a long query, pg_dump) holds a conflicting lock.
     func migrate() throws {
+        var backoff = 0.5
+        for attempt in 1...Self.migrationAttempts {
+            if try schemaIsCurrent() {
+                logger.info("database schema is current", metadata: ["version": "\(Self.schemaVersion)"])
+                return
+            }
+            do {
+                try migrateOnce()
+                logger.info("database schema migrated", metadata: ["version": "\(Self.schemaVersion)"])
+                return
+            } catch let busy as LockNotAvailable {
+                guard attempt < Self.migrationAttempts else {
+                    throw StoreError.schema("another transaction kept a lock on users or token_blocklist through \(attempt) attempts; nothing was changed (\(busy))")
+                }
+                logger.warning("database schema migration is waiting for a lock held by another transaction; retrying",
+                               metadata: ["attempt": "\(attempt)", "retry_in_s": "\(backoff)"])
+                usleep(UInt32(backoff * 1_000_000))
+                backoff *= 2
+            }
+        }
+    }
+
+    /// Whether the recorded version is this build's (or newer) and both
+    /// triggers exist. Reads the catalogue and `authgate_schema` only.
+    private func schemaIsCurrent() throws -> Bool {
+        guard try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.first == "t" else {
+            return false
+        }
+        guard let text = try db.exec(unsafeSQL: "SELECT max(version) FROM authgate_schema").first?.first ?? nil,
+              let version = Int(text), version >= Self.schemaVersion else { return false }
+        if version > Self.schemaVersion {
+            logger.notice("database schema is newer than this build; leaving it as it is",
+                          metadata: ["recorded": "\(version)", "built_for": "\(Self.schemaVersion)"])
+        }
+        return try db.exec(unsafeSQL: ChangeListener.triggersSQL).count == 2
+    }
+
+    /// One migration in one transaction: adds the nullable `created_at`, an
+    /// ordering sequence, the unique indexes and the triggers. Duplicates
+    /// that would break the indexes abort it, naming them, with nothing changed.
+    private func migrateOnce() throws {
         try db.exec(unsafeSQL: "BEGIN")
         do {
+            // Bounds every lock wait below, the advisory lock's included.
+            try db.exec(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
             // Several responders may start at once; one migrates at a time.
             try db.exec(unsafeSQL: "SELECT pg_advisory_xact_lock(7361746174)")
+            if try schemaIsCurrent() {  // another responder just did it
+                try db.exec(unsafeSQL: "COMMIT")
+                return
+            }
             try db.exec(unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS users (
                     id text PRIMARY KEY, username text NOT NULL, email text NOT NULL,
@@ -129,7 +188,20 @@ final class PostgresUserStore: UserStore {
                     created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
                 """)
-            try db.exec(unsafeSQL: ChangeListener.triggersSQL)
+            // Created when missing, never dropped and re-created: DROP TRIGGER
+            // would take ACCESS EXCLUSIVE on users.
+            try db.exec(unsafeSQL: ChangeListener.functionsSQL)
+            let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).compactMap { $0.first ?? nil })
+            if !present.contains(ChangeListener.usersTrigger) { try db.exec(unsafeSQL: ChangeListener.usersTriggerSQL) }
+            if !present.contains(ChangeListener.revocationsTrigger) {
+                try db.exec(unsafeSQL: ChangeListener.revocationsTriggerSQL)
+            }
+            try db.exec(unsafeSQL: """
+                CREATE TABLE IF NOT EXISTS authgate_schema (version integer NOT NULL);
+                COMMENT ON TABLE authgate_schema IS 'AuthGate schema version: start-up skips its migration when current';
+                DELETE FROM authgate_schema;
+                INSERT INTO authgate_schema (version) VALUES (\(Self.schemaVersion));
+                """)
             try db.exec(unsafeSQL: "COMMIT")
         } catch {
             _ = try? db.exec(unsafeSQL: "ROLLBACK")

@@ -1,12 +1,15 @@
+import Glibc
 import Logging
 
 /// `UserStore` on SQLite, the embedded default. Usernames compare with
 /// SQLite's BINARY collation (bytes); `lower()` folds ASCII only.
 final class SQLiteUserStore: UserStore {
     private let db: SQLiteConnection
+    private let logger: Logger
 
     init(path: String, echo: Bool, logger: Logger) throws {
         self.db = try SQLiteConnection(path: path, echo: echo, logger: logger)
+        self.logger = logger
     }
 
     func ping() throws { try db.execute("SELECT 1", []) }
@@ -56,14 +59,52 @@ final class SQLiteUserStore: UserStore {
         try !db.execute("SELECT 1 FROM token_blocklist WHERE jti = ?", [jti]).isEmpty
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
-        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(now)])
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(cutoff)])
         return db.changes
     }
 
+    /// The layout `migrate` creates, recorded in `PRAGMA user_version`
+    /// (Flask leaves it 0). Bump it when the DDL below changes.
+    static let schemaVersion = 1
+    /// Migration attempts while another connection holds the write lock
+    /// (each waits up to the busy timeout).
+    static let migrationAttempts = 4
+
     /// Creates the tables or adopts the Flask application's `users` table
-    /// (see `PostgresUserStore.migrate`); SQLite orders by `rowid`.
+    /// (see `PostgresUserStore.migrate`); SQLite orders by `rowid`. Skipped
+    /// when the recorded version is current: no write lock is taken, so a
+    /// start during another process's long write transaction is not held up.
     func migrate() throws {
+        for attempt in 1...Self.migrationAttempts {
+            if try schemaIsCurrent() {
+                logger.info("database schema is current", metadata: ["version": "\(Self.schemaVersion)"])
+                return
+            }
+            do {
+                try migrateOnce()
+                logger.info("database schema migrated", metadata: ["version": "\(Self.schemaVersion)"])
+                return
+            } catch StoreError.unavailable(let reason) where attempt < Self.migrationAttempts {
+                logger.warning("database schema migration is waiting for the write lock; retrying",
+                               metadata: ["attempt": "\(attempt)", "error": "\(reason)"])
+                usleep(UInt32(attempt) * 500_000)
+            }
+        }
+    }
+
+    private func schemaIsCurrent() throws -> Bool {
+        guard let text = try db.execute("PRAGMA user_version", []).first?.first ?? nil, let version = Int(text),
+              version >= Self.schemaVersion else { return false }
+        // A file whose tables were dropped or replaced keeps its user_version.
+        let found = try db.execute("""
+            SELECT count(*) FROM sqlite_master WHERE type = 'index'
+            AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires')
+            """, []).first?.first ?? nil
+        return found == "3"
+    }
+
+    private func migrateOnce() throws {
         try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
         do {
             try db.exec(unsafeSQL: """
@@ -89,6 +130,7 @@ final class SQLiteUserStore: UserStore {
                     jti VARCHAR NOT NULL PRIMARY KEY, type VARCHAR NOT NULL,
                     created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
+                PRAGMA user_version = \(Self.schemaVersion);
                 """)
             try db.exec(unsafeSQL: "COMMIT")
         } catch {
