@@ -24,6 +24,9 @@ public final class Server: Sendable {
         self.services = services
         self.logger = logger
         guard FastCGI.initialize() else { throw ServerError("FCGX_Init failed") }
+        // Before the socket: a start that cannot adopt the schema (or waits
+        // for a lock) must not accept requests it cannot serve.
+        try services.config.database.migrate(logger: logger)
         acceptor = try Acceptor(listenFD: try Listener.open(services.config.listen, logger: logger), logger: logger)
         pool = KDFPool(threads: services.config.kdfThreads, deadline: services.config.kdfWaitSeconds,
                        initialCost: services.passwords.derivationSeconds)
@@ -32,7 +35,6 @@ public final class Server: Sendable {
 
     /// Runs until SIGTERM or SIGINT; returns once drained.
     public func run() throws {
-        try services.config.database.migrate(logger: logger)
         let signals = Signals.blockTermination()
         let poolThreads = try pool.start(services: services, acceptor: acceptor, logger: logger)
         var threads: [pthread_t] = []
