@@ -17,9 +17,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/authgate authgate \
  && install -d -o authgate -g authgate -m 0700 /var/lib/authgate \
- && install -d -o authgate -g authgate -m 0755 /run/authgate
+ && install -d -o authgate -g www-data -m 2750 /run/authgate
 COPY --from=build /out/authgate /usr/local/bin/authgate
-USER authgate
+# The FastCGI socket (0660, in /run/authgate, a volume shared with nginx
+# only) must get the group of nginx's workers: www-data, gid 33 in every
+# Debian-based image, the official nginx image included. So as not to
+# depend on a volume keeping the folder's setgid bit, it is the process's own.
+USER authgate:www-data
 WORKDIR /var/lib/authgate
 ENV AUTHGATE_LISTEN=unix:/run/authgate/authgate.sock
 # AuthGate speaks FastCGI, not HTTP: its own subcommand checks the listener

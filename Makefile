@@ -1,8 +1,15 @@
 # AuthGate: `make run` serves on :8080 behind nginx, `make test` runs every test.
-.PHONY: run test build bench compose-test clean
+.PHONY: run reload test build bench compose-test clean
 
 run:
 	scripts/run.sh
+
+# Graceful restart of the AuthGate that `make run` started: SIGHUP makes it
+# re-execute itself; the new process inherits the listening socket.
+reload:
+	@pid=$$(cat .run/authgate.pid 2>/dev/null) && kill -0 "$$pid" 2>/dev/null \
+	  || { echo "reload: no AuthGate from make run is running (.run/authgate.pid)" >&2; exit 1; }; \
+	kill -HUP "$$pid" && echo "reload: sent SIGHUP to AuthGate (pid $$pid)"
 
 test:
 	scripts/test.sh

@@ -2,9 +2,12 @@
 # The docker-compose stack for real: a private Docker engine, base images
 # made with debootstrap, local stand-ins tagged with the official image
 # names (no registry is reachable here), then the very docker-compose.yml
-# and Dockerfile users get. Registers, logs in, restarts containers, checks
-# the data survived, and removes every daemon, bridge and firewall rule it
-# added. Built images stay in /var/lib/authgate-compose as a cache.
+# and Dockerfile users get. Registers, logs in, checks that only nginx's
+# workers reach the FastCGI socket, restarts containers, crashes authgate
+# and waits for its restart policy to bring it back, checks the data
+# survived, and removes every daemon, bridge and firewall rule it added.
+# Built images stay in /var/lib/authgate-compose as a cache. Every wait is
+# bounded and no check depends on timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -87,10 +90,47 @@ export AUTHGATE_HTTP_PORT=$port
 echo "compose-test: up on 127.0.0.1:$port"
 compose up -d
 python3 Tests/Compose/compose_check.py "http://127.0.0.1:$port" register
+
+echo "compose-test: only nginx's workers reach the FastCGI socket"
+layout=$(compose exec -T nginx stat -c '%A %G %n' /run/authgate /run/authgate/authgate.sock)
+echo "$layout" | sed 's/^/  /'
+[[ $layout == *"srw-rw---- www-data /run/authgate/authgate.sock"* ]] || { echo "socket is not 0660 www-data"; exit 1; }
+# authgate's own healthcheck connects to the socket: as nginx's workers'
+# user it must get through, as any other user it must not.
+compose exec -T -u www-data -w / authgate authgate healthcheck \
+    || { echo "www-data cannot reach the FastCGI socket"; exit 1; }
+if compose exec -T -u nobody -w / authgate authgate healthcheck 2> "$run/nobody.log"; then
+    echo "user nobody reached the FastCGI socket"; exit 1
+fi
+grep -q "listener not accepting" "$run/nobody.log" || { cat "$run/nobody.log"; exit 1; }
+
 echo "compose-test: restarting postgres and authgate"
 compose restart postgres
 compose restart authgate
 python3 Tests/Compose/compose_check.py "http://127.0.0.1:$port" verify
-compose logs --no-color authgate | grep -q "draining" || { echo "authgate did not drain on SIGTERM"; exit 1; }
+# Into a file first: `logs | grep -q` fails under pipefail when grep exits
+# before docker-compose has written everything (SIGPIPE).
+compose logs --no-color authgate > "$run/authgate.log"
+grep -q "draining" "$run/authgate.log" && grep -q "stopped" "$run/authgate.log" \
+    || { echo "authgate did not drain on SIGTERM"; tail -20 "$run/authgate.log"; exit 1; }
+
+echo "compose-test: crashing authgate; its restart policy must bring it back"
+cid=$(compose ps -q authgate)
+restarts=$(docker inspect -f '{{.RestartCount}}' "$cid")
+pid=$(docker inspect -f '{{.State.Pid}}' "$cid")
+# A crash is the process dying under docker: `docker kill` would count as
+# a deliberate stop, which the restart policy leaves stopped.
+kill -KILL "$pid"
+state=""
+for _ in $(seq 1 180); do
+    state=$(docker inspect -f '{{.RestartCount}} {{.State.Pid}} {{.State.Health.Status}}' "$cid")
+    read -r count newpid health <<< "$state"
+    [ "$count" -gt "$restarts" ] && [ "$newpid" != "$pid" ] && [ "$health" = healthy ] && break
+    sleep 1
+done
+echo "  restarts, pid, health: $state"
+[ "$count" -gt "$restarts" ] && [ "$health" = healthy ] || { echo "authgate did not come back after a crash"; exit 1; }
+python3 Tests/Compose/compose_check.py "http://127.0.0.1:$port" verify
+
 compose down -v
 echo "compose-test: 1 passed, 0 failed"

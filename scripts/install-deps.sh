@@ -9,7 +9,7 @@ python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
 [ "${1:-}" = "--compose" ] && packages+=(docker.io docker-compose debootstrap iptables iproute2)
 missing=()
 for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"

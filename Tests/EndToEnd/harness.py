@@ -66,6 +66,20 @@ def wait_for_port(port, timeout=20.0, proc=None):
     raise TimeoutError(f"port {port} not listening")
 
 
+def wait_for_unix_socket(path, timeout=20.0, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        with socket.socket(socket.AF_UNIX) as s:
+            try:
+                s.connect(path)
+                return
+            except OSError:
+                time.sleep(0.05)
+    raise TimeoutError(f"{path} not listening")
+
+
 def stop_process(proc, sig=signal.SIGTERM, timeout=10.0):
     if proc is None or proc.poll() is not None:
         return
@@ -143,6 +157,34 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# nginx.conf's upstream, and the group of its `user` (its workers).
+UPSTREAM = "server unix:/run/authgate/authgate.sock;"
+NGINX_GROUP = "www-data"
+
+
+def socket_dir():
+    """A folder laid out as `make run` and deploy/ lay out /run/authgate:
+    mode 2750, group www-data, so a socket made in it gets nginx's group.
+    Its parent (returned first; the caller removes it) lets nginx traverse."""
+    parent = tempfile.mkdtemp(prefix="authgate-sock-")
+    os.chmod(parent, 0o755)
+    folder = os.path.join(parent, "authgate")
+    subprocess.run(["install", "-d", "-m", "2750", "-g", NGINX_GROUP, folder], check=True)
+    return parent, folder
+
+
+def connect_as(user, path):
+    """Connects to the unix socket `path` as local `user`: "ok" or the errno name."""
+    code = ("import errno, socket, sys\n"
+            "s = socket.socket(socket.AF_UNIX)\n"
+            "try:\n    s.connect(sys.argv[1]); print('ok')\n"
+            "except OSError as e:\n    print(errno.errorcode.get(e.errno, e.errno))\n")
+    out = subprocess.run(["runuser", "-u", user, "--", "/usr/bin/python3", "-c", code, path],
+                         capture_output=True, text=True, timeout=30, cwd="/")
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def nginx_config(http_port, upstreams, source=None, replace=None):
     """A project nginx configuration with only its addresses changed: the
     listen port, and either the single upstream server or `replace` pairs."""
@@ -154,15 +196,15 @@ def nginx_config(http_port, upstreams, source=None, replace=None):
             assert old in text
             text = text.replace(old, new)
         return text
-    assert "server 127.0.0.1:9000;" in text
+    assert UPSTREAM in text
     servers = "\n        ".join(f"server {u};" for u in upstreams)
-    return text.replace("server 127.0.0.1:9000;", servers)
+    return text.replace(UPSTREAM, servers)
 
 
 class Nginx:
     def __init__(self, upstreams, edit=lambda text: text, source=None, replace=None):
         self.dir = tempfile.mkdtemp(prefix="authgate-nginx-")
-        os.chmod(self.dir, 0o755)  # nginx workers run as nobody
+        os.chmod(self.dir, 0o755)  # nginx workers run as www-data
         self.port = free_port()
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
@@ -178,13 +220,16 @@ class Nginx:
 
 
 class Responder:
-    """One `authgate serve` process in its own working directory."""
+    """One `authgate serve` process in its own working directory, on a free
+    loopback port or on the unix socket `unix_socket`."""
 
-    def __init__(self, database_uri=None, env=None, workdir=None):
+    def __init__(self, database_uri=None, env=None, workdir=None, unix_socket=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="authgate-run-")
         self.port = free_port()
+        self.unix_socket = unix_socket
+        listen = f"unix:{unix_socket}" if unix_socket else f"127.0.0.1:{self.port}"
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
-                    "AUTHGATE_LISTEN": f"127.0.0.1:{self.port}"}
+                    "AUTHGATE_LISTEN": listen}
         if database_uri:
             self.env["FLASK_SQLALCHEMY_DATABASE_URI"] = database_uri
         self.env.update(env or {})
@@ -195,11 +240,18 @@ class Responder:
         self.logfile = open(self.log, "ab")
         self.proc = start([BINARY, "serve"], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
                           stdout=self.logfile, stderr=subprocess.STDOUT)
-        started_or_stopped(self.proc, self.port)
+        if self.unix_socket:
+            try:
+                wait_for_unix_socket(self.unix_socket, proc=self.proc)
+            except Exception:
+                stop_process(self.proc, signal.SIGKILL)
+                raise
+        else:
+            started_or_stopped(self.proc, self.port)
 
     @property
     def address(self):
-        return f"127.0.0.1:{self.port}"
+        return f"unix:{self.unix_socket}" if self.unix_socket else f"127.0.0.1:{self.port}"
 
     def stop(self, sig=signal.SIGTERM):
         stop_process(self.proc, sig)

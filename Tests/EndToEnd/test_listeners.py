@@ -1,5 +1,7 @@
-"""The responder's sockets: a unix socket (mode 0660) and a listening socket
-inherited on fd 0 from spawn-fcgi."""
+"""The responder's sockets: a unix socket only nginx's workers can reach
+(mode 0660 in a folder of nginx's group), one inherited on fd 0 from
+spawn-fcgi, and the healthcheck subcommand."""
+import grp
 import os
 import shutil
 import stat
@@ -10,42 +12,68 @@ import time
 import pytest
 import requests
 
-from harness import BINARY, SECRET, Nginx, free_port, start, stop_process, wait_for_port
+from harness import (BINARY, NGINX_GROUP, ROOT, SECRET, Nginx, connect_as, free_port, socket_dir, start,
+                     stop_process, wait_for_port, wait_for_unix_socket)
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the socket layout and other users need root")
 
 
-def test_unix_socket_listener():
-    # pytest's tmp_path sits below 0700 folders that nginx's workers cannot traverse.
-    tmp_path = tempfile.mkdtemp(prefix="authgate-unix-")
-    os.chmod(tmp_path, 0o755)
-    sock = os.path.join(tmp_path, "authgate.sock")
-    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}"}
-    proc = start([BINARY, "serve"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    nginx = None
+def assert_only_nginx_reaches(sock):
+    """The layout of make run and deploy/: nginx's group may connect, nobody else."""
+    www = grp.getgrnam(NGINX_GROUP).gr_gid
+    folder = os.path.dirname(sock)
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o2750 and os.stat(folder).st_gid == www
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660 and os.stat(sock).st_gid == www
+    assert connect_as("www-data", sock) == "ok"
+    assert connect_as("nobody", sock) == "EACCES"
+    nginx = Nginx([f"unix:{sock}"])  # workers run as www-data (nginx.conf's `user`)
     try:
-        for _ in range(200):
-            if os.path.exists(sock):
-                break
-            proc.wait(0.05) if proc.poll() is not None else __import__("time").sleep(0.05)
-        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660
-        # nginx workers run as nobody: give the socket's group to nogroup for this test.
-        shutil.chown(sock, group="nogroup")
-        nginx = Nginx([f"unix:{sock}"])
         r = requests.get(nginx.url + "/healthz", timeout=10)
         assert r.status_code == 200 and r.json()["status"] == "ok"
     finally:
-        if nginx:
-            nginx.stop()
+        nginx.stop()
+
+
+@needs_root
+def test_unix_socket_reached_by_nginx_only():
+    parent, folder = socket_dir()
+    sock = os.path.join(folder, "authgate.sock")
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}"}
+    proc = start([BINARY, "serve"], cwd=parent, env=env, stdin=subprocess.DEVNULL,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_unix_socket(sock, proc=proc)
+        # AuthGate makes it 0660; the folder's setgid bit gives it nginx's group.
+        assert_only_nginx_reaches(sock)
+    finally:
         stop_process(proc)
-        shutil.rmtree(tmp_path, ignore_errors=True)
+        shutil.rmtree(parent, ignore_errors=True)
+    assert proc.returncode == 0
 
 
-@pytest.mark.skipif(shutil.which("spawn-fcgi") is None, reason="spawn-fcgi not installed")
-def test_socket_inherited_from_spawn_fcgi(tmp_path):
+@needs_root
+def test_spawn_fcgi_script_lays_out_the_socket_for_nginx_only():
+    parent, folder = socket_dir()
+    os.chmod(folder, 0o755)  # the script sets the folder's mode and group itself
+    sock = os.path.join(folder, "authgate.sock")
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_BIN": BINARY,
+           "AUTHGATE_SOCKET_DIR": folder}
+    proc = start([os.path.join(ROOT, "deploy", "spawn-fcgi.sh")], cwd=parent, env=env,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_unix_socket(sock, proc=proc)
+        assert_only_nginx_reaches(sock)
+    finally:
+        stop_process(proc)
+        shutil.rmtree(parent, ignore_errors=True)
+    assert proc.returncode == 0
+
+
+def test_socket_inherited_from_spawn_fcgi_over_tcp(tmp_path):
     port = free_port()
-    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET}
-    proc = start(["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", str(port), "--", BINARY, "serve"],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_BIN": BINARY}
+    proc = start([os.path.join(ROOT, "deploy", "spawn-fcgi.sh"), "127.0.0.1", str(port)],
+                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nginx = None
     try:
         wait_for_port(port, proc=proc)
@@ -72,16 +100,19 @@ def test_healthcheck_subcommand(stack):
 def test_socket_mode_is_configurable():
     tmp = tempfile.mkdtemp(prefix="authgate-mode-")
     sock = os.path.join(tmp, "a.sock")
+    log = os.path.join(tmp, "log")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
-           "AUTHGATE_SOCKET_MODE": "0666"}
-    proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+           "AUTHGATE_SOCKET_MODE": "0600"}
+    with open(log, "wb") as out:
+        proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                     stderr=subprocess.STDOUT)
     try:
+        # "listening" is logged once the mode is set.
         deadline = time.time() + 20
-        while not os.path.exists(sock) and time.time() < deadline:
+        while b"listening" not in open(log, "rb").read():
+            assert time.time() < deadline and proc.poll() is None, open(log, "rb").read()
             time.sleep(0.05)
-        time.sleep(0.1)
-        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o666
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     finally:
         stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)

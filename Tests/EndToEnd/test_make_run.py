@@ -1,0 +1,169 @@
+"""`make run` (scripts/run.sh) for real, in a copy of the project: Ctrl-C
+(SIGINT to the whole process group, as a terminal sends it) or SIGTERM to
+the group stops AuthGate and nginx every time and exits 0, and the next run
+works; only nginx's workers can reach the FastCGI socket; .env is 0600."""
+import grp
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+from harness import BINARY, NGINX_GROUP, ROOT, connect_as, free_port, start, stop_process
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the socket layout and other users need root")
+
+
+@pytest.fixture
+def project():
+    """run.sh, nginx.conf and the Makefile in a throwaway folder: .env,
+    .run/ and instance/ are its own."""
+    root = tempfile.mkdtemp(prefix="authgate-make-run-")
+    os.chmod(root, 0o755)  # nginx's workers (www-data) reach the socket below it
+    os.mkdir(os.path.join(root, "scripts"))
+    shutil.copy2(os.path.join(ROOT, "scripts", "run.sh"), os.path.join(root, "scripts"))
+    for name in ("nginx.conf", "Makefile"):
+        shutil.copy2(os.path.join(ROOT, name), root)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Run:
+    """run.sh (or `make run`) in its own process group, as a terminal runs it."""
+
+    def __init__(self, project, command=("scripts/run.sh",), **env):
+        self.project = project
+        self.port = free_port()
+        self.sock_dir = os.path.join(project, "sock")
+        self.env = {"PATH": os.environ["PATH"], "AUTHGATE_BIN": BINARY, "AUTHGATE_HTTP_PORT": str(self.port),
+                    "AUTHGATE_SOCKET_DIR": self.sock_dir, **env}
+        self.log = os.path.join(project, "run.log")
+        with open(self.log, "ab") as log:
+            self.proc = start(list(command), cwd=project, env=self.env, stdin=subprocess.DEVNULL,
+                              stdout=log, stderr=subprocess.STDOUT)
+        self.pgid = self.proc.pid  # start() makes it a session and group leader
+
+    def output(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_serving(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            assert self.proc.poll() is None, f"run.sh exited {self.proc.returncode}:\n{self.output()}"
+            try:
+                r = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5)
+                if r.status_code == 200:
+                    return r
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"not serving within {timeout} s:\n{self.output()}")
+
+    def authgate_pid(self):
+        with open(os.path.join(self.project, ".run", "authgate.pid")) as f:
+            return int(f.read())
+
+    def signal_group(self, sig, timeout=60):
+        os.killpg(self.pgid, sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            stop_process(self.proc, signal.SIGKILL)
+            raise AssertionError(f"run.sh still running {timeout} s after {sig!r}:\n{self.output()}")
+
+
+def group_members(pgid):
+    """Processes still in the process group (run.sh's children stay in it)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+def assert_all_stopped(run):
+    assert group_members(run.pgid) == [], run.output()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", run.port), timeout=5).close()
+    assert not os.path.exists(os.path.join(run.project, ".run", "authgate.pid"))
+    assert not os.path.exists(os.path.join(run.sock_dir, "authgate.sock"))
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_signal_to_the_group_stops_everything_and_exits_0_three_times(project, sig):
+    env_file = os.path.join(project, ".env")
+    for attempt in range(3):
+        if attempt == 1:
+            os.chmod(env_file, 0o644)  # run.sh tightens a .env others can read
+        run = Run(project)
+        run.wait_serving()
+        # .env: written on the first run with a fresh secret, never readable by others.
+        assert mode(env_file) == 0o600
+        pid = run.authgate_pid()
+        assert os.readlink(f"/proc/{pid}/exe") == os.path.realpath(BINARY)
+        assert os.getpgid(pid) == run.pgid
+        assert run.signal_group(sig) == 0, run.output()
+        assert_all_stopped(run)
+    with open(env_file) as f:
+        assert f.read().count("FLASK_SECRET_KEY=") == 1
+
+
+def test_only_nginx_workers_reach_the_socket(project):
+    run = Run(project)
+    try:
+        run.wait_serving()  # through nginx: its workers (www-data) connect
+        sock = os.path.join(run.sock_dir, "authgate.sock")
+        www = grp.getgrnam(NGINX_GROUP).gr_gid
+        assert mode(run.sock_dir) == 0o2750 and os.stat(run.sock_dir).st_gid == www
+        assert stat.S_ISSOCK(os.stat(sock).st_mode)
+        assert mode(sock) == 0o660 and os.stat(sock).st_gid == www
+        assert connect_as("www-data", sock) == "ok"
+        assert connect_as("nobody", sock) == "EACCES"
+        # A second run in the same folder refuses and leaves the first alone.
+        again = subprocess.run(["scripts/run.sh"], cwd=project, env=run.env, capture_output=True, text=True,
+                               timeout=60)
+        assert again.returncode == 1 and "already running" in again.stderr
+        assert run.wait_serving().status_code == 200
+    finally:
+        assert run.signal_group(signal.SIGINT) == 0
+    assert_all_stopped(run)
+
+
+def test_tcp_only_when_asked_for(project):
+    listen = f"127.0.0.1:{free_port()}"
+    run = Run(project, AUTHGATE_LISTEN=listen)
+    try:
+        run.wait_serving()
+        assert f"server {listen};" in open(os.path.join(project, ".run", "nginx", "nginx.conf")).read()
+        assert not os.path.exists(run.sock_dir)
+    finally:
+        assert run.signal_group(signal.SIGINT) == 0
+    assert_all_stopped(run)
+
+
+def test_make_run_ctrl_c_leaves_nothing_behind_and_runs_again(project):
+    for _ in range(2):
+        run = Run(project, command=("make", "-s", "run"))
+        run.wait_serving()
+        # make itself reports a Ctrl-C as an interrupt (it re-raises SIGINT
+        # once its recipe has finished); run.sh below it stopped everything.
+        assert run.signal_group(signal.SIGINT) == -signal.SIGINT
+        assert_all_stopped(run)
