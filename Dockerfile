@@ -32,4 +32,5 @@ HEALTHCHECK --interval=5s --timeout=5s --retries=12 CMD ["authgate", "healthchec
 # PID 1 handles SIGTERM itself: stop accepting, finish in-flight requests, exit 0.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["authgate"]
-CMD ["serve"]
+# --supervise: PID 1 stays while SIGHUP restarts the responder gracefully.
+CMD ["serve", "--supervise"]

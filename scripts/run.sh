@@ -2,7 +2,7 @@
 # Builds AuthGate and serves it behind nginx on http://127.0.0.1:8080 with
 # the configuration in .env (SQLite by default). Ctrl-C (SIGINT to the whole
 # terminal group) or SIGTERM stops both and exits 0. The responder's pid is
-# in .run/authgate.pid (`make reload` sends it SIGHUP).
+# in .run/authgate.pid (`make reload` sends it SIGHUP: a graceful restart).
 #
 # Only nginx reaches AuthGate: the FastCGI socket is a unix socket in a
 # folder only nginx's workers may enter (mode 2750, the group of nginx.conf's
@@ -103,7 +103,9 @@ done
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
     -e "s|server unix:/run/authgate/authgate.sock;|server $listen;|" nginx.conf > .run/nginx/nginx.conf
 
-AUTHGATE_LISTEN=$listen "$bin" serve < /dev/null &
+# --supervise: the pid stays the same across `make reload` (SIGHUP starts a
+# new responder on the same socket and drains the old one).
+AUTHGATE_LISTEN=$listen "$bin" serve --supervise < /dev/null &
 authgate=$!
 echo "$authgate" > "$pidfile"
 rm -f .run/nginx/nginx.pid

@@ -116,3 +116,19 @@ def test_socket_mode_is_configurable():
     finally:
         stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", ["0666", "0662", "0604"])
+def test_a_socket_mode_open_to_other_users_is_refused(mode):
+    tmp = tempfile.mkdtemp(prefix="authgate-mode-")
+    sock = os.path.join(tmp, "a.sock")
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
+           "AUTHGATE_SOCKET_MODE": mode}
+    try:
+        out = subprocess.run([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                             timeout=30)
+        assert out.returncode == 1
+        assert b"other users must not reach the socket" in out.stderr
+        assert not os.path.exists(sock)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -167,3 +167,33 @@ def test_make_run_ctrl_c_leaves_nothing_behind_and_runs_again(project):
         # once its recipe has finished); run.sh below it stopped everything.
         assert run.signal_group(signal.SIGINT) == -signal.SIGINT
         assert_all_stopped(run)
+
+
+def test_make_reload_restarts_gracefully_under_load_failing_no_request(project):
+    from load import MixedLoad
+
+    run = Run(project)
+    try:
+        run.wait_serving()
+        url = f"http://127.0.0.1:{run.port}"
+        user = "reload-" + os.urandom(4).hex()
+        assert requests.post(url + "/auth/register", json={"username": user, "email": f"{user}@x.io",
+                                                           "password": "123456"}, timeout=30).status_code == 201
+        token = requests.post(url + "/auth/login", json={"username": user, "password": "123456"},
+                              timeout=30).json()["tokens"]["access"]
+        pid = run.authgate_pid()
+        with MixedLoad(url, run.port, user, "123456", token) as load:
+            for i in range(3):
+                time.sleep(1.5)
+                subprocess.run(["make", "-s", "reload"], cwd=project, env=run.env, check=True, timeout=30)
+                deadline = time.time() + 30
+                while run.output().count("old one draining") < i + 1:
+                    assert time.time() < deadline, run.output()
+                    time.sleep(0.05)
+            time.sleep(1.5)
+        assert load.failures == [], (load.failures[:10], dict(load.results))
+        assert {kind for kind, _ in load.results} == {"login", "whoami", "trickled login"}
+        assert run.authgate_pid() == pid  # make run kept watching the same process
+    finally:
+        assert run.signal_group(signal.SIGINT) == 0, run.output()
+    assert_all_stopped(run)

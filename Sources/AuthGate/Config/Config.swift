@@ -21,7 +21,8 @@ public struct Config: Sendable {
     /// `FLASK_PASSWORD_HASH_METHOD`: Werkzeug method for new hashes.
     public var hashMethod: HashMethod
     /// `AUTHGATE_LISTEN`: `host:port`, `unix:/path`; nil means the socket
-    /// inherited on fd 0 (spawn-fcgi) or fd 3 (systemd), else 127.0.0.1:9000.
+    /// inherited on fd 0 (spawn-fcgi) or fd 3 (systemd), else the unix
+    /// socket `defaultListen` (TCP only when asked for).
     public var listen: String?
     /// `AUTHGATE_THREADS`: worker threads, each with its own connection.
     public var threads: Int
@@ -33,7 +34,7 @@ public struct Config: Sendable {
     public var kdfWaitSeconds: Double = 10
 
     public static let defaultThreads = 16
-    public static let defaultListen = "127.0.0.1:9000"
+    public static let defaultListen = "unix:/run/authgate/authgate.sock"
 
     /// Builds the configuration from the process environment and the
     /// `.env` values (the environment wins). Throws naming the variable.

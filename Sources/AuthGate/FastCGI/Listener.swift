@@ -4,9 +4,10 @@ import Logging
 /// Finds the FastCGI listening socket: the supervisor's (fd 3) in a
 /// responder started by `serve --supervise`; `AUTHGATE_LISTEN` when set; else
 /// one inherited from systemd (`LISTEN_FDS`, fd 3) or spawn-fcgi (fd 0);
-/// else 127.0.0.1:9000. Only nginx should reach it: keep TCP on loopback,
-/// and a unix socket is made mode 0660 (`AUTHGATE_SOCKET_MODE` to change,
-/// e.g. 0666 on a volume only the nginx container mounts).
+/// else the unix socket `Config.defaultListen`. Only nginx may reach it
+/// (libfcgi trusts its peer): TCP only when asked for, and a unix socket is
+/// made mode 0660 in a folder only nginx's group may enter
+/// (`AUTHGATE_SOCKET_MODE` may narrow it; a mode open to other users is refused).
 enum Listener {
     static let backlog: Int32 = 1024
 
@@ -36,23 +37,34 @@ enum Listener {
         var fd: Int32
         if address.hasPrefix("unix:") {
             let path = String(address.dropFirst(5))
+            let mode = try socketMode()
             unlink(path)
             let old = umask(0o177)
             fd = FastCGI.openSocket(path, backlog: backlog)
             umask(old)
             // Opened 0600 first, then widened: never a moment wider than asked.
-            if fd >= 0 { chmod(path, socketMode()) }
+            if fd >= 0 { chmod(path, mode) }
         } else {
             fd = FastCGI.openSocket(address, backlog: backlog)
         }
-        guard fd >= 0 else { throw ServerError("cannot listen on \(address)") }
+        guard fd >= 0 else {
+            throw ServerError("cannot listen on \(address)"
+                              + (address.hasPrefix("unix:") ? " (does its folder exist?)" : ""))
+        }
         logger.info("listening", metadata: ["address": "\(address)"])
         return fd
     }
 
-    static func socketMode() -> mode_t {
-        guard let raw = getenv("AUTHGATE_SOCKET_MODE").map({ String(cString: $0) }),
-              let mode = mode_t(raw, radix: 8), mode <= 0o777 else { return 0o660 }
+    /// `AUTHGATE_SOCKET_MODE` (octal, default 0660). Never one that lets
+    /// other users connect: Debian's libfcgi aborts on some malformed records.
+    static func socketMode() throws -> mode_t {
+        guard let raw = getenv("AUTHGATE_SOCKET_MODE").map({ String(cString: $0) }) else { return 0o660 }
+        guard let mode = mode_t(raw, radix: 8), mode <= 0o777 else {
+            throw ServerError("AUTHGATE_SOCKET_MODE: expected an octal mode such as 0660")
+        }
+        guard mode & 0o007 == 0 else {
+            throw ServerError("AUTHGATE_SOCKET_MODE: other users must not reach the socket (use 0660 and nginx's group)")
+        }
         return mode
     }
 
