@@ -114,6 +114,13 @@ compose logs --no-color authgate > "$run/authgate.log"
 grep -q "draining" "$run/authgate.log" && grep -q "stopped" "$run/authgate.log" \
     || { echo "authgate did not drain on SIGTERM"; tail -20 "$run/authgate.log"; exit 1; }
 
+echo "compose-test: graceful restarts (SIGHUP) under load"
+python3 Tests/Compose/compose_check.py "http://127.0.0.1:$port" reload \
+    docker-compose -p "$project" kill -s HUP authgate
+compose logs --no-color authgate > "$run/authgate.log"
+[ "$(grep -c "old one draining" "$run/authgate.log")" -ge 3 ] \
+    || { echo "authgate did not restart gracefully 3 times"; tail -20 "$run/authgate.log"; exit 1; }
+
 echo "compose-test: crashing authgate; its restart policy must bring it back"
 cid=$(compose ps -q authgate)
 restarts=$(docker inspect -f '{{.RestartCount}}' "$cid")

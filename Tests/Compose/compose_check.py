@@ -1,8 +1,12 @@
 """Client side of the compose test, through the compose nginx:
 `register` creates a user and checks it; `verify` (after container
-restarts) checks it is still there. Standard library only."""
+restarts) checks it is still there; `reload CMD...` runs CMD (a graceful
+restart) three times under logins and whoami and fails on any request
+that does not get its normal answer. Standard library only."""
 import json
+import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -51,8 +55,46 @@ def listed(token):
     return [u["username"] for u in body["users"]]
 
 
+def reload_under_load(command, restarts=3):
+    token = logged_in()
+    stop = threading.Event()
+    results, failures, lock = [], [], threading.Lock()
+
+    def loop(kind):
+        while not stop.is_set():
+            try:
+                if kind == "login":
+                    status, _ = call("POST", "/auth/login", {"username": USER["username"], "password": USER["password"]})
+                else:
+                    status, _ = call("GET", "/auth/whoami", token=token)
+            except Exception as e:  # a reset or refused connection is a failure too
+                status = repr(e)
+            with lock:
+                results.append((kind, status))
+                if status != 200:
+                    failures.append((kind, status))
+
+    threads = [threading.Thread(target=loop, args=(kind,)) for kind in ("login", "login", "whoami", "whoami")]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(restarts):
+            time.sleep(2)
+            subprocess.run(command, check=True, timeout=60, stdout=subprocess.DEVNULL)
+        time.sleep(4)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not failures, (failures[:10], len(results))
+    assert len(results) >= 50, len(results)
+    print(f"  {len(results)} requests during {restarts} graceful restarts, 0 failed")
+
+
 wait_healthy()
-if sys.argv[2] == "register":
+if sys.argv[2] == "reload":
+    reload_under_load(sys.argv[3:])
+elif sys.argv[2] == "register":
     status, body = call("POST", "/auth/register", USER)
     assert (status, body) == (201, {"message": "User created"}), (status, body)
     status, body = call("GET", "/nope")

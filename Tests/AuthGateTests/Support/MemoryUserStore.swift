@@ -53,8 +53,10 @@ final class MemoryUserStore: UserStore {
         return revoked[jti] != nil
     }
 
-    func purgeExpiredRevocations(now: Double) throws -> Int {
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
         try touch()
-        return 0
+        let expired = revoked.filter { $0.value < cutoff }.map(\.key)
+        for jti in expired { revoked[jti] = nil }
+        return expired.count
     }
 }
