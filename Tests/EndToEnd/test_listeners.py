@@ -132,3 +132,62 @@ def test_a_socket_mode_open_to_other_users_is_refused(mode):
         assert not os.path.exists(sock)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_failing_accept_is_logged_and_backed_off_and_serving_resumes():
+    """Out of file descriptors (EMFILE): accept fails while the connection
+    stays queued. AuthGate must log it, pause instead of spinning, and
+    serve the queued connection once a descriptor is free again."""
+    import resource
+    import socket as sockets
+
+    tmp = tempfile.mkdtemp(prefix="authgate-emfile-")
+    port = free_port()
+    log = os.path.join(tmp, "log")
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"127.0.0.1:{port}"}
+    with open(log, "wb") as out:
+        proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                     stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc=proc)
+        time.sleep(0.5)  # the probe's connection is closed and every worker is back in poll
+        in_use = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        before = resource.prlimit(proc.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (in_use, before[1]))
+        client = sockets.create_connection(("127.0.0.1", port), timeout=20)
+        client.sendall(_fcgi_get("/healthz"))
+        deadline = time.time() + 20
+        while b"accept failed" not in open(log, "rb").read():
+            assert time.time() < deadline, open(log, "rb").read()[-2000:]
+            time.sleep(0.05)
+        time.sleep(1)
+        # Backed off: a loop retrying at once would have logged thousands of lines by now.
+        failures = open(log, "rb").read().count(b"accept failed")
+        assert 1 <= failures <= 40, failures
+        assert proc.poll() is None
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, before)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = client.recv(4096)
+            assert chunk, answer
+            answer += chunk
+        assert b"Status: 200" in answer, answer
+        client.close()
+    finally:
+        stop_process(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+    assert proc.returncode == 0
+
+
+def _fcgi_get(path):
+    """One FastCGI GET request (responder role, no keep-alive)."""
+    import struct
+
+    def record(kind, content):
+        return struct.pack(">BBHHBx", 1, kind, 1, len(content), 0) + content
+
+    def pair(name, value):
+        return bytes([len(name), len(value)]) + name + value
+
+    params = pair(b"REQUEST_METHOD", b"GET") + pair(b"DOCUMENT_URI", path.encode()) + pair(b"QUERY_STRING", b"")
+    return (record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4, b"") + record(5, b""))

@@ -480,7 +480,8 @@ def test_upstream_example_has_the_same_error_pages():
 
 
 def test_upstream_example_answers_json_with_both_responders_down():
-    down = {"127.0.0.1:9001": f"127.0.0.1:{free_port()}", "127.0.0.1:9002": f"127.0.0.1:{free_port()}"}
+    down = {"unix:/run/authgate/a.sock": f"127.0.0.1:{free_port()}",
+            "unix:/run/authgate/b.sock": f"127.0.0.1:{free_port()}"}
     nginx = Nginx([], source=os.path.join(ROOT, "deploy", "nginx-upstream.conf"), replace=down)
     try:
         assert assert_json_error(get(nginx.port, b"/healthz"), 503) == {"error": "Service unavailable"}
