@@ -70,24 +70,16 @@ final class Acceptor: Sendable {
     /// For a worker with no connection: waits for a new connection or a
     /// handed-back one, or for the drain.
     func waitForWork() -> Work {
-        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: returnedRead, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         while true {
-            let n = poll(&fds, 3, -1)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .draining
-            }
-            if fds[1].revents != 0 {
+            guard let ready = poll([listenFD, returnedRead]) else { return .draining }
+            if ready.contains(returnedRead) {
                 var byte: UInt8 = 0
                 if read(returnedRead, &byte, 1) == 1,
                    let connection = returned.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                     return .connection(connection)
                 }
             }
-            if fds[0].revents != 0 { return .listener }
-            if fds[2].revents != 0 { return .draining }
+            if ready.contains(listenFD) { return .listener }
         }
     }
 
@@ -95,16 +87,21 @@ final class Acceptor: Sendable {
     /// on a kept one) or the drain began. Readable wins a tie, so a request
     /// already sent on a kept connection is still served.
     func wait(for fd: Int32) -> Wait {
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        poll([fd]) == nil ? .draining : .readable
+    }
+
+    /// Blocks until one of `fds` or the wake-up pipe is readable. The
+    /// readable ones among `fds`, or nil when only the drain woke it.
+    private func poll(_ fds: [Int32]) -> [Int32]? {
+        var entries = (fds + [wakeRead]).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         while true {
-            let n = poll(&fds, 2, -1)
-            if n < 0 {
+            if Glibc.poll(&entries, nfds_t(entries.count), -1) < 0 {
                 if errno == EINTR { continue }
-                return .draining
+                return nil
             }
-            if fds[0].revents != 0 { return .readable }
-            if fds[1].revents != 0 { return .draining }
+            let ready = entries.dropLast().filter { $0.revents != 0 }.map(\.fd)
+            if !ready.isEmpty { return ready }
+            if entries.last?.revents ?? 0 != 0 { return nil }
         }
     }
 

@@ -50,7 +50,7 @@ public enum CPUBudget {
     /// controller) and their ancestors up to the mount point.
     static func cgroupDirectories() -> [String] {
         var dirs: [String] = []
-        guard let text = readWhole("/proc/self/cgroup") else { return ["/sys/fs/cgroup"] }
+        guard let text = ConfigLoader.readFile("/proc/self/cgroup") else { return ["/sys/fs/cgroup"] }
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
@@ -73,20 +73,6 @@ public enum CPUBudget {
     }
 
     private static func readFirstLine(_ path: String) -> String? {
-        readWhole(path).flatMap { $0.split(separator: "\n").first.map(String.init) }
-    }
-
-    private static func readWhole(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-            if bytes.count > 65_536 { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        ConfigLoader.readFile(path).flatMap { $0.split(separator: "\n").first.map(String.init) }
     }
 }
