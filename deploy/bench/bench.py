@@ -1,13 +1,19 @@
 """`make bench`: AuthGate (release) behind the project's nginx on a
 throwaway PostgreSQL, measured with wrk side by side with two ceilings in
-the same run: nginx answering by itself, and a trivial C libfcgi responder.
-Prints markdown tables; asserts nothing about timing."""
+the same run: nginx answering by itself, and a trivial C libfcgi responder;
+then reads under a wrong-password login flood, and the users page as the
+table grows. Prints markdown tables; asserts nothing about timing (the flood
+scenario prints PASS/FAIL beside its targets).
+AUTHGATE_BIN names a release binary already built (no build is run);
+without it `swift build -c release` builds .build/release/authgate."""
 import hashlib
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -15,17 +21,27 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "EndToEnd"))
+sys.path.insert(0, HERE)
+PREBUILT = "AUTHGATE_BIN" in os.environ
 os.environ.setdefault("AUTHGATE_BIN", os.path.join(ROOT, ".build", "release", "authgate"))
 
 import requests  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from harness import Nginx, Postgres, Responder, free_port, start, stop_process  # noqa: E402
+from cpu_usage import CpuMeter  # noqa: E402
+from login_flood import LoginFlood  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 SCALE_DURATION = os.environ.get("BENCH_SCALE_DURATION", "5s")
 SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "1000,100000,1000000").split(",")]
+# Concurrent connections of each wrong-password flood on /auth/login.
+FLOODS = [int(x) for x in os.environ.get("BENCH_FLOODS", "64,256").split(",")]
 THREADS = "16"
+# Issue 7's targets for reads under a login flood.
+TARGET_RATIO = 0.6
+TARGET_P99_MS = 50.0
+TARGET_FLOOD_ANSWER_S = 30.0
 
 
 def wrk(url, script=None, env=None, duration=DURATION):
@@ -52,8 +68,8 @@ def rss_kib(pid, field="VmRSS"):
         return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1))
 
 
-def ceiling_responder(address, body_bytes):
-    binary = os.path.join(ROOT, ".build", "fcgi_ceiling")
+def ceiling_responder(address, body_bytes, workdir):
+    binary = os.path.join(workdir, "fcgi_ceiling")
     subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "fcgi_ceiling.c"), "-lfcgi", "-lpthread"],
                    check=True)
     return start([binary, address, THREADS, str(body_bytes)], stdin=subprocess.DEVNULL)
@@ -86,6 +102,83 @@ def scrypt_seconds():
     return statistics.median(samples)
 
 
+def usable_cores():
+    """The cores this process may run on (CPU affinity), not the host's count."""
+    return len(os.sched_getaffinity(0))
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+READS = [("GET /auth/whoami", "/auth/whoami"),
+         ("GET /api/users/all (page 1, 3 per page)", "/api/users/all?page=1&per_page=3")]
+
+
+def reads_under_login_flood(url, auth, username, meter):
+    """whoami and the users page unloaded, then while N connections post a
+    wrong password for an existing user to /auth/login, for each N in FLOODS."""
+    meter.start()
+    unloaded = {name: wrk(url + path, "get_auth.lua", auth) for name, path in READS}
+    cpu = [("none", meter.stop().cores)]
+    levels = []
+    for connections in FLOODS:
+        meter.start()
+        flood = LoginFlood(url, username, connections).start()
+        started = time.monotonic()
+        time.sleep(2)  # the key-derivation queue fills before the reads are measured
+        loaded = {name: wrk(url + path, "get_auth.lua", auth) for name, path in READS}
+        sending = time.monotonic() - started
+        # Returns once every request in flight is answered (or timed out).
+        result = flood.stop()
+        meter.stop()
+        cpu.append((f"{connections} conns", {**meter.cores, "flood client": result.client_cpu / meter.wall}))
+        levels.append((connections, sending, loaded, result))
+        time.sleep(1)
+
+    print()
+    print(f"Reads under login flood: wrk -t2 -c32 -d{DURATION} per read, through nginx, while a second client "
+          f"keeps N keep-alive connections posting a wrong password for {username!r} to /auth/login "
+          f"(each sends again as soon as it is answered). AuthGate defaults: KDF threads = usable cores, "
+          f"KDF wait 10 s. Targets: reads >= {TARGET_RATIO}x unloaded with no errors, p99 <= {TARGET_P99_MS:.0f} ms; "
+          f"every flood request answered (400, or 503 with Retry-After) within {TARGET_FLOOD_ANSWER_S:.0f} s.")
+    print()
+    print("| flood | read | req/s | vs unloaded | p99 ms | non-2xx+errors |")
+    print("|---|---|---|---|---|---|")
+    for name, _ in READS:
+        r = unloaded[name]
+        print(f"| none | {name} | {r['rps']:,.0f} | 1.00x | {r['p99']:.2f} | {r['non2xx'] + r['errors']} |")
+    for connections, _, loaded, _ in levels:
+        for name, _ in READS:
+            r, base = loaded[name], unloaded[name]
+            ratio = r["rps"] / base["rps"] if base["rps"] else 0.0
+            bad = r["non2xx"] + r["errors"]
+            print(f"| {connections} conns | {name} | {r['rps']:,.0f} | {ratio:.2f}x {verdict(ratio >= TARGET_RATIO and bad == 0)} | "
+                  f"{r['p99']:.2f} {verdict(r['p99'] <= TARGET_P99_MS)} | {bad} |")
+    print()
+    print("| flood | seconds sending | requests sent | 400 | 503 + Retry-After | other answers | "
+          "unanswered in 60 s | connect/read errors | max latency s | all answered <= 30 s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for connections, sending, _, f in levels:
+        ok = (f.finished and f.answered == f.sent and f.other == 0 and f.failed == 0
+              and f.max_latency <= TARGET_FLOOD_ANSWER_S)
+        others = ", ".join(f"{n} x {s}" for s, n in sorted(f.statuses.items()) if s not in (400, 503))
+        if f.bare_503:
+            others = ", ".join(x for x in (others, f"{f.bare_503} x 503 without Retry-After") if x)
+        print(f"| {connections} conns | {sending:.1f} | {f.sent:,} | {f.count(400):,} | {f.overloaded:,} | "
+              f"{f.other:,}{' (' + others + ')' if others else ''} | {f.unanswered:,} | {f.failed:,} | "
+              f"{f.max_latency:.2f} | {verdict(ok)} |")
+    print()
+    parts = list(cpu[-1][1])
+    print(f"Cores used on average per phase (of {usable_cores()}; the flood phases include the 2 s warm-up and the drain):")
+    print()
+    print("| flood | " + " | ".join(parts) + " | total |")
+    print("|---|" + "---|" * (len(parts) + 1))
+    for name, cores in cpu:
+        print(f"| {name} | " + " | ".join(f"{cores[p]:.2f}" if p in cores else "-" for p in parts)
+              + f" | {sum(cores.values()):.2f} |")
+
+
 def row(name, r, ceilings):
     ratios = " | ".join(f"{r['rps'] / c['rps']:.2f}x" if c["rps"] else "-" for c in ceilings)
     return (f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx'] + r['errors']} | {ratios} |")
@@ -103,9 +196,11 @@ def bulk_load(pg, dbname, total, password_hash):
 
 
 def main():
-    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
+    if not PREBUILT:
+        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
     pg = Postgres()
     started = []
+    workdir = tempfile.mkdtemp(prefix="authgate-bench-")
     try:
         dbname, uri = pg.new_database()
         authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS})
@@ -129,7 +224,7 @@ def main():
         started.remove(probe)
 
         ceiling_port = free_port()
-        ceiling = ceiling_responder(f"127.0.0.1:{ceiling_port}", len(page_body.encode()))
+        ceiling = ceiling_responder(f"127.0.0.1:{ceiling_port}", len(page_body.encode()), workdir)
         started.append(ceiling)
         edit = with_ceilings(page_body)
         nginx = Nginx([authgate.address], edit=lambda t: edit(t).replace("__CEILING__", f"127.0.0.1:{ceiling_port}"))
@@ -149,7 +244,7 @@ def main():
 
         time.sleep(2)  # let requests still queued behind the KDF drain before the next runs
         hash_s = scrypt_seconds()
-        cores = os.cpu_count() or 2
+        cores = usable_cores()
         kdf_limit = cores / hash_s
         ceilings = [results["nginx return 200 (ceiling)"], results["C libfcgi responder (FastCGI ceiling)"]]
         print()
@@ -168,6 +263,10 @@ def main():
               f"{after_rss / 1024:.1f} MiB after login/register load, peak {peak_rss / 1024:.1f} MiB "
               f"(scrypt buffer 32 MiB; {cores} cores)")
         print(f"- registering the first 1,000 users through the API took {register_seconds:.1f} s")
+
+        with open(os.path.join(pg.data, "postmaster.pid")) as f:
+            postgres_pid = int(f.readline())
+        reads_under_login_flood(nginx.url, auth, "user1", CpuMeter(authgate.proc.pid, nginx.proc.pid, postgres_pid))
 
         # Scale: the users page as the table grows (bulk-loaded, one precomputed hash).
         password_hash = generate_password_hash("123456")
@@ -192,6 +291,7 @@ def main():
             else:
                 stop_process(proc)
         pg.destroy()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
