@@ -56,4 +56,11 @@ import Testing
         #expect(error.message == "Service unavailable")
         #expect(error.headers["Retry-After"] == "3")
     }
+
+    @Test func whileReadsAreServedADerivationPausesToItsShareOfACore() {
+        // 0.1 s of CPU at half a core: 0.1 s of pause.
+        #expect(abs(KDFPool.pause(afterCPU: 0.1, readsActive: true) - 0.1) < 1e-9)
+        #expect(KDFPool.pause(afterCPU: 0.1, readsActive: false) == 0)
+        #expect(KDFPool.pause(afterCPU: 30, readsActive: true) == 1)
+    }
 }

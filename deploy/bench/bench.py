@@ -140,7 +140,7 @@ def reads_under_login_flood(url, auth, username, meter):
     print(f"Reads under login flood: wrk -t2 -c32 -d{DURATION} per read, through nginx, while a second client "
           f"keeps N keep-alive connections posting a wrong password for {username!r} to /auth/login "
           f"(each sends again as soon as it is answered). AuthGate defaults: KDF threads = usable cores, "
-          f"KDF wait 10 s. Targets: reads >= {TARGET_RATIO}x unloaded with no errors, p99 <= {TARGET_P99_MS:.0f} ms; "
+          f"KDF wait 20 s. Targets: reads >= {TARGET_RATIO}x unloaded with no errors, p99 <= {TARGET_P99_MS:.0f} ms; "
           f"every flood request answered (400, or 503 with Retry-After) within {TARGET_FLOOD_ANSWER_S:.0f} s.")
     print()
     print("| flood | read | req/s | vs unloaded | p99 ms | non-2xx+errors |")

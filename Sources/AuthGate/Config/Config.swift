@@ -31,7 +31,7 @@ public struct Config: Sendable {
     public var kdfThreads: Int = CPUBudget.cores()
     /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
     /// before the request is answered 503 with Retry-After.
-    public var kdfWaitSeconds: Double = 10
+    public var kdfWaitSeconds: Double = 20
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -104,7 +104,7 @@ public struct Config: Sendable {
         if value("AUTHGATE_KDF_THREADS") != nil {
             config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
         }
-        config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 10, range: 1...300))
+        config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         return config
     }
 

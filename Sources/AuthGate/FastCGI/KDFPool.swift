@@ -41,6 +41,10 @@ final class KDFPool: Sendable {
     private let pending = Atomic<Int>(0)
     /// Moving average of one job's wall time, in microseconds.
     private let averageMicros: Atomic<Int>
+    /// When a worker last answered a request of its own (monotonic ms).
+    private let lastRead = Atomic<Int>(0)
+    /// Derivations running now.
+    private let deriving = Atomic<Int>(0)
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
 
@@ -51,6 +55,45 @@ final class KDFPool: Sendable {
     }
 
     var pendingCount: Int { pending.load(ordering: .relaxed) }
+
+    /// While reads are being served, one derivation runs at a time and
+    /// uses at most this share of a core, so a core stays free for nginx
+    /// and the workers. Lowering the threads' priority is not enough: the
+    /// kernel shares CPU between process groups first (autogroups,
+    /// cgroups), so nginx loses to a process whose derivations never stop.
+    /// With no reads, every KDF thread runs flat out (bursts of logins).
+    static let shareWhileReading = 0.5
+    /// Reads count as active this long after the last one.
+    static let readsActiveMilliseconds = 200
+
+    /// Called by a worker for every request it answers itself.
+    func noteRead() {
+        lastRead.store(Int(Clock.monotonic() * 1000), ordering: .relaxed)
+    }
+
+    private var readsActive: Bool {
+        Int(Clock.monotonic() * 1000) - lastRead.load(ordering: .relaxed) < KDFPool.readsActiveMilliseconds
+    }
+
+    /// Waits until this thread may derive: at once with no reads, else
+    /// once no other derivation runs.
+    private func claimSlot() {
+        while true {
+            let running = deriving.load(ordering: .relaxed)
+            if running == 0 || !readsActive,
+               deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged {
+                return
+            }
+            usleep(2_000)
+        }
+    }
+
+    /// After a derivation that took `cpu` seconds, the pause that keeps this
+    /// thread to `shareWhileReading` of a core while reads are served.
+    static func pause(afterCPU cpu: Double, readsActive: Bool) -> Double {
+        guard readsActive else { return 0 }
+        return min(1, cpu * (1 / shareWhileReading - 1))
+    }
 
     /// Seconds a new job would wait before a thread takes it.
     private func expectedWait(pending: Int) -> Double {
@@ -98,13 +141,16 @@ final class KDFPool: Sendable {
     }
 
     private func runThread(index: Int, services: Services, acceptor: Acceptor, logger: Logger) {
-        // Reads come first: derivations take the CPU the workers leave.
+        // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         var context: Context?
         while true {
             available.wait()
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
             let started = Clock.monotonic()
+            claimSlot()
+            defer { deriving.subtract(1, ordering: .releasing) }
+            let startedCPU = KDFPool.threadCPU()
             let response: Response
             if Clock.monotonic() - job.queuedAt > deadline {
                 noteThrottled(logger: logger)
@@ -119,14 +165,24 @@ final class KDFPool: Sendable {
                 } catch {
                     response = ErrorResponse.response(for: error, requestID: job.request.id, logger: logger)
                 }
-                record(cost: Clock.monotonic() - started)
             }
             job.connection.write(response.serialized())
             job.connection.finish()
             // The worker that read this connection has moved on: another one reads its next request.
             acceptor.handBack(job.connection)
             pending.subtract(1, ordering: .relaxed)
+            let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)
+            if pause > 0 { usleep(useconds_t(pause * 1e6)) }
+            // What the next job in the queue waits for this one, pause included.
+            record(cost: Clock.monotonic() - started)
         }
+    }
+
+    /// CPU seconds the calling thread has used.
+    private static func threadCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func record(cost: Double) {

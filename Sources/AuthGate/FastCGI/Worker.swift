@@ -98,6 +98,7 @@ final class Worker: Sendable {
                 return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
             }
         }
+        pool.noteRead()
         return .answer(Dispatcher.respond(to: request, with: handler, context: context))
     }
 }
