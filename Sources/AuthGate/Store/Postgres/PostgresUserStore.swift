@@ -104,25 +104,12 @@ final class PostgresUserStore: UserStore {
     /// run under `lock_timeout`, retried with backoff while another
     /// transaction (a long query, pg_dump) holds a conflicting lock.
     func migrate() throws {
-        var backoff = 0.5
-        for attempt in 1...Self.migrationAttempts {
-            if try schemaIsCurrent() {
-                logger.info("database schema is current", metadata: ["version": "\(Self.schemaVersion)"])
-                return
-            }
-            do {
-                try migrateOnce()
-                logger.info("database schema migrated", metadata: ["version": "\(Self.schemaVersion)"])
-                return
-            } catch let busy as LockNotAvailable {
-                guard attempt < Self.migrationAttempts else {
-                    throw StoreError.schema("another transaction kept a lock on users or token_blocklist through \(attempt) attempts; nothing was changed (\(busy))")
-                }
-                logger.warning("database schema migration is waiting for a lock held by another transaction; retrying",
-                               metadata: ["attempt": "\(attempt)", "retry_in_s": "\(backoff)"])
-                usleep(UInt32(backoff * 1_000_000))
-                backoff *= 2
-            }
+        do {
+            try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
+                              isCurrent: schemaIsCurrent, migrateOnce: migrateOnce,
+                              lockBusy: { $0 is LockNotAvailable })
+        } catch let busy as LockNotAvailable {
+            throw StoreError.schema("another transaction kept a lock on users or token_blocklist through \(Self.migrationAttempts) attempts; nothing was changed (\(busy))")
         }
     }
 
@@ -206,18 +193,6 @@ final class PostgresUserStore: UserStore {
         } catch {
             _ = try? db.exec(unsafeSQL: "ROLLBACK")
             throw error
-        }
-    }
-}
-
-enum Migration {
-    static func refuseDuplicates(usernames: [String], emails: [String]) throws {
-        guard usernames.isEmpty && emails.isEmpty else {
-            var parts: [String] = []
-            if !usernames.isEmpty { parts.append("duplicate usernames: " + usernames.joined(separator: ", ")) }
-            if !emails.isEmpty { parts.append("duplicate emails (ignoring ASCII case): " + emails.joined(separator: ", ")) }
-            throw StoreError.schema("the users table breaks uniqueness, nothing was changed; "
-                                    + parts.joined(separator: "; "))
         }
     }
 }

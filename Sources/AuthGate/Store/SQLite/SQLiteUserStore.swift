@@ -76,21 +76,9 @@ final class SQLiteUserStore: UserStore {
     /// when the recorded version is current: no write lock is taken, so a
     /// start during another process's long write transaction is not held up.
     func migrate() throws {
-        for attempt in 1...Self.migrationAttempts {
-            if try schemaIsCurrent() {
-                logger.info("database schema is current", metadata: ["version": "\(Self.schemaVersion)"])
-                return
-            }
-            do {
-                try migrateOnce()
-                logger.info("database schema migrated", metadata: ["version": "\(Self.schemaVersion)"])
-                return
-            } catch StoreError.unavailable(let reason) where attempt < Self.migrationAttempts {
-                logger.warning("database schema migration is waiting for the write lock; retrying",
-                               metadata: ["attempt": "\(attempt)", "error": "\(reason)"])
-                usleep(UInt32(attempt) * 500_000)
-            }
-        }
+        try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
+                          isCurrent: schemaIsCurrent, migrateOnce: migrateOnce,
+                          lockBusy: { if case StoreError.unavailable = $0 { return true } else { return false } })
     }
 
     private func schemaIsCurrent() throws -> Bool {
