@@ -1,5 +1,9 @@
 // swift-tools-version:6.0
-// Layout: system libraries -> AuthGate (library) -> authgate (executable).
+// Layers are targets, so a wrong-way import does not compile. Dependencies
+// point down: C modules -> AuthGateCore (domain) -> AuthGateStore ->
+// AuthGateHTTP -> AuthGateFCGI (transport) -> AuthGateApp (composition
+// root) -> authgate (the command line). Across targets, APIs are `package`;
+// `public` only where the executable needs it. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let package = Package(
@@ -7,11 +11,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "authgate", targets: ["authgate"]),
-        .library(name: "AuthGate", targets: ["AuthGate"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Exact versions: Package.resolved stays out of git.
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -22,21 +26,33 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         // Keeps scrypt's working buffers between hashes (an OpenSSL allocator hook).
         .target(name: "CScryptArena", dependencies: ["COpenSSL"]),
-        .target(
-            name: "AuthGate",
-            dependencies: [
-                "CFastCGI", "CLibPQ", "COpenSSL", "CSQLite", "CScryptArena", "CSystem",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "authgate",
-            dependencies: [
-                "AuthGate",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .testTarget(name: "AuthGateTests", dependencies: ["AuthGate"]),
+
+        // Domain: configuration, tokens, passwords, JSON, errors. C: only OpenSSL.
+        .target(name: "AuthGateCore", dependencies: ["COpenSSL", "CScryptArena"]),
+        // Storage: the UserStore protocol, PostgreSQL (libpq), SQLite, migrations, the read cache.
+        .target(name: "AuthGateStore", dependencies: [
+            "AuthGateCore", "CLibPQ", "CSQLite", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // HTTP semantics: requests, responses, the route table, handlers. No C types.
+        .target(name: "AuthGateHTTP", dependencies: [
+            "AuthGateCore", "AuthGateStore", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Transport: libfcgi, accepting, the KDF pool, signals, the supervisor. Knows no users.
+        .target(name: "AuthGateFCGI", dependencies: [
+            "AuthGateCore", "AuthGateHTTP", "CFastCGI", "CSystem", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Composition root: services, the choice of backend, background jobs, start-up.
+        .target(name: "AuthGateApp", dependencies: [
+            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "authgate", dependencies: [
+            "AuthGateApp", "AuthGateCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "AuthGateTests", dependencies: [
+            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
+        ]),
     ]
 )

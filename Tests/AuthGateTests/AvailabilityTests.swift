@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Sizing and admission of the KDF pool, without threads or sockets.
 @Suite struct AvailabilityTests {

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Contract v1.1 through `Dispatcher`, in process with a fixed clock and an
 /// in-memory store: /livez, HEAD, OPTIONS, token-response headers,

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 @Suite struct JSONParserTests {
     func parse(_ s: String) throws(JSONParser.Error) -> JSONValue { try JSONParser.parse(Array(s.utf8)) }

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Tokens produced by the real PyJWT 2.10 for the claims below, secret
 /// "secret": AuthGate must produce the same bytes and accept them.

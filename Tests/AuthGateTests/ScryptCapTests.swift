@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Stored scrypt parameters are readable exactly when Werkzeug can check
 /// them: `hashlib.scrypt(..., maxmem=132*n*r*p)` under Python 3.11 and

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Contract v1.1 token rules: a `crit` header is refused whatever it
 /// names, and a `jti` the blocklist could not store is refused up front.

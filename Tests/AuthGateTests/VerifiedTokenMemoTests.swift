@@ -1,6 +1,10 @@
 import Logging
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// The per-thread memo of verified tokens must match tokens byte for byte:
 /// Swift `String` equality is canonical equivalence, under which KELVIN

@@ -1,5 +1,9 @@
 import Testing
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Vectors produced by the real Werkzeug 3.1 (`_hash_internal`,
 /// `generate_password_hash`), so AuthGate derives byte-identical hashes.

@@ -1,4 +1,8 @@
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// An in-process `UserStore` for handler tests: rows in memory, every call
 /// counted, and an outage switch that makes each call fail as a dead

@@ -1,5 +1,9 @@
 import Logging
-@testable import AuthGate
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+@testable import AuthGateFCGI
+@testable import AuthGateApp
 
 /// Services with a fixed clock, a cheap hash method and an in-memory
 /// store, to run requests through `Dispatcher` in process.

@@ -1,0 +1,79 @@
+import Glibc
+import Logging
+import AuthGateCore
+import AuthGateStore
+import AuthGateHTTP
+import AuthGateFCGI
+
+/// One responder process, composed: migrates the schema, opens (or
+/// inherits) the FastCGI listener, starts the transport and the background
+/// jobs (revocation purge, the read cache's change listener), and drains on
+/// SIGTERM or SIGINT, then returns (the caller exits 0).
+public final class Server: Sendable {
+    let services: Services
+    let logger: Logger
+    let stopping = StopFlag()
+    let responder: Responder
+
+    /// How often expired revocations are deleted, off the request path.
+    static let purgeIntervalSeconds = 600
+
+    /// The read cache is used where something keeps it true: PostgreSQL's
+    /// NOTIFY triggers. On SQLite every read goes to the file.
+    public init(config: Config, logger: Logger) throws {
+        let cache: ReadCache?
+        if case .postgres = config.database { cache = ReadCache() } else { cache = nil }
+        services = try Services(config: config, cache: cache)
+        self.logger = logger
+        // Before the socket: a start that cannot adopt the schema (or waits
+        // for a lock) must not accept requests it cannot serve.
+        try config.database.migrate(logger: logger)
+        let listenFD = try Responder.openListener(config.listen, logger: logger)
+        responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns once drained.
+    public func run() throws {
+        let signals = Signals.blockTermination()
+        try responder.start()
+        let purger = try spawnThread { [self] in purgeLoop() }
+        var listener: pthread_t?
+        if let cache = services.cache, case .postgres(let uri) = services.config.database {
+            let changes = ChangeListener(uri: uri, cache: cache, logger: logger)
+            listener = try spawnThread { [self] in changes.run(until: stopping) }
+        }
+        logger.info("authgate serving", metadata: [
+            "threads": "\(services.config.threads)", "kdf.threads": "\(responder.kdfThreads)",
+            "kdf.wait.seconds": "\(responder.kdfDeadline)", "database": "\(services.config.database)",
+        ])
+        Supervisor.notifyReady()
+
+        let signal = Signals.wait(signals)
+        logger.info("draining", metadata: ["signal": "\(signal)"])
+        stopping.set()
+        responder.drain()
+        pthread_join(purger, nil)
+        if let listener { pthread_join(listener, nil) }
+        logger.info("stopped")
+    }
+
+    private func purgeLoop() {
+        var store: UserStore?
+        var nextRun = 0.0
+        while !stopping.isSet {
+            services.passwords.releaseIdleBuffers()
+            let now = Clock.system.now()
+            if now >= nextRun {
+                nextRun = now + Double(Server.purgeIntervalSeconds)
+                do {
+                    if store == nil { store = try services.openStore(logger: logger) }
+                    let removed = try store?.purgeRevocations(expiredBefore: now - Double(services.config.leeway)) ?? 0
+                    logger.debug("purged expired revocations", metadata: ["rows": "\(removed)"])
+                } catch {
+                    logger.warning("purge failed", metadata: ["error": "\(error)"])
+                }
+            }
+            usleep(200_000)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/// AuthGate's settings, read once at start-up and shared read-only by every
+/// thread. `FLASK_*` names keep the meaning they have for the Flask service
+/// (see shared/API.md, Configuration).
+public struct Config: Sendable {
+    /// Key that signs tokens: `FLASK_JWT_SECRET_KEY`, else `FLASK_SECRET_KEY`.
+    public var jwtKey: [UInt8]
+    /// `FLASK_SQLALCHEMY_DATABASE_URI` (default `sqlite:///db.sqlite`).
+    public var database: DatabaseLocation
+    /// `FLASK_SQLALCHEMY_ECHO`: log statement text (never parameters).
+    public var echoSQL: Bool
+    /// `FLASK_DEBUG`: debug logging.
+    public var debug: Bool
+    /// `FLASK_JWT_ACCESS_TOKEN_EXPIRES`, seconds (default 900).
+    public var accessExpires: Int64
+    /// `FLASK_JWT_REFRESH_TOKEN_EXPIRES`, seconds (default 30 days).
+    public var refreshExpires: Int64
+    /// `FLASK_JWT_ALGORITHM`: HS256, HS384 or HS512.
+    public var algorithm: JWTAlgorithm
+    /// `FLASK_JWT_DECODE_LEEWAY`, seconds, for `exp`, `nbf` and `iat`.
+    public var leeway: Int64
+    /// `FLASK_PASSWORD_HASH_METHOD`: Werkzeug method for new hashes.
+    public var hashMethod: HashMethod
+    /// `AUTHGATE_LISTEN`: `host:port`, `unix:/path`; nil means the socket
+    /// inherited on fd 0 (spawn-fcgi) or fd 3 (systemd), else the unix
+    /// socket `defaultListen` (TCP only when asked for).
+    public var listen: String?
+    /// `AUTHGATE_THREADS`: worker threads, each with its own connection.
+    public var threads: Int
+    /// `AUTHGATE_KDF_THREADS`: threads that derive keys (login, register);
+    /// nil: the cores this process may use (affinity, cgroup quota), which
+    /// the transport counts.
+    public var kdfThreads: Int?
+    /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
+    /// before the request is answered 503 with Retry-After.
+    public var kdfWaitSeconds: Double = 20
+
+    public static let defaultThreads = 16
+    public static let defaultListen = "unix:/run/authgate/authgate.sock"
+
+    /// Builds the configuration from the process environment and the
+    /// `.env` values (the environment wins). Throws naming the variable.
+    public static func load(environment: [String: String], dotEnv: [String: String],
+                            workingDirectory: String) throws(ConfigError) -> Config {
+        func value(_ name: String) -> String? { environment[name] ?? dotEnv[name] }
+
+        let jwtSecret = value("FLASK_JWT_SECRET_KEY").flatMap { $0.isEmpty ? nil : $0 }
+        let appSecret = value("FLASK_SECRET_KEY").flatMap { $0.isEmpty ? nil : $0 }
+        guard let secret = jwtSecret ?? appSecret else {
+            throw ConfigError(variable: "FLASK_JWT_SECRET_KEY",
+                              message: "no signing key: set FLASK_JWT_SECRET_KEY or FLASK_SECRET_KEY")
+        }
+        let uri = value("FLASK_SQLALCHEMY_DATABASE_URI") ?? "sqlite:///db.sqlite"
+        guard let database = parseDatabase(uri, workingDirectory: workingDirectory) else {
+            throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI",
+                              message: "expected postgresql://... or sqlite:///path")
+        }
+        func bool(_ name: String) throws(ConfigError) -> Bool {
+            guard let raw = value(name) else { return false }
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off", "": return false
+            default: throw ConfigError(variable: name, message: "expected true or false")
+            }
+        }
+        func integer(_ name: String, default fallback: Int64, range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
+            guard let raw = value(name) else { return fallback }
+            guard let n = Int64(raw.trimmingASCIIWhitespace()), range.contains(n) else {
+                throw ConfigError(variable: name, message: "expected a whole number of seconds in \(range)")
+            }
+            return n
+        }
+        let algorithmName = value("FLASK_JWT_ALGORITHM") ?? "HS256"
+        guard let algorithm = JWTAlgorithm(rawValue: algorithmName) else {
+            throw ConfigError(variable: "FLASK_JWT_ALGORITHM", message: "expected HS256, HS384 or HS512")
+        }
+        let methodName = value("FLASK_PASSWORD_HASH_METHOD") ?? "scrypt"
+        guard let method = HashMethod(methodName) else {
+            throw ConfigError(variable: "FLASK_PASSWORD_HASH_METHOD",
+                              message: "expected a Werkzeug method such as scrypt:32768:8:1 or pbkdf2:sha256:600000")
+        }
+        var threads = defaultThreads
+        if let raw = value("AUTHGATE_THREADS") {
+            guard let n = Int(raw), (1...256).contains(n) else {
+                throw ConfigError(variable: "AUTHGATE_THREADS", message: "expected a number from 1 to 256")
+            }
+            threads = n
+        }
+        let listen = value("AUTHGATE_LISTEN").flatMap { $0.isEmpty ? nil : $0 }
+        if let listen, !isValidListen(listen) {
+            throw ConfigError(variable: "AUTHGATE_LISTEN", message: "expected host:port or unix:/path")
+        }
+        let tenYears: Int64 = 10 * 366 * 86400
+        var config = Config(
+            jwtKey: Array(secret.utf8),
+            database: database,
+            echoSQL: try bool("FLASK_SQLALCHEMY_ECHO"),
+            debug: try bool("FLASK_DEBUG"),
+            accessExpires: try integer("FLASK_JWT_ACCESS_TOKEN_EXPIRES", default: 900, range: 1...tenYears),
+            refreshExpires: try integer("FLASK_JWT_REFRESH_TOKEN_EXPIRES", default: 2_592_000, range: 1...tenYears),
+            algorithm: algorithm,
+            leeway: try integer("FLASK_JWT_DECODE_LEEWAY", default: 0, range: 0...tenYears),
+            hashMethod: method,
+            listen: listen,
+            threads: threads)
+        if value("AUTHGATE_KDF_THREADS") != nil {
+            config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
+        }
+        config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
+        return config
+    }
+
+    /// `postgresql://`, `postgres://`, `postgresql+DRIVER://` go to libpq as
+    /// `postgresql://`; `sqlite:///rel` is relative to `instance/` (as
+    /// Flask-SQLAlchemy 3 resolves it), `sqlite:////abs` absolute.
+    static func parseDatabase(_ uri: String, workingDirectory: String) -> DatabaseLocation? {
+        guard let sep = uri.firstRange(of: "://") else { return nil }
+        let scheme = uri[..<sep.lowerBound].lowercased()
+        let rest = String(uri[sep.upperBound...])
+        if scheme == "postgresql" || scheme == "postgres" || scheme.hasPrefix("postgresql+") {
+            return .postgres(uri: "postgresql://" + rest)
+        }
+        guard scheme == "sqlite" || scheme == "sqlite+pysqlite", rest.hasPrefix("/") else { return nil }
+        let path = String(rest.dropFirst()).split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        if path.isEmpty || path == ":memory:" { return nil }
+        if path.hasPrefix("/") { return .sqlite(path: path) }
+        return .sqlite(path: workingDirectory + "/instance/" + path)
+    }
+
+    static func isValidListen(_ text: String) -> Bool {
+        if text.hasPrefix("unix:") { return text.count > 5 }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return false }
+        return (1...65535).contains(port)
+    }
+}

@@ -1,0 +1,51 @@
+/// The claims of a Flask-JWT-Extended token that AuthGate reads or writes.
+public struct Claims: Sendable, Equatable {
+    public enum Kind: String, Sendable { case access, refresh }
+
+    public var subject: String
+    public var kind: Kind
+    public var fresh: Bool
+    public var jti: String
+    public var issuedAt: Int64
+    public var notBefore: Int64
+    /// Seconds since the epoch; fractional values are kept as PyJWT does.
+    public var expires: Double
+
+    package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
+                 expires: Double) {
+        self.subject = subject
+        self.kind = kind
+        self.fresh = fresh
+        self.jti = jti
+        self.issuedAt = issuedAt
+        self.notBefore = notBefore
+        self.expires = expires
+    }
+
+    /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
+    /// every `jti` it accepts: PostgreSQL refuses a btree index entry over
+    /// about 2,700 bytes (the blocklist's key), and `pg_notify` a payload
+    /// of 8,000. Refusing longer ones here, on every route, keeps "logout
+    /// answered 200" meaning "the token is revoked". Issuers use UUIDs
+    /// (36 bytes); 1,024 leaves room for any other scheme.
+    public static let maxJTIBytes = 1024
+
+    /// A `jti` the blocklist can hold as it is: not too long, and no NUL
+    /// (PostgreSQL text cannot contain one).
+    static func isStorable(jti: String) -> Bool {
+        jti.utf8.count <= maxJTIBytes && !jti.utf8.contains(0)
+    }
+
+    /// The payload as Flask-JWT-Extended lays it out (no `csrf`).
+    func json() -> [UInt8] {
+        JSONWriter.object([
+            ("fresh", .bool(fresh)),
+            ("iat", .number(Double(issuedAt))),
+            ("jti", .string(jti)),
+            ("type", .string(kind.rawValue)),
+            ("sub", .string(subject)),
+            ("nbf", .number(Double(notBefore))),
+            ("exp", .number(expires)),
+        ])
+    }
+}

@@ -1,0 +1,85 @@
+
+public struct JWTCodec: Sendable {
+    public let algorithm: JWTAlgorithm
+    public let leeway: Int64
+    private let key: [UInt8]
+    private let encodedHeader: String
+
+    public init(key: [UInt8], algorithm: JWTAlgorithm, leeway: Int64) {
+        self.key = key
+        self.algorithm = algorithm
+        self.leeway = leeway
+        self.encodedHeader = Base64URL.encode(
+            JSONWriter.object([("alg", .string(algorithm.rawValue)), ("typ", .string("JWT"))]))
+    }
+
+    /// The signed token for `claims`.
+    public func sign(_ claims: Claims) throws -> String {
+        let signingInput = encodedHeader + "." + Base64URL.encode(claims.json())
+        let mac = try Crypto.hmac(algorithm.digest, key: key, data: Array(signingInput.utf8))
+        return signingInput + "." + Base64URL.encode(mac)
+    }
+
+    /// Verifies in the contract's order: signature and `alg`, then `exp`,
+    /// `nbf`, `iat` against `now` (seconds), then the claim types.
+    public func verify(_ token: String, now: Double) throws(TokenError) -> Claims {
+        try claims(from: verifiedPayload(token), now: now)
+    }
+
+    /// The payload of a token whose signature and `alg` check out. It
+    /// depends on the token's bytes alone, so a caller may remember it;
+    /// the payload is decoded only after the signature matched.
+    public func verifiedPayload(_ token: String) throws(TokenError) -> [String: JSONValue] {
+        let bytes = Array(token.utf8)
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              let headerBytes = Base64URL.decode(parts[0]),
+              let signature = Base64URL.decode(parts[2]),
+              case .object(let header)? = try? JSONParser.parse(headerBytes),
+              header["alg"]?.stringValue == algorithm.rawValue,
+              // RFC 7515 §4.1.11: a recipient must refuse a `crit` it does
+              // not understand, and AuthGate implements no extension.
+              header["crit"] == nil else { throw .invalidToken }
+        let signingInput = Array(bytes[0..<(parts[0].count + 1 + parts[1].count)])
+        guard let expected = try? Crypto.hmac(algorithm.digest, key: key, data: signingInput),
+              Crypto.constantTimeEqual(expected, signature) else { throw .invalidToken }
+        guard let payloadBytes = Base64URL.decode(parts[1]),
+              case .object(let payload)? = try? JSONParser.parse(payloadBytes) else { throw .invalidToken }
+        return payload
+    }
+
+    /// The claims of a verified payload, checked against `now`.
+    public func claims(from payload: [String: JSONValue], now: Double) throws(TokenError) -> Claims {
+        guard let exp = payload["exp"]?.numberValue, exp.isFinite else { throw .invalidToken }
+        let iat = try optionalNumber(payload["iat"])
+        let nbf = try optionalNumber(payload["nbf"])
+        let leeway = Double(leeway)
+        // PyJWT: expired when exp <= now - leeway; immature when nbf/iat > now + leeway.
+        if exp <= now - leeway { throw .expired }
+        if let nbf, nbf > now + leeway { throw .invalidToken }
+        if let iat, iat > now + leeway { throw .invalidToken }
+
+        guard let subject = payload["sub"]?.stringValue,
+              let kindName = payload["type"]?.stringValue,
+              let kind = Claims.Kind(rawValue: kindName),
+              let jti = payload["jti"]?.stringValue, Claims.isStorable(jti: jti) else { throw .invalidToken }
+        var fresh = false
+        switch payload["fresh"] {
+        case .bool(let b)?: fresh = b
+        case .number(let n)?: fresh = n > now  // Flask-JWT-Extended allows a freshness deadline
+        default: break
+        }
+        return Claims(subject: subject, kind: kind, fresh: fresh, jti: jti,
+                      issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
+                      notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
+                      expires: exp)
+    }
+
+    private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {
+        switch value {
+        case nil: return nil
+        case .number(let n)? where n.isFinite: return n
+        default: throw .invalidToken
+        }
+    }
+}

@@ -1,0 +1,160 @@
+internal import CSystem
+import Glibc
+import Logging
+import Synchronization
+import AuthGateCore
+import AuthGateHTTP
+
+/// Waits on the shared listening socket (or a worker's kept connection)
+/// together with the drain's wake-up pipe, and accepts connections itself.
+/// Also takes back the kept connections of requests the KDF pool answered,
+/// so a worker reads their next request: closing them instead would race
+/// nginx, which may reuse a kept connection before it sees it closed.
+/// Stopping never touches the listening socket: it may be shared with
+/// systemd, spawn-fcgi siblings or the next process of a graceful restart,
+/// and `shutdown()` would break it for all of them.
+final class Acceptor: Sendable {
+    let listenFD: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let logger: Logger
+    /// Consecutive failed accepts, for the back-off.
+    private let failures = Atomic<Int>(0)
+    /// Kept connections handed back by the KDF pool; one byte in the
+    /// `returned` pipe per connection.
+    private let returned = Mutex<[FCGIRequest]>([])
+    private let returnedRead: Int32
+    private let returnedWrite: Int32
+
+    init(listenFD: Int32, logger: Logger) throws {
+        var wake: [Int32] = [0, 0]
+        var back: [Int32] = [0, 0]
+        guard authgate_pipe_cloexec(&wake) == 0, authgate_pipe_cloexec(&back) == 0 else {
+            throw ServerError("pipe2 failed: errno \(errno)")
+        }
+        // Several workers wake for one byte; the losers must not block.
+        _ = fcntl(back[0], F_SETFL, fcntl(back[0], F_GETFL) | O_NONBLOCK)
+        self.listenFD = listenFD
+        self.wakeRead = wake[0]
+        self.wakeWrite = wake[1]
+        self.returnedRead = back[0]
+        self.returnedWrite = back[1]
+        self.logger = logger
+    }
+
+    /// Hands a connection whose request was answered elsewhere back to the
+    /// workers. During the drain it is closed instead: no worker is left.
+    func handBack(_ connection: FCGIRequest) {
+        guard connection.keptConnection != nil else { return }
+        returned.withLock { $0.append(connection) }
+        var byte: UInt8 = 1
+        _ = Glibc.write(returnedWrite, &byte, 1)
+    }
+
+    /// Closes connections handed back after the workers stopped.
+    func closeReturned() {
+        for connection in returned.withLock({ list in defer { list.removeAll() }; return list }) {
+            connection.closeConnection()
+        }
+    }
+
+    /// Wakes every thread waiting in `wait` now and from now on: the byte is
+    /// never read, so the pipe stays readable.
+    func wakeAll() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &byte, 1)
+    }
+
+    enum Wait { case readable, draining }
+
+    enum Work { case listener, connection(FCGIRequest), draining }
+
+    /// For a worker with no connection: waits for a new connection or a
+    /// handed-back one, or for the drain.
+    func waitForWork() -> Work {
+        while true {
+            guard let ready = poll([listenFD, returnedRead]) else { return .draining }
+            if ready.contains(returnedRead) {
+                var byte: UInt8 = 0
+                if read(returnedRead, &byte, 1) == 1,
+                   let connection = returned.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                    return .connection(connection)
+                }
+            }
+            if ready.contains(listenFD) { return .listener }
+        }
+    }
+
+    /// Blocks until `fd` is readable (a new connection, or the next request
+    /// on a kept one) or the drain began. Readable wins a tie, so a request
+    /// already sent on a kept connection is still served.
+    func wait(for fd: Int32) -> Wait {
+        poll([fd]) == nil ? .draining : .readable
+    }
+
+    /// Blocks until one of `fds` or the wake-up pipe is readable. The
+    /// readable ones among `fds`, or nil when only the drain woke it.
+    private func poll(_ fds: [Int32]) -> [Int32]? {
+        var entries = (fds + [wakeRead]).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        while true {
+            if Glibc.poll(&entries, nfds_t(entries.count), -1) < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            let ready = entries.dropLast().filter { $0.revents != 0 }.map(\.fd)
+            if !ready.isEmpty { return ready }
+            if entries.last?.revents ?? 0 != 0 { return nil }
+        }
+    }
+
+    /// One accept after `wait` said the listener is readable. Nil when
+    /// another thread or process took the connection first, a signal
+    /// interrupted the wait, or accepting failed (logged, with a growing pause).
+    func accept() -> Int32? {
+        let fd = authgate_accept_cloexec(listenFD)
+        if fd >= 0 {
+            failures.store(0, ordering: .relaxed)
+            Acceptor.disableNagle(fd)
+            Acceptor.boundBlockingIO(fd)
+            return fd
+        }
+        let error = errno
+        switch error {
+        case EINTR, EAGAIN, ECONNABORTED, EPROTO:
+            return nil
+        default:
+            // EMFILE, ENFILE, ENOBUFS, EINVAL...: retrying at once would spin.
+            let n = failures.add(1, ordering: .relaxed).newValue
+            let pause = min(1_000_000, 10_000 << min(n - 1, 7))
+            logger.error("accept failed", metadata: ["errno": "\(error)", "error": "\(String(cString: strerror(error)))",
+                                                     "pause.ms": "\(pause / 1000)"])
+            usleep(useconds_t(pause))
+            return nil
+        }
+    }
+
+    /// A peer that stops mid-record (or stops reading our answer) releases
+    /// the worker after this long: libfcgi's reads and writes block. Idle
+    /// kept connections are waited on with poll, which this does not limit.
+    static let ioTimeoutSeconds = 30
+
+    private static func boundBlockingIO(_ fd: Int32) {
+        var limit = timeval(tv_sec: ioTimeoutSeconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, size)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, size)
+    }
+
+    /// FastCGI records are written whole; Nagle would hold the END_REQUEST
+    /// record back for a delayed ACK. (libfcgi's own accept does the same.)
+    private static func disableNagle(_ fd: Int32) {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let family = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 ? Int32($0.pointee.sa_family) : -1 }
+        }
+        guard family == AF_INET || family == AF_INET6 else { return }
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+}

@@ -1,0 +1,95 @@
+internal import CFastCGI
+import Glibc
+import AuthGateCore
+import AuthGateHTTP
+
+/// One libfcgi request slot (`FCGX_Request`) and the connection it reads.
+/// AuthGate accepts connections itself (`Acceptor`) and hands each one to
+/// libfcgi, which only parses records: libfcgi never touches the shared
+/// listening socket, so no signal ever has to interrupt it mid-record.
+/// Owned by one thread at a time: a worker, or the KDF pool after a handoff.
+final class FCGIRequest: @unchecked Sendable {
+    private let raw: UnsafeMutablePointer<FCGX_Request>
+
+    /// libfcgi falls back to `accept` on its own listening socket when a kept
+    /// connection ends; this one never listens, so that `accept` fails at
+    /// once (EINVAL) instead of blocking a thread where the drain cannot see it.
+    private static let noListener: Int32 = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+
+    init() {
+        raw = .allocate(capacity: 1)
+        FCGX_InitRequest(raw, FCGIRequest.noListener, 0)
+    }
+
+    deinit {
+        FCGX_Free(raw, 1)
+        raw.deallocate()
+    }
+
+    /// The connection kept open by nginx after the last request (`fastcgi_keep_conn`), or nil.
+    var keptConnection: Int32? { raw.pointee.ipcFd >= 0 ? raw.pointee.ipcFd : nil }
+
+    /// Takes a freshly accepted connection; the next `readNext` reads from it.
+    func adopt(connection fd: Int32) {
+        closeConnection()
+        raw.pointee.ipcFd = fd
+    }
+
+    /// Reads the next request's parameters from the current connection.
+    /// False when the connection ended or sent garbage: it is closed then.
+    func readNext() -> Bool {
+        guard raw.pointee.ipcFd >= 0 else { return false }
+        // FCGX_Accept_r first finishes the previous request, closing the
+        // connection unless it is kept; a just-adopted one must stay open.
+        if raw.pointee.in == nil { raw.pointee.keepConnection = 1 }
+        return FCGX_Accept_r(raw) >= 0
+    }
+
+    /// Ends the current request, flushing its output to nginx. `close`
+    /// drops the connection even when nginx asked to keep it (a request
+    /// finished by another thread than the one that reads the connection).
+    func finish(closingConnection close: Bool = false) {
+        if close { raw.pointee.keepConnection = 0 }
+        FCGX_Finish_r(raw)
+    }
+
+    /// Closes an idle kept connection (drain).
+    func closeConnection() {
+        guard raw.pointee.ipcFd >= 0 else { return }
+        Glibc.close(raw.pointee.ipcFd)
+        raw.pointee.ipcFd = -1
+    }
+
+    func param(_ name: String) -> String? {
+        guard let value = FCGX_GetParam(name, raw.pointee.envp) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Reads the request body, at most `limit` bytes; stops early at the
+    /// end of the stream.
+    func readBody(limit: Int) -> [UInt8] {
+        guard limit > 0 else { return [] }
+        var body = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let n = body.withUnsafeMutableBufferPointer { buf -> Int32 in
+                guard let base = buf.baseAddress else { return 0 }
+                return FCGX_GetStr(UnsafeMutableRawPointer(base + filled).assumingMemoryBound(to: CChar.self),
+                                   Int32(limit - filled), raw.pointee.in)
+            }
+            if n <= 0 { break }
+            filled += Int(n)
+        }
+        body.removeSubrange(filled...)
+        return body
+    }
+
+    /// Writes the whole response; a client that went away is not an error
+    /// worth more than returning.
+    func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress, !buf.isEmpty else { return }
+            _ = FCGX_PutStr(UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buf.count), raw.pointee.out)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+internal import CSystem
+import Dispatch
+import Glibc
+import Logging
+import Synchronization
+import AuthGateCore
+import AuthGateHTTP
+
+/// Runs the requests that derive a key (login, register) on threads of
+/// their own, one per usable core, so the worker threads that serve reads
+/// are never held by scrypt: a worker reads such a request, hands its
+/// connection here and goes back to accepting. Waiting is bounded: a
+/// request that would wait past `deadline` is answered 503 with
+/// `Retry-After` at once, and one that waited too long anyway (the cost
+/// estimate was low) gets the same answer when its turn comes.
+final class KDFPool: Sendable {
+    /// The routes whose handlers derive a key, under both prefixes.
+    static let paths: Set<String> = Set(Routes.authPrefixes.flatMap { [$0 + "/login", $0 + "/register"] })
+
+    static func handles(method: String, path: String) -> Bool {
+        method == "POST" && paths.contains(path) && path.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    struct Job: Sendable {
+        let connection: FCGIRequest
+        let request: Request
+        let handler: Handler
+        let queuedAt: Double
+    }
+
+    enum Admission { case queued, overloaded(APIError) }
+
+    let threads: Int
+    /// The longest a request may wait for its derivation, in seconds.
+    let deadline: Double
+    /// Queued requests each hold a connection (a file descriptor); this
+    /// caps them whatever the cost estimate says.
+    static let maxQueued = 512
+
+    private let queue = Mutex<[Job]>([])
+    private let available = DispatchSemaphore(value: 0)
+    /// Queued plus running.
+    private let pending = Atomic<Int>(0)
+    /// Moving average of one job's wall time, in microseconds.
+    private let averageMicros: Atomic<Int>
+    /// When a worker last answered a request of its own (monotonic ms).
+    private let lastRead = Atomic<Int>(0)
+    /// Derivations running now.
+    private let deriving = Atomic<Int>(0)
+    private let throttledSinceLog = Atomic<Int>(0)
+    private let lastThrottleLog = Atomic<Int64>(0)
+
+    init(threads: Int, deadline: Double, initialCost: Double) {
+        self.threads = max(1, threads)
+        self.deadline = deadline
+        self.averageMicros = Atomic(max(1_000, Int(initialCost * 1e6)))
+    }
+
+    var pendingCount: Int { pending.load(ordering: .relaxed) }
+
+    /// While reads are being served, one derivation runs at a time and
+    /// uses at most this share of a core, so a core stays free for nginx
+    /// and the workers. Lowering the threads' priority is not enough: the
+    /// kernel shares CPU between process groups first (autogroups,
+    /// cgroups), so nginx loses to a process whose derivations never stop.
+    /// With no reads, every KDF thread runs flat out (bursts of logins).
+    static let shareWhileReading = 0.5
+    /// Reads count as active this long after the last one.
+    static let readsActiveMilliseconds = 200
+
+    /// Called by a worker for every request it answers itself.
+    func noteRead() {
+        lastRead.store(Int(Clock.monotonic() * 1000), ordering: .relaxed)
+    }
+
+    private var readsActive: Bool {
+        Int(Clock.monotonic() * 1000) - lastRead.load(ordering: .relaxed) < KDFPool.readsActiveMilliseconds
+    }
+
+    /// Waits until this thread may derive: at once with no reads, else
+    /// once no other derivation runs.
+    private func claimSlot() {
+        while true {
+            let running = deriving.load(ordering: .relaxed)
+            if running == 0 || !readsActive,
+               deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged {
+                return
+            }
+            usleep(2_000)
+        }
+    }
+
+    /// After a derivation that took `cpu` seconds, the pause that keeps this
+    /// thread to `shareWhileReading` of a core while reads are served.
+    static func pause(afterCPU cpu: Double, readsActive: Bool) -> Double {
+        guard readsActive else { return 0 }
+        return min(1, cpu * (1 / shareWhileReading - 1))
+    }
+
+    /// Seconds a new job would wait before a thread takes it.
+    private func expectedWait(pending: Int) -> Double {
+        KDFPool.expectedWait(pending: pending, averageSeconds: Double(averageMicros.load(ordering: .relaxed)) / 1e6,
+                             threads: threads)
+    }
+
+    static func expectedWait(pending: Int, averageSeconds: Double, threads: Int) -> Double {
+        Double(pending) * averageSeconds / Double(max(1, threads))
+    }
+
+    /// Whether a job with `pending` ahead of it may queue: it must be able to
+    /// start before the deadline, and the queue stays under its cap.
+    static func admits(pending: Int, expectedWait: Double, deadline: Double) -> Bool {
+        pending < maxQueued && expectedWait <= deadline
+    }
+
+    /// Queues `job`, or refuses it when it could not start before the deadline.
+    func submit(_ job: Job, logger: Logger) -> Admission {
+        let ahead = pending.load(ordering: .relaxed)
+        let wait = expectedWait(pending: ahead)
+        guard KDFPool.admits(pending: ahead, expectedWait: wait, deadline: deadline) else {
+            noteThrottled(logger: logger)
+            return .overloaded(.overloaded(retryAfter: KDFPool.retryAfter(wait)))
+        }
+        pending.add(1, ordering: .relaxed)
+        queue.withLock { $0.append(job) }
+        available.signal()
+        return .queued
+    }
+
+    static func retryAfter(_ wait: Double) -> Int { min(30, max(1, Int(wait.rounded(.up)))) }
+
+    /// Starts the pool's threads; each opens its own store on first use.
+    func start(services: Services, acceptor: Acceptor, logger: Logger) throws -> [pthread_t] {
+        try (0..<threads).map { index in
+            try spawnThread { [self] in runThread(index: index, services: services, acceptor: acceptor, logger: logger) }
+        }
+    }
+
+    /// Lets the threads exit once the queue is empty. Call after the
+    /// workers stopped submitting.
+    func stop() {
+        for _ in 0..<threads { available.signal() }
+    }
+
+    private func runThread(index: Int, services: Services, acceptor: Acceptor, logger: Logger) {
+        // Reads come first: within this process the workers win the CPU.
+        _ = authgate_nice_this_thread(10)
+        var context: Context?
+        while true {
+            available.wait()
+            guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
+            let started = Clock.monotonic()
+            claimSlot()
+            defer { deriving.subtract(1, ordering: .releasing) }
+            let startedCPU = KDFPool.threadCPU()
+            let response: Response
+            if Clock.monotonic() - job.queuedAt > deadline {
+                noteThrottled(logger: logger)
+                let wait = expectedWait(pending: pending.load(ordering: .relaxed))
+                response = ErrorResponse.response(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
+                                                  requestID: job.request.id, logger: logger)
+            } else {
+                do {
+                    if context == nil { context = try services.makeContext(logger: logger) }
+                    response = context.map { Dispatcher.respond(to: job.request, with: job.handler, context: $0) }
+                        ?? ErrorResponse.response(for: StoreError.unavailable("no store"), requestID: job.request.id, logger: logger)
+                } catch {
+                    response = ErrorResponse.response(for: error, requestID: job.request.id, logger: logger)
+                }
+            }
+            job.connection.write(response.serialized())
+            job.connection.finish()
+            // The worker that read this connection has moved on: another one reads its next request.
+            acceptor.handBack(job.connection)
+            pending.subtract(1, ordering: .relaxed)
+            let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)
+            if pause > 0 { usleep(useconds_t(pause * 1e6)) }
+            // What the next job in the queue waits for this one, pause included.
+            record(cost: Clock.monotonic() - started)
+        }
+    }
+
+    /// CPU seconds the calling thread has used.
+    private static func threadCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    private func record(cost: Double) {
+        let sample = Int(cost * 1e6)
+        let old = averageMicros.load(ordering: .relaxed)
+        averageMicros.store(max(1_000, (old * 4 + sample) / 5), ordering: .relaxed)
+    }
+
+    /// One warning a second at most, with the count: a flood must not
+    /// become a log flood.
+    private func noteThrottled(logger: Logger) {
+        let count = throttledSinceLog.add(1, ordering: .relaxed).newValue
+        let now = Int64(Clock.monotonic())
+        let last = lastThrottleLog.load(ordering: .relaxed)
+        guard now > last, lastThrottleLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        throttledSinceLog.subtract(count, ordering: .relaxed)
+        logger.warning("key derivation queue full: answered 503", metadata: ["requests": "\(count)"])
+    }
+}

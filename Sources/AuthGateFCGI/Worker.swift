@@ -1,0 +1,92 @@
+import Glibc
+import Logging
+import Synchronization
+import AuthGateCore
+import AuthGateHTTP
+
+/// One worker thread's loop: its own `FCGX_Request`, its own database
+/// connection, one request at a time. Requests that derive a key go to
+/// the KDF pool with their connection, and the worker takes a new slot.
+final class Worker: Sendable {
+    let index: Int
+    let state = Mutex(WorkerState.working)
+
+    init(index: Int) { self.index = index }
+
+    func run(acceptor: Acceptor, pool: KDFPool, services: Services, stopping: StopFlag, logger: Logger) {
+        defer { state.withLock { $0 = .stopped } }
+        let context: Context
+        do {
+            context = try services.makeContext(logger: logger)
+        } catch {
+            logger.critical("worker cannot open the database", metadata: ["worker": "\(index)", "error": "\(error)"])
+            return
+        }
+        var connection = FCGIRequest()
+        var served = 0
+        serving: while !stopping.isSet {
+            if let kept = connection.keptConnection {
+                guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }
+            } else {
+                switch acceptor.waitForWork() {
+                case .draining: break serving
+                case .connection(let handedBack):
+                    connection = handedBack
+                    continue
+                case .listener:
+                    guard !stopping.isSet else { break serving }
+                    state.withLock { $0 = .accepting }
+                    let fd = acceptor.accept()
+                    state.withLock { $0 = .working }
+                    guard let fd else { continue }
+                    connection.adopt(connection: fd)
+                }
+            }
+            guard connection.readNext() else { continue }
+            served += 1
+            switch handle(connection, context: context, pool: pool, id: "\(index)-\(served)") {
+            case .answer(let response):
+                connection.write(response.serialized())
+                connection.finish()
+            case .handedOff:
+                connection = FCGIRequest()
+            }
+        }
+    }
+
+    private enum Outcome { case answer(Response), handedOff }
+
+    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, id: String) -> Outcome {
+        let method = fcgi.param("REQUEST_METHOD") ?? "GET"
+        let path = fcgi.param("DOCUMENT_URI")
+            ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
+        let declared = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) }
+        let requestID = fcgi.param("REQUEST_ID") ?? id
+        let handler: Handler
+        do {
+            // 404/405/413 are decided before a byte of the body is read.
+            handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
+        } catch {
+            // HEAD answers keep their head only; the Dispatcher knows how.
+            return .answer(Dispatcher.errorResponse(for: error, method: method, requestID: requestID, logger: context.logger))
+        }
+        // nginx buffers every body (chunked ones too) and always sends its
+        // length. One byte past the cap tells a too-long body from one exactly at it.
+        let body = fcgi.readBody(limit: min(max(declared ?? 0, 0), Dispatcher.maxBodyBytes + 1))
+        var headers: [String: String] = [:]
+        if let v = fcgi.param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
+        if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
+        let request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
+                              headers: headers, body: body, id: requestID)
+        if KDFPool.handles(method: method, path: path) {
+            let job = KDFPool.Job(connection: fcgi, request: request, handler: handler, queuedAt: Clock.monotonic())
+            switch pool.submit(job, logger: context.logger) {
+            case .queued: return .handedOff
+            case .overloaded(let error):
+                return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
+            }
+        }
+        pool.noteRead()
+        return .answer(Dispatcher.respond(to: request, with: handler, context: context))
+    }
+}

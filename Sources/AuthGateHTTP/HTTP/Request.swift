@@ -1,0 +1,37 @@
+import AuthGateCore
+import AuthGateStore
+/// One HTTP request as nginx hands it over FastCGI, already read whole.
+public struct Request: Sendable {
+    public var method: String
+    /// The normalised, percent-decoded path (`$document_uri` in nginx).
+    public var path: String
+    /// Query parameters, percent-decoded, in the order sent; repeated keys kept.
+    public var query: [(name: String, value: String)]
+    /// Header values by lower-cased name (`authorization`, `content-type`).
+    public var headers: [String: String]
+    public var body: [UInt8]
+    /// Short id carried in log lines.
+    public var id: String
+
+    public init(method: String, path: String, queryString: String = "",
+                headers: [String: String] = [:], body: [UInt8] = [], id: String = "-") {
+        self.method = method
+        self.path = path
+        self.query = QueryString.parse(queryString)
+        self.headers = headers
+        self.body = body
+        self.id = id
+    }
+
+    /// The first value of a query parameter, as Werkzeug's `args.get` reads it.
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name.utf8.elementsEqual(name.utf8) }?.value
+    }
+
+    /// The media type without parameters, lower-cased (`application/json`).
+    public var mediaType: String? {
+        guard let raw = headers["content-type"] else { return nil }
+        let type = raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return type.trimmingASCIIWhitespace().lowercased()
+    }
+}

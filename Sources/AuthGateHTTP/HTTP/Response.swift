@@ -1,0 +1,66 @@
+import AuthGateCore
+import AuthGateStore
+/// A response as the worker writes it back through FastCGI.
+public struct Response: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// A HEAD answer: the head (Content-Length included) describes `body`,
+    /// which is not sent (RFC 9110 §9.3.2; Werkzeug does the same).
+    public var omitsBody = false
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response with keys in the order given.
+    public static func json(_ status: Int, _ members: [(String, JSONValue)],
+                            headers: [(name: String, value: String)] = []) -> Response {
+        Response(status: status, headers: headers, body: JSONWriter.object(members))
+    }
+
+    /// This response as an answer to `method`: to HEAD, the same head with no body.
+    public func answering(_ method: String) -> Response {
+        guard method == "HEAD" else { return self }
+        var head = self
+        head.omitsBody = true
+        return head
+    }
+
+    /// The CGI response head (`Status:` line and headers) followed by the
+    /// body. Every response says `nosniff`: a JSON body must never be
+    /// sniffed into HTML by a browser.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity((omitsBody ? 0 : body.count) + 160)
+        out.append(contentsOf: "Status: \(status) \(Response.reason(status))\r\n".utf8)
+        out.append(contentsOf: "Content-Type: application/json\r\n".utf8)
+        out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+        out.append(contentsOf: "X-Content-Type-Options: nosniff\r\n".utf8)
+        for (name, value) in headers {
+            out.append(contentsOf: "\(name): \(value)\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        if !omitsBody { out.append(contentsOf: body) }
+        return out
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 201: return "Created"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 409: return "Conflict"
+        case 413: return "Content Too Large"
+        case 415: return "Unsupported Media Type"
+        case 500: return "Internal Server Error"
+        case 503: return "Service Unavailable"
+        default: return "Status"
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Logging
+import AuthGateCore
+import AuthGateStore
+
+/// A handler's view of the world: the shared services plus this worker's
+/// own store and logger.
+public final class Context {
+    public let services: Services
+    public let store: UserStore
+    public let logger: Logger
+
+    public init(services: Services, store: UserStore, logger: Logger) {
+        self.services = services
+        self.store = store
+        self.logger = logger
+    }
+
+    public var config: Config { services.config }
+    public var now: Double { services.clock.now() }
+
+    /// Payloads of tokens this worker already verified, by the token's
+    /// bytes: HMAC, base64 and JSON once per token per thread, not per
+    /// request. Bytes, not `String`: String equality is canonical
+    /// equivalence ("\u{212A}" == "K"), which would let a token never
+    /// verified hit the memo. Time, type, revocation and user are still
+    /// checked every time.
+    private var verifiedPayloads: [[UInt8]: [String: JSONValue]] = [:]
+    static let maxVerifiedPayloads = 1024
+
+    func verifiedPayload(_ token: String) throws(TokenError) -> [String: JSONValue] {
+        let key = Array(token.utf8)
+        if let payload = verifiedPayloads[key] { return payload }
+        let payload = try services.tokens.verifiedPayload(token)
+        if verifiedPayloads.count >= Context.maxVerifiedPayloads { verifiedPayloads.removeAll(keepingCapacity: true) }
+        verifiedPayloads[key] = payload
+        return payload
+    }
+}

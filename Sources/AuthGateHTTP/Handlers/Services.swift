@@ -1,0 +1,34 @@
+import Logging
+import AuthGateCore
+import AuthGateStore
+
+/// What every worker shares, immutable after start-up.
+public struct Services: Sendable {
+    public let config: Config
+    public let tokens: JWTCodec
+    public let passwords: PasswordService
+    public let clock: Clock
+    /// The read cache, on PostgreSQL (whose NOTIFY keeps it correct).
+    public let cache: ReadCache?
+
+    /// `cache`: the composition root passes one where something keeps it
+    /// true (PostgreSQL's NOTIFY); nil reads every time from the store.
+    public init(config: Config, clock: Clock = .system, cache: ReadCache? = nil) throws {
+        self.config = config
+        self.clock = clock
+        self.cache = cache
+        self.tokens = JWTCodec(key: config.jwtKey, algorithm: config.algorithm, leeway: config.leeway)
+        self.passwords = try PasswordService(method: config.hashMethod)
+    }
+
+    /// A new store (one connection) for the calling thread, behind the cache.
+    public func openStore(logger: Logger) throws -> UserStore {
+        let base = try config.database.open(echo: config.echoSQL, logger: logger)
+        return cache.map { CachedUserStore(base, cache: $0) } ?? base
+    }
+
+    /// A handler context with a new store of its own, for one thread.
+    public func makeContext(logger: Logger) throws -> Context {
+        Context(services: self, store: try openStore(logger: logger), logger: logger)
+    }
+}

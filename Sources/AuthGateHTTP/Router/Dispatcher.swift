@@ -1,0 +1,50 @@
+import Logging
+import AuthGateCore
+import AuthGateStore
+
+/// Runs one request through the contract's checks in order: route (404,
+/// 405), body size (413), media type (415), then the handler. Every error
+/// becomes JSON here; nothing thrown escapes. A HEAD request gets the
+/// head its GET would get, without the body.
+public enum Dispatcher {
+    /// Largest accepted body: 65,536 bytes pass, 65,537 do not.
+    public static let maxBodyBytes = 65_536
+
+    /// `declaredLength` is CONTENT_LENGTH, checked before the body is read.
+    /// An error thrown here is answered by `errorResponse(for:method:...)`.
+    public static func checkBeforeBody(method: String, path: String, declaredLength: Int?,
+                                       router: Router = Routes.router) throws -> Handler {
+        let handler = try router.handler(method: method, path: path)
+        if let declaredLength, declaredLength > maxBodyBytes { throw APIError.payloadTooLarge }
+        return handler
+    }
+
+    public static func respond(to request: Request, context: Context, router: Router = Routes.router) -> Response {
+        do {
+            let handler = try checkBeforeBody(method: request.method, path: request.path,
+                                              declaredLength: request.body.count, router: router)
+            return respond(to: request, with: handler, context: context)
+        } catch {
+            return errorResponse(for: error, method: request.method, requestID: request.id, logger: context.logger)
+        }
+    }
+
+    /// The rest of the checks once `handler` was routed: body size as read,
+    /// media type (415), then the handler itself.
+    public static func respond(to request: Request, with handler: Handler, context: Context) -> Response {
+        do {
+            if request.body.count > maxBodyBytes { throw APIError.payloadTooLarge }
+            if request.method == "POST", !request.body.isEmpty, request.mediaType != "application/json" {
+                throw APIError.unsupportedMediaType
+            }
+            return try handler(request, context).answering(request.method)
+        } catch {
+            return errorResponse(for: error, method: request.method, requestID: request.id, logger: context.logger)
+        }
+    }
+
+    /// The JSON answer to `error` for a request made with `method` (no body for HEAD).
+    public static func errorResponse(for error: Error, method: String, requestID: String, logger: Logger) -> Response {
+        ErrorResponse.response(for: error, requestID: requestID, logger: logger).answering(method)
+    }
+}

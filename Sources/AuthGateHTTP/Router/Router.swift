@@ -1,0 +1,54 @@
+import AuthGateCore
+import AuthGateStore
+/// A handler answers one route. It sees no C type; it throws for every
+/// error and `ErrorResponse` turns that into the contract's JSON.
+public typealias Handler = @Sendable (Request, Context) throws -> Response
+
+/// Exact-path routing over a table of rows, answering as Flask routes:
+/// an unknown path is 404 whatever the method; HEAD runs a path's GET
+/// handler (the dispatcher drops the body); OPTIONS answers 200 with
+/// `Allow`; any other method the path lacks is 405 with `Allow`.
+public struct Router: Sendable {
+    private struct Entry: Sendable {
+        var path: String
+        var handlers: [(method: String, handler: Handler)]
+        /// What `Allow` lists: the table's methods in table order, HEAD
+        /// right after GET, OPTIONS last. Flask lists the same set in hash
+        /// order, which changes from process to process.
+        var allow: [String]
+    }
+
+    private let byPath: [String: Entry]
+
+    public init(_ routes: [Route]) {
+        var table: [String: Entry] = [:]
+        for route in routes {
+            table[route.path, default: Entry(path: route.path, handlers: [], allow: [])]
+                .handlers.append((route.method, route.handler))
+        }
+        for (path, entry) in table { table[path]?.allow = Router.allowList(entry.handlers.map(\.method)) }
+        byPath = table
+    }
+
+    static func allowList(_ methods: [String]) -> [String] {
+        var allow: [String] = []
+        for method in methods where !allow.contains(method) && method != "OPTIONS" {
+            allow.append(method)
+            if method == "GET", !methods.contains("HEAD") { allow.append("HEAD") }
+        }
+        allow.append("OPTIONS")
+        return allow
+    }
+
+    public func handler(method: String, path: String) throws(APIError) -> Handler {
+        // String == is canonical equivalence; a path must match byte for byte.
+        guard let entry = byPath[path], entry.path.utf8.elementsEqual(path.utf8) else { throw .notFound }
+        if let row = entry.handlers.first(where: { $0.method == method }) { return row.handler }
+        if method == "HEAD", let get = entry.handlers.first(where: { $0.method == "GET" }) { return get.handler }
+        if method == "OPTIONS" {
+            let allow = entry.allow.joined(separator: ", ")
+            return { _, _ in Response(status: 200, headers: [("Allow", allow)], body: []) }
+        }
+        throw .methodNotAllowed(allow: entry.allow)
+    }
+}

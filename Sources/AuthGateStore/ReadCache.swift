@@ -1,0 +1,127 @@
+import Synchronization
+import AuthGateCore
+
+/// What the read path may answer from memory instead of the database:
+/// revoked token ids, users looked up by name, the user count and list
+/// pages. One per process, shared by every worker thread.
+///
+/// Correct across processes because the database tells every process of
+/// every change (PostgreSQL NOTIFY from triggers, see `ChangeListener`):
+/// a users change drops everything user-shaped, a revocation adds its id.
+/// A process sees its own writes at once; others within the notification's
+/// delivery time (well under a millisecond on one host). While the listener
+/// is not connected, or stops answering its heartbeat, the cache is off and
+/// every read goes to the database.
+public final class ReadCache: Sendable {
+    struct State {
+        var enabled = false
+        /// Bumped by every users change; a read that started under an older
+        /// generation must not store what it read.
+        var generation: UInt64 = 0
+        var revoked: [[UInt8]: Double] = [:]
+        var users: [[UInt8]: UserRecord] = [:]
+        var count: Int?
+        var pages: [PageKey: [PublicUser]] = [:]
+    }
+
+    struct PageKey: Hashable { let limit: Int, offset: Int }
+
+    static let maxUsers = 4096
+    static let maxPages = 256
+
+    private let state = ReadWriteLocked(State())
+    /// Held while one thread reloads the count or a page after a miss, so
+    /// the others wait for its answer instead of all running the same
+    /// query (count(*) over a million rows took ~50 ms per thread).
+    let reload = Mutex(())
+
+    public init() {}
+
+    /// Turns the cache on with the complete set of live revocations, read
+    /// after LISTEN so that nothing between the two is missed.
+    func enable(revoked: [[UInt8]: Double]) {
+        state.write {
+            $0 = State(enabled: true, generation: $0.generation &+ 1, revoked: revoked)
+        }
+    }
+
+    /// Turns the cache off (listener lost): every read goes to the database.
+    func disable() {
+        state.write { $0 = State(enabled: false, generation: $0.generation &+ 1) }
+    }
+
+    var isEnabled: Bool { state.read { $0.enabled } }
+
+    func usersChanged() {
+        state.write {
+            $0.generation &+= 1
+            $0.users.removeAll(keepingCapacity: true)
+            $0.pages.removeAll(keepingCapacity: true)
+            $0.count = nil
+        }
+    }
+
+    func revoked(jti: String, expiresAt: Double) {
+        let key = Array(jti.utf8)
+        state.write { if $0.enabled { $0.revoked[key] = expiresAt } }
+    }
+
+    /// Forgets revocations of tokens that expired before `cutoff` (now −
+    /// leeway: until then an expired token is still accepted).
+    func pruneRevocations(expiredBefore cutoff: Double) {
+        state.write { s in s.revoked = s.revoked.filter { $0.value >= cutoff } }
+    }
+
+    /// nil when the cache cannot answer (off).
+    func isRevoked(jti: String) -> Bool? {
+        let key = Array(jti.utf8)
+        return state.read { $0.enabled ? $0.revoked[key] != nil : nil }
+    }
+
+    /// A cached value, or the generation to pass to `store` after reading it.
+    enum Lookup<T> { case hit(T), miss(generation: UInt64), off }
+
+    func user(named name: [UInt8]) -> Lookup<UserRecord?> {
+        state.read {
+            guard $0.enabled else { return .off }
+            if let user = $0.users[name] { return .hit(user) }
+            return .miss(generation: $0.generation)
+        }
+    }
+
+    func store(user: UserRecord, as name: [UInt8], generation: UInt64) {
+        state.write {
+            guard $0.enabled, $0.generation == generation else { return }
+            if $0.users.count >= ReadCache.maxUsers { $0.users.removeAll(keepingCapacity: true) }
+            $0.users[name] = user
+        }
+    }
+
+    func count() -> Lookup<Int> {
+        state.read {
+            guard $0.enabled else { return .off }
+            if let count = $0.count { return .hit(count) }
+            return .miss(generation: $0.generation)
+        }
+    }
+
+    func store(count: Int, generation: UInt64) {
+        state.write { if $0.enabled, $0.generation == generation { $0.count = count } }
+    }
+
+    func page(limit: Int, offset: Int) -> Lookup<[PublicUser]> {
+        state.read {
+            guard $0.enabled else { return .off }
+            if let page = $0.pages[PageKey(limit: limit, offset: offset)] { return .hit(page) }
+            return .miss(generation: $0.generation)
+        }
+    }
+
+    func store(page: [PublicUser], limit: Int, offset: Int, generation: UInt64) {
+        state.write {
+            guard $0.enabled, $0.generation == generation else { return }
+            if $0.pages.count >= ReadCache.maxPages { $0.pages.removeAll(keepingCapacity: true) }
+            $0.pages[PageKey(limit: limit, offset: offset)] = page
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Glibc
+import Logging
+import AuthGateCore
+
+/// `UserStore` on SQLite, the embedded default. Usernames compare with
+/// SQLite's BINARY collation (bytes); `lower()` folds ASCII only.
+final class SQLiteUserStore: UserStore {
+    private let db: SQLiteConnection
+    private let logger: Logger
+
+    init(path: String, echo: Bool, logger: Logger) throws {
+        self.db = try SQLiteConnection(path: path, echo: echo, logger: logger)
+        self.logger = logger
+    }
+
+    func ping() throws { try db.execute("SELECT 1", []) }
+
+    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws {
+        try db.execute("INSERT INTO users (id, username, email, password, created_at) VALUES (?, ?, ?, ?, ?)",
+                       [id, username, email, passwordHash, createdAt])
+    }
+
+    func user(named username: String) throws -> UserRecord? {
+        guard let row = try db.execute("SELECT id, username, email, password FROM users WHERE username = ?",
+                                       [username]).first,
+              row.count == 4, let id = row[0], let name = row[1], let email = row[2], let hash = row[3] else { return nil }
+        return UserRecord(id: id, username: name, email: email, passwordHash: hash)
+    }
+
+    func usernameExists(_ username: String) throws -> Bool {
+        try !db.execute("SELECT 1 FROM users WHERE username = ?", [username]).isEmpty
+    }
+
+    func emailExists(_ email: String) throws -> Bool {
+        try !db.execute("SELECT 1 FROM users WHERE lower(email) = lower(?)", [email]).isEmpty
+    }
+
+    func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
+        // Bound as text; SQLite's integer affinity for LIMIT/OFFSET converts them.
+        try db.execute("SELECT id, username, email FROM users ORDER BY created_at ASC, rowid ASC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
+                       [String(limit), String(offset)]).compactMap { row in
+            guard row.count == 3, let id = row[0], let name = row[1], let email = row[2] else { return nil }
+            return PublicUser(id: id, username: name, email: email)
+        }
+    }
+
+    func userCount() throws -> Int {
+        guard let text = try db.execute("SELECT count(*) FROM users", []).first?.first ?? nil, let n = Int(text) else {
+            throw StoreError.failed("count returned no number")
+        }
+        return n
+    }
+
+    func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
+        try db.execute("INSERT OR IGNORE INTO token_blocklist (jti, type, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                       [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
+    }
+
+    func isRevoked(jti: String) throws -> Bool {
+        try !db.execute("SELECT 1 FROM token_blocklist WHERE jti = ?", [jti]).isEmpty
+    }
+
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute("DELETE FROM token_blocklist WHERE expires_at < ?", [Timestamp.format(cutoff)])
+        return db.changes
+    }
+
+    /// The layout `migrate` creates, recorded in `PRAGMA user_version`
+    /// (Flask leaves it 0). Bump it when the DDL below changes.
+    static let schemaVersion = 1
+    /// Migration attempts while another connection holds the write lock
+    /// (each waits up to the busy timeout).
+    static let migrationAttempts = 4
+
+    /// Creates the tables or adopts the Flask application's `users` table
+    /// (see `PostgresUserStore.migrate`); SQLite orders by `rowid`. Skipped
+    /// when the recorded version is current: no write lock is taken, so a
+    /// start during another process's long write transaction is not held up.
+    func migrate() throws {
+        try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
+                          isCurrent: schemaIsCurrent, migrateOnce: migrateOnce,
+                          lockBusy: { if case StoreError.unavailable = $0 { return true } else { return false } })
+    }
+
+    private func schemaIsCurrent() throws -> Bool {
+        guard let text = try db.execute("PRAGMA user_version", []).first?.first ?? nil, let version = Int(text),
+              version >= Self.schemaVersion else { return false }
+        // A file whose tables were dropped or replaced keeps its user_version.
+        let found = try db.execute("""
+            SELECT count(*) FROM sqlite_master WHERE type = 'index'
+            AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires')
+            """, []).first?.first ?? nil
+        return found == "3"
+    }
+
+    private func migrateOnce() throws {
+        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
+        do {
+            try db.exec(unsafeSQL: """
+                CREATE TABLE IF NOT EXISTS users (
+                    id VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
+                    password TEXT NOT NULL, created_at DATETIME)
+                """)
+            let dupNames = try db.execute(
+                "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
+            let dupEmails = try db.execute(
+                "SELECT lower(email) FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
+            try Migration.refuseDuplicates(usernames: dupNames.compactMap { $0.first ?? nil },
+                                           emails: dupEmails.compactMap { $0.first ?? nil })
+            let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).compactMap { $0.first ?? nil }
+            if !columns.contains("created_at") {
+                try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN created_at DATETIME")
+            }
+            try db.exec(unsafeSQL: """
+                CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
+                CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
+                CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at);
+                CREATE TABLE IF NOT EXISTS token_blocklist (
+                    jti VARCHAR NOT NULL PRIMARY KEY, type VARCHAR NOT NULL,
+                    created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
+                CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
+                PRAGMA user_version = \(Self.schemaVersion);
+                """)
+            try db.exec(unsafeSQL: "COMMIT")
+        } catch {
+            try? db.exec(unsafeSQL: "ROLLBACK")
+            throw error
+        }
+    }
+}
