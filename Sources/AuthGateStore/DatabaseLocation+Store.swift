@@ -17,11 +17,16 @@ extension DatabaseLocation {
         switch self {
         case .postgres(let uri): try PostgresUserStore(uri: uri, echo: false, logger: logger).migrate()
         case .sqlite(let path):
-            // Flask-SQLAlchemy creates the instance folder the same way.
+            // Flask-SQLAlchemy creates the instance folder too; this one
+            // holds password hashes, so only its owner may enter it.
             if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-                mkdir(String(path[..<slash]), 0o755)
+                mkdir(String(path[..<slash]), 0o700)
             }
+            let created = access(path, F_OK) != 0
             try SQLiteUserStore(path: path, echo: false, logger: logger).migrate()
+            // A file this process made is its owner's alone (SQLite gives
+            // its -wal and -shm files the same mode); an existing one keeps its mode.
+            if created { chmod(path, 0o600) }
         }
     }
 }

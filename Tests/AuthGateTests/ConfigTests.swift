@@ -67,6 +67,15 @@ import Testing
         #expect(text.contains("@db:5432/app"))
     }
 
+    @Test func postgresURIQueryPasswordIsNeverPrinted() {
+        for uri in ["postgresql://user@db/app?sslmode=require&password=hunter2",
+                    "postgresql://db/app?password=hunter2", "postgresql://u:hunter2@db/app?password=hunter2"] {
+            let text = "\(DatabaseLocation.postgres(uri: uri))"
+            #expect(!text.contains("hunter2"), "\(text)")
+            #expect(text.contains("db"))
+        }
+    }
+
     @Test func hashMethods() {
         #expect(HashMethod("scrypt") == .scrypt(n: 32768, r: 8, p: 1))
         #expect(HashMethod("scrypt:16384:8:1") == .scrypt(n: 16384, r: 8, p: 1))

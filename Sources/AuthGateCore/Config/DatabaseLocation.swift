@@ -5,13 +5,18 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// A filesystem path to the SQLite database.
     case sqlite(path: String)
 
-    /// Never prints the password of a PostgreSQL URI.
+    /// Never prints a password of a PostgreSQL URI: the user information
+    /// is masked, and the query (which may hold `password=`) is left out.
     public var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:\(path)"
         case .postgres(let uri):
-            guard let at = uri.lastIndex(of: "@"), let scheme = uri.firstRange(of: "://") else { return "postgresql" }
-            return String(uri[..<scheme.upperBound]) + "***" + String(uri[at...])
+            let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            let base = parts.first.map(String.init) ?? ""
+            guard let scheme = base.firstRange(of: "://") else { return "postgresql" }
+            let rest = base[scheme.upperBound...]
+            let host = rest.lastIndex(of: "@").map { "***" + rest[$0...] } ?? String(rest)
+            return String(base[..<scheme.upperBound]) + host + (parts.count > 1 ? "?***" : "")
         }
     }
 }
