@@ -157,15 +157,15 @@ final class KDFPool: Sendable {
             if Clock.monotonic() - job.queuedAt > deadline {
                 noteThrottled(logger: logger)
                 let wait = expectedWait(pending: pending.load(ordering: .relaxed))
-                response = ErrorResponse.response(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
-                                                  requestID: job.request.id, logger: logger)
+                response = Dispatcher.errorResponse(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
+                                                    to: job.request)
             } else {
                 do {
                     if context == nil { context = try services.makeContext(logger: logger) }
                     response = context.map { Dispatcher.respond(to: job.request, with: job.handler, context: $0) }
-                        ?? ErrorResponse.response(for: StoreError.unavailable("no store"), requestID: job.request.id, logger: logger)
+                        ?? Dispatcher.errorResponse(for: StoreError.unavailable("no store"), to: job.request)
                 } catch {
-                    response = ErrorResponse.response(for: error, requestID: job.request.id, logger: logger)
+                    response = Dispatcher.errorResponse(for: error, to: job.request)
                 }
             }
             job.connection.write(response.serialized())

@@ -44,7 +44,7 @@ final class Worker: Sendable {
             }
             guard connection.readNext() else { continue }
             served += 1
-            switch handle(connection, context: context, pool: pool, id: "\(index)-\(served)") {
+            switch handle(connection, context: context, pool: pool, id: "\(index)-\(served)", logger: logger) {
             case .answer(let response):
                 connection.write(response.serialized())
                 connection.finish()
@@ -56,34 +56,36 @@ final class Worker: Sendable {
 
     private enum Outcome { case answer(Response), handedOff }
 
-    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, id: String) -> Outcome {
+    /// `id` names the request in the log when nginx sent no `REQUEST_ID`.
+    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, id: String, logger: Logger) -> Outcome {
         let method = fcgi.param("REQUEST_METHOD") ?? "GET"
         let path = fcgi.param("DOCUMENT_URI")
             ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
         let declared = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) }
-        let requestID = fcgi.param("REQUEST_ID") ?? id
+        var headers: [String: String] = [:]
+        if let v = fcgi.param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
+        if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
+        // Made before the checks, so even a 404 logs with the request's id;
+        // the body follows once the route is known to take one.
+        var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
+                              headers: headers, id: fcgi.param("REQUEST_ID") ?? id, logger: logger)
         let handler: Handler
         do {
             // 404/405/413 are decided before a byte of the body is read.
             handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
         } catch {
             // HEAD answers keep their head only; the Dispatcher knows how.
-            return .answer(Dispatcher.errorResponse(for: error, method: method, requestID: requestID, logger: context.logger))
+            return .answer(Dispatcher.errorResponse(for: error, to: request))
         }
         // nginx buffers every body (chunked ones too) and always sends its
         // length. One byte past the cap tells a too-long body from one exactly at it.
-        let body = fcgi.readBody(limit: min(max(declared ?? 0, 0), Dispatcher.maxBodyBytes + 1))
-        var headers: [String: String] = [:]
-        if let v = fcgi.param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
-        if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
-        let request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
-                              headers: headers, body: body, id: requestID)
+        request.body = fcgi.readBody(limit: min(max(declared ?? 0, 0), Dispatcher.maxBodyBytes + 1))
         if KDFPool.handles(method: method, path: path) {
             let job = KDFPool.Job(connection: fcgi, request: request, handler: handler, queuedAt: Clock.monotonic())
-            switch pool.submit(job, logger: context.logger) {
+            switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff
             case .overloaded(let error):
-                return .answer(ErrorResponse.response(for: error, requestID: requestID, logger: context.logger))
+                return .answer(Dispatcher.errorResponse(for: error, to: request))
             }
         }
         pool.noteRead()

@@ -1,6 +1,3 @@
-import Glibc
-import Glibc
-import Logging
 import AuthGateCore
 
 /// The public part of a user, as lists and whoami show it.
@@ -8,4 +5,12 @@ public struct PublicUser: Sendable, Equatable {
     public var id: String
     public var username: String
     public var email: String
+}
+
+extension PublicUser: RowDecodable {
+    static let columns = "id, username, email"
+
+    init(row: Row) throws(StoreError) {
+        self.init(id: try row.string(at: 0), username: try row.string(at: 1), email: try row.string(at: 2))
+    }
 }

@@ -1,6 +1,3 @@
-import Glibc
-import Glibc
-import Logging
 import AuthGateCore
 
 /// A user row as handlers see it. `passwordHash` never leaves the login path.
@@ -9,4 +6,13 @@ public struct UserRecord: Sendable, Equatable {
     public var username: String
     public var email: String
     public var passwordHash: String
+}
+
+extension UserRecord: RowDecodable {
+    static let columns = "id, username, email, password"
+
+    init(row: Row) throws(StoreError) {
+        self.init(id: try row.string(at: 0), username: try row.string(at: 1), email: try row.string(at: 2),
+                  passwordHash: try row.string(at: 3))
+    }
 }

@@ -32,7 +32,7 @@ import Testing
     func context() throws -> Context {
         let config = try Config.load(environment: ["FLASK_SECRET_KEY": "memo-secret"], dotEnv: [:],
                                      workingDirectory: "/nonexistent")
-        return Context(services: try Services(config: config), store: NoStore(), logger: Logger(label: "test"))
+        return Context(services: try Services(config: config), store: NoStore())
     }
 
     /// A signed token with at least one "K" in it (most have several).

@@ -1,3 +1,4 @@
+import Logging
 import AuthGateCore
 import AuthGateStore
 /// One HTTP request as nginx hands it over FastCGI, already read whole.
@@ -10,18 +11,35 @@ public struct Request: Sendable {
     /// Header values by lower-cased name (`authorization`, `content-type`).
     public var headers: [String: String]
     public var body: [UInt8]
-    /// Short id carried in log lines.
+    /// Short id carried in log lines: nginx's `$request_id`, or the worker's own.
     public var id: String
+    /// The logger of the thread serving this request, as the transport gave it.
+    private let threadLogger: Logger
 
+    /// Everything logged about this request goes through this logger: its
+    /// metadata already holds `request.id`. Built when asked for, so a
+    /// request that logs nothing costs nothing.
+    public var logger: Logger {
+        var logger = threadLogger
+        logger[metadataKey: "request.id"] = "\(id)"
+        return logger
+    }
+
+    /// `logger` is the serving thread's; the transport passes its own.
     public init(method: String, path: String, queryString: String = "",
-                headers: [String: String] = [:], body: [UInt8] = [], id: String = "-") {
+                headers: [String: String] = [:], body: [UInt8] = [], id: String = "-",
+                logger: Logger = Request.defaultLogger) {
         self.method = method
         self.path = path
         self.query = QueryString.parse(queryString)
         self.headers = headers
         self.body = body
         self.id = id
+        self.threadLogger = logger
     }
+
+    /// For requests made outside a transport (tests, tools).
+    public static let defaultLogger = Logger(label: "authgate")
 
     /// The first value of a query parameter, as Werkzeug's `args.get` reads it.
     public func queryValue(_ name: String) -> String? {

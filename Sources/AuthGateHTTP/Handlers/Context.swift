@@ -3,16 +3,15 @@ import AuthGateCore
 import AuthGateStore
 
 /// A handler's view of the world: the shared services plus this worker's
-/// own store and logger.
+/// own store. It lives as long as its thread; what belongs to one request
+/// (its logger, which carries the request id) is on the `Request`.
 public final class Context {
     public let services: Services
     public let store: UserStore
-    public let logger: Logger
 
-    public init(services: Services, store: UserStore, logger: Logger) {
+    public init(services: Services, store: UserStore) {
         self.services = services
         self.store = store
-        self.logger = logger
     }
 
     public var config: Config { services.config }

@@ -9,8 +9,7 @@ enum HealthHandler {
             try context.store.ping()
             return .json(200, [("status", .string("ok")), ("database", .string("ok"))])
         } catch StoreError.unavailable(let reason) {
-            context.logger.warning("health check: database unreachable",
-                                   metadata: ["request.id": "\(request.id)", "error": "\(reason)"])
+            request.logger.warning("health check: database unreachable", metadata: ["error": "\(reason)"])
             return .json(503, [("status", .string("unavailable")), ("database", .string("unreachable")),
                                ("error", .string("Service unavailable"))])
         }

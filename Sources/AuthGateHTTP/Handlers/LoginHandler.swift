@@ -12,8 +12,7 @@ enum LoginHandler {
         case .match:
             break
         case .unreadable:
-            context.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits",
-                                   metadata: ["request.id": "\(request.id)"])
+            request.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits")
             throw APIError.invalidCredentials
         case .mismatch:
             throw APIError.invalidCredentials

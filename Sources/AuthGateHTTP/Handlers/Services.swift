@@ -29,6 +29,6 @@ public struct Services: Sendable {
 
     /// A handler context with a new store of its own, for one thread.
     public func makeContext(logger: Logger) throws -> Context {
-        Context(services: self, store: try openStore(logger: logger), logger: logger)
+        Context(services: self, store: try openStore(logger: logger))
     }
 }

@@ -11,7 +11,7 @@ public enum Dispatcher {
     public static let maxBodyBytes = 65_536
 
     /// `declaredLength` is CONTENT_LENGTH, checked before the body is read.
-    /// An error thrown here is answered by `errorResponse(for:method:...)`.
+    /// An error thrown here is answered by `errorResponse(for:to:)`.
     public static func checkBeforeBody(method: String, path: String, declaredLength: Int?,
                                        router: Router = Routes.router) throws -> Handler {
         let handler = try router.handler(method: method, path: path)
@@ -25,7 +25,7 @@ public enum Dispatcher {
                                               declaredLength: request.body.count, router: router)
             return respond(to: request, with: handler, context: context)
         } catch {
-            return errorResponse(for: error, method: request.method, requestID: request.id, logger: context.logger)
+            return errorResponse(for: error, to: request)
         }
     }
 
@@ -39,12 +39,13 @@ public enum Dispatcher {
             }
             return try handler(request, context).answering(request.method)
         } catch {
-            return errorResponse(for: error, method: request.method, requestID: request.id, logger: context.logger)
+            return errorResponse(for: error, to: request)
         }
     }
 
-    /// The JSON answer to `error` for a request made with `method` (no body for HEAD).
-    public static func errorResponse(for error: Error, method: String, requestID: String, logger: Logger) -> Response {
-        ErrorResponse.response(for: error, requestID: requestID, logger: logger).answering(method)
+    /// The JSON answer to `error` for `request` (no body for HEAD), logged
+    /// through the request's logger.
+    public static func errorResponse(for error: Error, to request: Request) -> Response {
+        ErrorResponse.response(for: error, logger: request.logger).answering(request.method)
     }
 }

@@ -73,7 +73,7 @@ package final class ChangeListener: Sendable {
                              timeout: Self.answerDeadline)
                 // Without both triggers firing, changes would go unnoticed.
                 let firing = try db.query(unsafeSQL: Self.triggersSQL, timeout: Self.answerDeadline)
-                    .filter { $0.count == 2 && $0[1] == "t" }.count
+                    .filter { try $0.bool(at: 1) }.count
                 guard firing == 2 else {
                     if !warnedMissingTriggers {
                         logger.warning("read cache stays off: its triggers on users and token_blocklist are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
@@ -90,9 +90,7 @@ package final class ChangeListener: Sendable {
                     SELECT jti, extract(epoch FROM expires_at)::float8 FROM token_blocklist
                     """, timeout: Self.snapshotDeadline)
                 var revoked: [[UInt8]: Double] = [:]
-                for row in rows {
-                    if let jti = row.first ?? nil { revoked[Array(jti.utf8)] = row.last.flatMap { $0.flatMap(Double.init) } ?? 0 }
-                }
+                for row in rows { revoked[Array(try row.string(at: 0).utf8)] = try row.double(at: 1) }
                 cache.enable(revoked: revoked)
                 logger.info("read cache on", metadata: ["revocations": "\(revoked.count)"])
                 try follow(db, until: stopping)

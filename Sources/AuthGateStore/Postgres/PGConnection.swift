@@ -101,12 +101,12 @@ final class PGConnection {
         }
     }
 
-    /// Runs a prepared statement with text parameters and returns its rows
-    /// as optional strings (nil for SQL NULL). A connection that dies under
-    /// it is replaced and the statement run once more when that is safe
-    /// (see `PGStatement.Retry`); otherwise, or if that fails too, 503.
+    /// Runs a prepared statement with text parameters and returns its rows.
+    /// A connection that dies under it is replaced and the statement run
+    /// once more when that is safe (see `PGStatement.Retry`); otherwise, or
+    /// if that fails too, 503.
     @discardableResult
-    func execute(_ statement: PGStatement, _ params: [String]) throws -> [[String?]] {
+    func execute(_ statement: PGStatement, _ params: [String]) throws -> [Row] {
         do {
             return try executeOnce(statement, params)
         } catch let lost as ConnectionLost {
@@ -121,7 +121,7 @@ final class PGConnection {
         }
     }
 
-    private func executeOnce(_ statement: PGStatement, _ params: [String]) throws -> [[String?]] {
+    private func executeOnce(_ statement: PGStatement, _ params: [String]) throws -> [Row] {
         try ensureConnected()
         if echo { logger.info("sql", metadata: ["sql": "\(statement.sql)"]) }
         if !prepared.contains(statement.name) {
@@ -140,7 +140,7 @@ final class PGConnection {
 
     /// Runs fixed SQL with no parameters (schema set-up only).
     @discardableResult
-    func exec(unsafeSQL sql: String) throws -> [[String?]] {
+    func exec(unsafeSQL sql: String) throws -> [Row] {
         do {
             try ensureConnected()
             let res = PQexec(conn, sql)
@@ -156,14 +156,14 @@ final class PGConnection {
     /// or a half-open connection) loses the connection: `unavailable`.
     /// Notifications that arrive meanwhile wait for `notifications`.
     @discardableResult
-    func query(unsafeSQL sql: String, timeout: Double) throws -> [[String?]] {
+    func query(unsafeSQL sql: String, timeout: Double) throws -> [Row] {
         do {
             // Not `ensureConnected`: on a listening connection unasked input
             // (notifications) is normal, not a sign of a closing server.
             if conn == nil || PQstatus(conn) != CONNECTION_OK { try connect() }
             let deadline = monotonicSeconds() + timeout
             guard PQsendQuery(conn, sql) == 1 else { throw lost(sent: false) }
-            var rows: [[String?]] = []
+            var rows: [Row] = []
             var failure: Error?
             while true {
                 try awaitResult(until: deadline, timeout: timeout)
@@ -235,19 +235,19 @@ final class PGConnection {
         return ConnectionLost(sent: sent, reason: reason)
     }
 
-    /// A result's rows as optional strings (nil for SQL NULL); none for a
-    /// command; a typed error for a failure, reading SQLSTATE here.
-    private func rows(of res: OpaquePointer?, sent: Bool) throws -> [[String?]] {
+    /// A result's rows (text, nil for SQL NULL); none for a command; a
+    /// typed error for a failure, reading SQLSTATE here.
+    private func rows(of res: OpaquePointer?, sent: Bool) throws -> [Row] {
         let status = PQresultStatus(res)
         if res != nil && status == PGRES_COMMAND_OK { return [] }
         if res == nil || status != PGRES_TUPLES_OK { try fail(res, sent: sent) }
         let nrows = PQntuples(res), ncols = PQnfields(res)
-        var rows: [[String?]] = []
+        var rows: [Row] = []
         rows.reserveCapacity(Int(nrows))
         for r in 0..<nrows {
-            rows.append((0..<ncols).map { c in
+            rows.append(Row((0..<ncols).map { c in
                 PQgetisnull(res, r, c) == 1 ? nil : PQgetvalue(res, r, c).map { String(cString: $0) }
-            })
+            }))
         }
         return rows
     }

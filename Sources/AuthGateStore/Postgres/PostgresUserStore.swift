@@ -21,13 +21,13 @@ final class PostgresUserStore: UserStore {
             INSERT INTO users (id, username, email, password, created_at) VALUES ($1, $2, $3, $4, $5::timestamp)
             """, retry: .ifNeverSent)
         static let userByName = PGStatement(name: "user_by_name", sql:
-            "SELECT id, username, email, password FROM users WHERE username = $1")
+            "SELECT \(UserRecord.columns) FROM users WHERE username = $1")
         static let usernameExists = PGStatement(name: "username_exists", sql:
             "SELECT 1 FROM users WHERE username = $1")
         static let emailExists = PGStatement(name: "email_exists", sql:
             "SELECT 1 FROM users WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")")
         static let page = PGStatement(name: "users_page", sql: """
-            SELECT id, username, email FROM users ORDER BY created_at ASC NULLS FIRST, seq ASC LIMIT $1::bigint OFFSET $2::bigint
+            SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC NULLS FIRST, seq ASC LIMIT $1::bigint OFFSET $2::bigint
             """)
         static let count = PGStatement(name: "users_count", sql: "SELECT count(*) FROM users")
         // ON CONFLICT DO NOTHING: a second run changes nothing.
@@ -49,9 +49,7 @@ final class PostgresUserStore: UserStore {
     func user(named username: String) throws -> UserRecord? {
         // PostgreSQL text cannot hold NUL; such a name matches nobody.
         guard !username.utf8.contains(0) else { return nil }
-        guard let row = try db.execute(SQL.userByName, [username]).first, row.count == 4,
-              let id = row[0], let name = row[1], let email = row[2], let hash = row[3] else { return nil }
-        return UserRecord(id: id, username: name, email: email, passwordHash: hash)
+        return try db.execute(SQL.userByName, [username]).first.map(UserRecord.init(row:))
     }
 
     func usernameExists(_ username: String) throws -> Bool {
@@ -65,17 +63,12 @@ final class PostgresUserStore: UserStore {
     }
 
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
-        try db.execute(SQL.page, [String(limit), String(offset)]).compactMap { row in
-            guard row.count == 3, let id = row[0], let name = row[1], let email = row[2] else { return nil }
-            return PublicUser(id: id, username: name, email: email)
-        }
+        try db.execute(SQL.page, [String(limit), String(offset)]).map(PublicUser.init(row:))
     }
 
     func userCount() throws -> Int {
-        guard let text = try db.execute(SQL.count, []).first?.first ?? nil, let n = Int(text) else {
-            throw StoreError.failed("count returned no number")
-        }
-        return n
+        guard let row = try db.execute(SQL.count, []).first else { throw StoreError.failed("count returned no row") }
+        return try row.int(at: 0)
     }
 
     func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
@@ -117,11 +110,11 @@ final class PostgresUserStore: UserStore {
     /// Whether the recorded version is this build's (or newer) and both
     /// triggers exist. Reads the catalogue and `authgate_schema` only.
     private func schemaIsCurrent() throws -> Bool {
-        guard try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.first == "t" else {
-            return false
-        }
-        guard let text = try db.exec(unsafeSQL: "SELECT max(version) FROM authgate_schema").first?.first ?? nil,
-              let version = Int(text), version >= Self.schemaVersion else { return false }
+        guard try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.bool(at: 0) == true
+        else { return false }
+        // An empty table records no version: 0, never current.
+        guard let version = try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
+                .int(at: 0), version >= Self.schemaVersion else { return false }
         if version > Self.schemaVersion {
             logger.notice("database schema is newer than this build; leaving it as it is",
                           metadata: ["recorded": "\(version)", "built_for": "\(Self.schemaVersion)"])
@@ -153,12 +146,12 @@ final class PostgresUserStore: UserStore {
             let dupEmails = try db.exec(unsafeSQL: """
                 SELECT lower(email COLLATE "C") FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20
                 """)
-            try Migration.refuseDuplicates(usernames: dupNames.compactMap { $0.first ?? nil },
-                                           emails: dupEmails.compactMap { $0.first ?? nil })
+            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
+                                           emails: dupEmails.map { try $0.string(at: 0) })
             let columns = Set(try db.exec(unsafeSQL: """
                 SELECT column_name FROM information_schema.columns
                 WHERE table_schema = current_schema() AND table_name = 'users'
-                """).compactMap { $0.first ?? nil })
+                """).map { try $0.string(at: 0) })
             // No column default for created_at: it would stamp the adopted rows too.
             if !columns.contains("created_at") {
                 try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN created_at timestamp(6)")
@@ -179,7 +172,7 @@ final class PostgresUserStore: UserStore {
             // Created when missing, never dropped and re-created: DROP TRIGGER
             // would take ACCESS EXCLUSIVE on users.
             try db.exec(unsafeSQL: ChangeListener.functionsSQL)
-            let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).compactMap { $0.first ?? nil })
+            let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).map { try $0.string(at: 0) })
             if !present.contains(ChangeListener.usersTrigger) { try db.exec(unsafeSQL: ChangeListener.usersTriggerSQL) }
             if !present.contains(ChangeListener.revocationsTrigger) {
                 try db.exec(unsafeSQL: ChangeListener.revocationsTriggerSQL)

@@ -65,7 +65,7 @@ final class SQLiteConnection {
     /// Runs one parameterised statement; text parameters are bound with
     /// their byte length, so a NUL inside one does not truncate it.
     @discardableResult
-    func execute(_ sql: String, _ params: [String]) throws -> [[String?]] {
+    func execute(_ sql: String, _ params: [String]) throws -> [Row] {
         if echo { logger.info("sql", metadata: ["sql": "\(sql)"]) }
         let stmt = try statement(sql)
         defer {
@@ -84,7 +84,7 @@ final class SQLiteConnection {
             }
             guard rc == SQLITE_OK else { throw error(rc) }
         }
-        var rows: [[String?]] = []
+        var rows: [Row] = []
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
@@ -102,7 +102,7 @@ final class SQLiteConnection {
                     row.append(nil)
                 }
             }
-            rows.append(row)
+            rows.append(Row(row))
         }
         return rows
     }

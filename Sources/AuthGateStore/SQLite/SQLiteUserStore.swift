@@ -21,10 +21,8 @@ final class SQLiteUserStore: UserStore {
     }
 
     func user(named username: String) throws -> UserRecord? {
-        guard let row = try db.execute("SELECT id, username, email, password FROM users WHERE username = ?",
-                                       [username]).first,
-              row.count == 4, let id = row[0], let name = row[1], let email = row[2], let hash = row[3] else { return nil }
-        return UserRecord(id: id, username: name, email: email, passwordHash: hash)
+        try db.execute("SELECT \(UserRecord.columns) FROM users WHERE username = ?", [username]).first
+            .map(UserRecord.init(row:))
     }
 
     func usernameExists(_ username: String) throws -> Bool {
@@ -37,18 +35,15 @@ final class SQLiteUserStore: UserStore {
 
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
         // Bound as text; SQLite's integer affinity for LIMIT/OFFSET converts them.
-        try db.execute("SELECT id, username, email FROM users ORDER BY created_at ASC, rowid ASC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
-                       [String(limit), String(offset)]).compactMap { row in
-            guard row.count == 3, let id = row[0], let name = row[1], let email = row[2] else { return nil }
-            return PublicUser(id: id, username: name, email: email)
-        }
+        try db.execute("SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC, rowid ASC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
+                       [String(limit), String(offset)]).map(PublicUser.init(row:))
     }
 
     func userCount() throws -> Int {
-        guard let text = try db.execute("SELECT count(*) FROM users", []).first?.first ?? nil, let n = Int(text) else {
-            throw StoreError.failed("count returned no number")
+        guard let row = try db.execute("SELECT count(*) FROM users", []).first else {
+            throw StoreError.failed("count returned no row")
         }
-        return n
+        return try row.int(at: 0)
     }
 
     func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
@@ -83,14 +78,14 @@ final class SQLiteUserStore: UserStore {
     }
 
     private func schemaIsCurrent() throws -> Bool {
-        guard let text = try db.execute("PRAGMA user_version", []).first?.first ?? nil, let version = Int(text),
+        guard let version = try db.execute("PRAGMA user_version", []).first?.int(at: 0),
               version >= Self.schemaVersion else { return false }
         // A file whose tables were dropped or replaced keeps its user_version.
         let found = try db.execute("""
             SELECT count(*) FROM sqlite_master WHERE type = 'index'
             AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires')
-            """, []).first?.first ?? nil
-        return found == "3"
+            """, []).first?.int(at: 0)
+        return found == 3
     }
 
     private func migrateOnce() throws {
@@ -105,9 +100,9 @@ final class SQLiteUserStore: UserStore {
                 "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
             let dupEmails = try db.execute(
                 "SELECT lower(email) FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
-            try Migration.refuseDuplicates(usernames: dupNames.compactMap { $0.first ?? nil },
-                                           emails: dupEmails.compactMap { $0.first ?? nil })
-            let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).compactMap { $0.first ?? nil }
+            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
+                                           emails: dupEmails.map { try $0.string(at: 0) })
+            let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).map { try $0.string(at: 0) }
             if !columns.contains("created_at") {
                 try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN created_at DATETIME")
             }

@@ -21,7 +21,7 @@ struct TestApp {
                           "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"],
             dotEnv: [:], workingDirectory: "/nonexistent")
         services = try Services(config: config, clock: Clock { TestApp.now })
-        context = Context(services: services, store: store, logger: Logger(label: "test"))
+        context = Context(services: services, store: store)
     }
 
     /// A registered user whose password is "123456".
