@@ -8,6 +8,9 @@ final class LogCapture: Sendable {
         let level: Logger.Level
         let message: String
         let metadata: [String: String]
+
+        /// The message and every metadata value, as one searchable text.
+        var text: String { ([message] + metadata.map { "\($0.key)=\($0.value)" }).joined(separator: " ") }
     }
 
     private let lines = Mutex<[Entry]>([])

@@ -6,11 +6,17 @@
 
 /// An in-process `UserStore` for handler tests: rows in memory, every call
 /// counted, and an outage switch that makes each call fail as a dead
-/// database does.
+/// database does. Inserts keep the real stores' unique rules (username
+/// bytes, e-mail ignoring ASCII case) so handlers meet the same 409 paths.
 final class MemoryUserStore: UserStore {
     var users: [UserRecord] = []
+    /// `created_at` as each insert gave it, by user id.
+    var createdAt: [String: String] = [:]
     var revoked: [String: Double] = [:]
     var down = false
+    /// Runs inside `insertUser` before the unique check: a concurrent
+    /// registration landing between a handler's exists-checks and its insert.
+    var beforeInsert: (() -> Void)?
     private(set) var calls = 0
 
     private func touch() throws {
@@ -18,11 +24,25 @@ final class MemoryUserStore: UserStore {
         if down { throw StoreError.unavailable("test outage") }
     }
 
+    /// What `lower()` does in both databases: ASCII letters only.
+    static func asciiLowercased(_ s: String) -> [UInt8] {
+        s.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    }
+
     func ping() throws { try touch() }
 
     func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws {
         try touch()
+        beforeInsert?()
+        if users.contains(where: { $0.username.utf8.elementsEqual(username.utf8) }) {
+            throw StoreError.uniqueViolation(constraint: "users_username_key")
+        }
+        let folded = Self.asciiLowercased(email)
+        if users.contains(where: { Self.asciiLowercased($0.email) == folded }) {
+            throw StoreError.uniqueViolation(constraint: "users_email_lower_key")
+        }
         users.append(UserRecord(id: id, username: username, email: email, passwordHash: passwordHash))
+        self.createdAt[id] = createdAt
     }
 
     func user(named username: String) throws -> UserRecord? {
@@ -34,7 +54,8 @@ final class MemoryUserStore: UserStore {
 
     func emailExists(_ email: String) throws -> Bool {
         try touch()
-        return users.contains { $0.email.lowercased() == email.lowercased() }
+        let folded = Self.asciiLowercased(email)
+        return users.contains { Self.asciiLowercased($0.email) == folded }
     }
 
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {

@@ -12,16 +12,26 @@ struct TestApp {
     static let secret = "unit-test-secret"
 
     let services: Services
-    let store = MemoryUserStore()
+    /// The rows; `context.store` is this store, or the read cache over it.
+    let store: MemoryUserStore
     let context: Context
+    /// Starts at `now`; tests that need time to pass move it.
+    let clock = TestClock(TestApp.now)
 
-    init() throws {
-        let config = try Config.load(
-            environment: ["FLASK_SECRET_KEY": Self.secret, "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                          "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"],
-            dotEnv: [:], workingDirectory: "/nonexistent")
-        services = try Services(config: config, clock: Clock { TestApp.now })
-        context = Context(services: services, store: store)
+    /// `environment` adds to or overrides the test configuration
+    /// (`FLASK_JWT_DECODE_LEEWAY`, ...); `cache` puts a `CachedUserStore`
+    /// between the handlers and `store`; `userStore` replaces the memory store.
+    /// (Logs go to each request's own logger: `Request(..., logger:)`.)
+    init(environment: [String: String] = [:], cache: ReadCache? = nil, userStore: UserStore? = nil) throws {
+        var env = ["FLASK_SECRET_KEY": Self.secret, "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                   "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"]
+        env.merge(environment) { $1 }
+        let config = try Config.load(environment: env, dotEnv: [:], workingDirectory: "/nonexistent")
+        services = try Services(config: config, clock: clock.clock, cache: cache)
+        let store = MemoryUserStore()
+        self.store = store
+        let base = userStore ?? store
+        context = Context(services: services, store: cache.map { CachedUserStore(base, cache: $0) } ?? base)
     }
 
     /// A registered user whose password is "123456".
@@ -44,9 +54,12 @@ struct TestApp {
         var headers: [String: String] = [:]
         if let token { headers["authorization"] = "Bearer \(token)" }
         if body != nil { headers["content-type"] = "application/json" }
-        let request = Request(method: method, path: path, queryString: query, headers: headers,
-                              body: Array((body ?? "").utf8))
-        return Dispatcher.respond(to: request, context: context)
+        return send(Request(method: method, path: path, queryString: query, headers: headers,
+                            body: Array((body ?? "").utf8)))
+    }
+
+    func send(_ request: Request, router: Router = Routes.router) -> Response {
+        Dispatcher.respond(to: request, context: context, router: router)
     }
 }
 

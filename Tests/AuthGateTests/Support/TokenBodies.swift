@@ -1,0 +1,13 @@
+@testable import AuthGateCore
+
+/// The token-error bodies of the contract (API.md, "Token errors"), written
+/// out here rather than read from `TokenError`, so a wrong message fails.
+enum TokenBodies {
+    static let missing = strings(["message": "Request doesn't contain valid token", "error": "authorization_header"])
+    static let invalid = strings(["message": "Signature verification failed", "error": "invalid_token"])
+    static let expired = strings(["message": "Token has expired", "error": "token_expired"])
+    static let accessOnly = strings(["message": "Only access tokens are allowed", "error": "wrong_token_type"])
+    static let refreshOnly = strings(["message": "Only refresh tokens are allowed", "error": "wrong_token_type"])
+    static let revoked = strings(["message": "Token has been revoked", "error": "token_revoked"])
+    static let userNotFound = strings(["message": "User not found", "error": "user_not_found"])
+}
