@@ -15,14 +15,16 @@ test:
 	scripts/test.sh
 
 build:
-	scripts/install-deps.sh
+	scripts/check-swift.sh build
+	scripts/install-deps.sh run
 	swift build -c release
 
 clean:
 	rm -rf .build .run .venv
 
 bench:
-	scripts/install-deps.sh
+	[ -n "$$AUTHGATE_BIN" ] || scripts/check-swift.sh bench
+	scripts/install-deps.sh bench
 	scripts/python-env.sh
 	.venv/bin/python deploy/bench/bench.py
 

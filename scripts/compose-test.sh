@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+scripts/check-swift.sh compose-test
 scripts/install-deps.sh --compose
 scripts/compose-env.sh
 

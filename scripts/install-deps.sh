@@ -1,21 +1,55 @@
 #!/usr/bin/env bash
-# Installs what AuthGate needs on Debian 12, only what is missing:
-# the C libraries it links, nginx, PostgreSQL (tests), wrk and spawn-fcgi.
+# Installs with apt (Debian 12) what a purpose needs and is missing, after
+# saying which packages:
+#   scripts/install-deps.sh [run]       build and serve the SQLite default (make run, make build)
+#   scripts/install-deps.sh test        that, and what the tests use (make test)
+#   scripts/install-deps.sh bench       that, and what the benchmark uses (make bench)
+#   scripts/install-deps.sh --compose   what the docker-compose test uses (make compose-test)
+# Several purposes may be named at once. The Swift 6 toolchain is no apt
+# package: scripts/check-swift.sh checks for it, the README says where to get it.
 set -euo pipefail
-packages=(libfcgi-dev libfcgi-bin libpq-dev libssl-dev libsqlite3-dev pkg-config
-          nginx postgresql postgresql-client wrk spawn-fcgi curl ca-certificates systemd)
-python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
-# --compose: what the docker-compose test needs too.
-[ "${1:-}" = "--compose" ] && packages+=(docker.io docker-compose debootstrap iptables iproute2)
+
+# Building: the C libraries AuthGate links, found with pkg-config (libpq is
+# linked even when the database is SQLite), and git for SwiftPM to fetch the
+# Swift packages. Serving: nginx in front. (Debian's nginx package starts a
+# system nginx on :80 where it can; AuthGate's runs from its own prefix.)
+run=(libfcgi-dev libpq-dev libssl-dev libsqlite3-dev pkg-config git ca-certificates nginx)
+# The Python environment of the tests and the benchmark (Debian's python3
+# lacks ensurepip, hence venv, without python3-venv).
+python=()
+python3 -c 'import ensurepip' >/dev/null 2>&1 || python=(python3-venv)
+# The tests: a throwaway PostgreSQL cluster and psql, spawn-fcgi
+# (deploy/spawn-fcgi.sh), systemd-analyze (deploy/'s units), make (`make run`).
+test=("${run[@]}" "${python[@]}" postgresql postgresql-client spawn-fcgi systemd make)
+# The benchmark: PostgreSQL, wrk, a C compiler for the trivial libfcgi responder.
+bench=("${run[@]}" "${python[@]}" postgresql postgresql-client wrk gcc libc6-dev)
+# The compose test: a private Docker engine and debootstrap'd base images;
+# git fetches the Swift packages for the build context.
+compose=(docker.io docker-compose debootstrap iptables iproute2 git ca-certificates python3)
+
+[ $# -gt 0 ] || set -- run
+packages=() names=()
+for purpose in "$@"; do
+    names+=("${purpose#--}")
+    case $purpose in
+        run) packages+=("${run[@]}") ;;
+        test) packages+=("${test[@]}") ;;
+        bench) packages+=("${bench[@]}") ;;
+        --compose|compose) packages+=("${compose[@]}") ;;
+        *) echo "usage: $0 [run|test|bench|--compose]..." >&2; exit 2 ;;
+    esac
+done
+
 missing=()
 for p in "${packages[@]}"; do
+    [[ " ${missing[*]} " == *" $p "* ]] && continue
     [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "install-deps: installing ${missing[*]}"
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: everything ${names[*]} needs is installed"
+    exit 0
 fi
-# Debian's nginx package starts a system nginx on :80 where it can; AuthGate's
-# nginx runs from its own prefix and needs none of it.
+echo "install-deps: ${names[*]} needs these apt packages, installing them: ${missing[*]}"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -15,6 +15,8 @@
 # or building anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The one thing apt cannot install: said before anything is installed.
+[ -n "${AUTHGATE_BIN:-}" ] || scripts/check-swift.sh run
 
 authgate="" nginx="" sock=""
 pidfile=.run/authgate.pid
@@ -54,7 +56,7 @@ port=${AUTHGATE_HTTP_PORT:-8080}
 if [ -n "${AUTHGATE_BIN:-}" ]; then
     bin=$AUTHGATE_BIN
 else
-    scripts/install-deps.sh
+    scripts/install-deps.sh run
     swift build -c release
     bin="$(swift build -c release --show-bin-path)/authgate"
 fi

@@ -3,7 +3,8 @@
 # start their own PostgreSQL cluster, nginx and responders (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/check-swift.sh test
+scripts/install-deps.sh test
 swift build
 swift test
 scripts/python-env.sh

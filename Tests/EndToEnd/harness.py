@@ -1,6 +1,14 @@
 """Real processes for end-to-end tests: a throwaway PostgreSQL cluster,
-AuthGate responders and nginx with the project's own nginx.conf, each on a
-free loopback port, each stopped (with its process group) on teardown."""
+AuthGate responders and nginx with the project's own nginx.conf, each
+stopped (with its process group) on teardown.
+
+Every listener owns its address: a responder behind a Stack listens on a
+unix socket in a folder of its own; whatever listens on TCP is started on
+a candidate loopback port and, when another process took that port first
+("Address already in use"), started again on another one (`on_free_port`),
+so a port race cannot fail a test. Readiness is what the process itself
+reports (a log line, nginx's pid file, pg_ctl -w), never a probe connect
+that could reach someone else's listener."""
 import atexit
 import os
 import pwd
@@ -38,19 +46,116 @@ def start(cmd, **kw):
     return proc
 
 
-def started_or_stopped(proc, port):
-    """Waits for `port`; a process that never listens is stopped, not leaked."""
-    try:
-        wait_for_port(port, proc=proc)
-    except Exception:
-        stop_process(proc, signal.SIGKILL)
-        raise
+# What libfcgi, nginx, spawn-fcgi and PostgreSQL all say when a port is taken.
+PORT_IN_USE = "Address already in use"
+# Candidate ports tried before giving up; each try is one start-up.
+PORT_ATTEMPTS = 8
+
+
+class PortTaken(RuntimeError):
+    """Another process held the candidate port: try another one."""
 
 
 def free_port():
+    """A loopback port that was free a moment ago: only a candidate, another
+    process may take it before ours binds it. Start listeners on it through
+    `on_free_port`, which retries."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def on_free_port(start_on, attempts=PORT_ATTEMPTS):
+    """`start_on(port)` with candidate ports until one was not taken
+    (`start_on` raises PortTaken); returns what it returns."""
+    for _ in range(attempts):
+        try:
+            return start_on(free_port())
+        except PortTaken:
+            continue
+    raise RuntimeError(f"{attempts} candidate ports in a row were taken")
+
+
+def refused_address():
+    """A loopback TCP address where nothing listens, held so for as long as
+    the returned socket is open: bound, never listening, so connecting is
+    refused, and no other process can start listening there meanwhile."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock, "127.0.0.1:%d" % sock.getsockname()[1]
+
+
+def log_size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def log_since(path, offset=0):
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for_log(proc, path, *needles, offset=0, timeout=20.0):
+    """Waits for a line of the log `path` (written after `offset`) holding
+    every needle: what a process reports once it is ready. One that exits
+    first raises PortTaken when its address was taken, else RuntimeError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log_since(path, offset)
+        if any(all(n in line for n in needles) for line in text.splitlines()):
+            return
+        if proc.poll() is not None:
+            text = log_since(path, offset)
+            error = PortTaken if PORT_IN_USE in text else RuntimeError
+            raise error(f"process exited with {proc.returncode} before logging {needles}:\n{text[-3000:]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {needles} in {path} within {timeout} s:\n{text[-3000:]}")
+        time.sleep(0.05)
+
+
+def start_logged(cmd, log, ready, **kw):
+    """Starts `cmd` with stdout and stderr appended to `log` and waits for
+    a line holding every string of `ready`; one that fails to start is
+    stopped, not leaked."""
+    offset = log_size(log)
+    with open(log, "ab") as out:
+        proc = start(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, **kw)
+    try:
+        wait_for_log(proc, log, *ready, offset=offset)
+    except BaseException:
+        stop_process(proc, signal.SIGKILL)
+        raise
+    return proc
+
+
+def serve_on_tcp(cmd, env, log, port=None, **kw):
+    """Starts AuthGate (`cmd`: serve, serve --supervise) on a loopback TCP
+    port: ready once it logs that it listens there. Without `port`, on a
+    candidate port, another one when it was taken. Returns (proc, port)."""
+    def start_on(candidate):
+        listen = f"127.0.0.1:{candidate}"
+        proc = start_logged(cmd, log, (f"address={listen} ", "listening"),
+                            env={**env, "AUTHGATE_LISTEN": listen}, **kw)
+        return proc, candidate
+    return on_free_port(start_on) if port is None else start_on(port)
+
+
+def on_same_port(start_on, port, what):
+    """A restart on the port clients know, which was this process's a
+    moment ago: waits out a transient holder (a client's ephemeral port),
+    bounded in tries and time."""
+    for _ in range(PORT_ATTEMPTS):
+        try:
+            return start_on(port)
+        except PortTaken:
+            time.sleep(1)
+    raise RuntimeError(f"{what}: port {port} stayed taken for {PORT_ATTEMPTS} tries")
 
 
 def wait_for_port(port, timeout=20.0, proc=None):
@@ -111,7 +216,8 @@ class Postgres:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="authgate-pg-")
         self.data = os.path.join(self.dir, "data")
-        self.port = free_port()
+        self.log = os.path.join(self.dir, "log")
+        self.port = None
         self.bindir = pg_bindir()
         self.as_root = os.geteuid() == 0
         if self.as_root:
@@ -129,9 +235,24 @@ class Postgres:
         subprocess.run(self._cmd(*args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
 
     def start(self):
-        self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off",
-                  "start")
+        """The first start takes a port nobody holds; a restart keeps its
+        port (databases' URIs name it)."""
+        if self.port is None:
+            self.port = on_free_port(self._start_on)
+        else:
+            on_same_port(self._start_on, self.port, "PostgreSQL restart")
+
+    def _start_on(self, port):
+        offset = log_size(self.log)
+        try:
+            self._run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-o",
+                      f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off",
+                      "start")
+        except subprocess.CalledProcessError as e:
+            text = log_since(self.log, offset)
+            raise (PortTaken if PORT_IN_USE in text else RuntimeError)(
+                f"pg_ctl start on port {port} failed: {e.stderr!r}\n{text[-3000:]}") from None
+        return port
 
     def stop(self):
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
@@ -160,6 +281,18 @@ class Postgres:
 # nginx.conf's upstream, and the group of its `user` (its workers).
 UPSTREAM = "server unix:/run/authgate/authgate.sock;"
 NGINX_GROUP = "www-data"
+
+
+def private_socket_dir():
+    """A folder for a responder's unix socket that nginx's workers may
+    reach (the layout of socket_dir() as root; as another user nginx's
+    workers are that user). Returns (parent to remove, folder)."""
+    if os.geteuid() == 0:
+        return socket_dir()
+    parent = tempfile.mkdtemp(prefix="authgate-sock-")
+    folder = os.path.join(parent, "authgate")
+    os.mkdir(folder, 0o700)
+    return parent, folder
 
 
 def socket_dir():
@@ -202,17 +335,46 @@ def nginx_config(http_port, upstreams, source=None, replace=None):
 
 
 class Nginx:
+    """nginx on a loopback port of its own: nginx cannot report a port 0,
+    so it is started on a candidate port and again on another one when
+    that was taken."""
+
     def __init__(self, upstreams, edit=lambda text: text, source=None, replace=None):
         self.dir = tempfile.mkdtemp(prefix="authgate-nginx-")
         os.chmod(self.dir, 0o755)  # nginx workers run as www-data
-        self.port = free_port()
         self.conf = os.path.join(self.dir, "nginx.conf")
-        with open(self.conf, "w") as f:
-            f.write(edit(nginx_config(self.port, upstreams, source, replace)))
-        self.proc = start(["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started_or_stopped(self.proc, self.port)
+        self.stderr = os.path.join(self.dir, "stderr.log")
+        config = lambda port: edit(nginx_config(port, upstreams, source, replace))
+        try:
+            self.proc, self.port = on_free_port(lambda port: self._start_on(port, config(port)))
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def _start_on(self, port, text):
+        # nginx writes its pid file once it listens (after every bind).
+        assert "pid nginx.pid;" in text
+        pidfile = os.path.join(self.dir, "nginx.pid")
+        with open(self.conf, "w") as f:
+            f.write(text)
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+        offset = log_size(self.stderr)
+        with open(self.stderr, "ab") as err:
+            proc = start(["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 20
+        while not (os.path.exists(pidfile) and os.path.getsize(pidfile) > 0):
+            if proc.poll() is not None:
+                text = log_since(self.stderr, offset)
+                raise (PortTaken if PORT_IN_USE in text else RuntimeError)(
+                    f"nginx exited with {proc.returncode}:\n{text[-3000:]}")
+            if time.monotonic() > deadline:
+                stop_process(proc, signal.SIGKILL)
+                raise TimeoutError(f"nginx wrote no pid file within 20 s:\n{log_since(self.stderr, offset)[-3000:]}")
+            time.sleep(0.05)
+        return proc, port
 
     def stop(self):
         stop_process(self.proc, signal.SIGQUIT)
@@ -220,16 +382,18 @@ class Nginx:
 
 
 class Responder:
-    """One `authgate serve` process in its own working directory, on a free
-    loopback port or on the unix socket `unix_socket`."""
+    """One `authgate serve` process in its own working directory, on the
+    unix socket `unix_socket` or else on a loopback TCP port of its own
+    (kept across restarts: nginx knows it). Ready once it logs that it
+    listens, which it does after setting a unix socket's mode."""
 
     def __init__(self, database_uri=None, env=None, workdir=None, unix_socket=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="authgate-run-")
-        self.port = free_port()
+        self.port = None
         self.unix_socket = unix_socket
-        listen = f"unix:{unix_socket}" if unix_socket else f"127.0.0.1:{self.port}"
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
-                    "AUTHGATE_LISTEN": listen}
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET}
+        if unix_socket:
+            self.env["AUTHGATE_LISTEN"] = f"unix:{unix_socket}"
         if database_uri:
             self.env["FLASK_SQLALCHEMY_DATABASE_URI"] = database_uri
         self.env.update(env or {})
@@ -237,17 +401,17 @@ class Responder:
         self.start()
 
     def start(self):
-        self.logfile = open(self.log, "ab")
-        self.proc = start([BINARY, "serve"], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
-                          stdout=self.logfile, stderr=subprocess.STDOUT)
+        cmd, kw = [BINARY, "serve"], {"cwd": self.dir}
         if self.unix_socket:
-            try:
-                wait_for_unix_socket(self.unix_socket, proc=self.proc)
-            except Exception:
-                stop_process(self.proc, signal.SIGKILL)
-                raise
+            self.proc = start_logged(cmd, self.log, (f"address={self.env['AUTHGATE_LISTEN']} ", "listening"),
+                                     env=self.env, **kw)
+            return
+        start_on = lambda port: serve_on_tcp(cmd, self.env, self.log, port=port, **kw)
+        if self.port is None:
+            self.proc, self.port = on_free_port(start_on)
         else:
-            started_or_stopped(self.proc, self.port)
+            self.proc, _ = on_same_port(start_on, self.port, "responder restart")
+        self.env["AUTHGATE_LISTEN"] = f"127.0.0.1:{self.port}"
 
     @property
     def address(self):
@@ -255,7 +419,6 @@ class Responder:
 
     def stop(self, sig=signal.SIGTERM):
         stop_process(self.proc, sig)
-        self.logfile.close()
 
     def log_text(self):
         with open(self.log, "rb") as f:
@@ -270,11 +433,20 @@ class Stack:
         self.postgres = postgres
         if database_uri is None and backend == "postgres":
             self.dbname, database_uri = postgres.new_database()
-        self.responder = Responder(database_uri, env=env, workdir=workdir)
+        # The shipped layout: nginx reaches the responder on a unix socket
+        # in a folder of its own (no port to race for).
+        self.socket_parent, folder = private_socket_dir()
+        try:
+            self.responder = Responder(database_uri, env=env, workdir=workdir,
+                                       unix_socket=os.path.join(folder, "authgate.sock"))
+        except BaseException:
+            shutil.rmtree(self.socket_parent, ignore_errors=True)
+            raise
         try:
             self.nginx = Nginx([self.responder.address])
-        except Exception:
+        except BaseException:
             self.responder.stop()
+            shutil.rmtree(self.socket_parent, ignore_errors=True)
             raise
         self.url = self.nginx.url
         self.http = requests.Session()
@@ -290,6 +462,7 @@ class Stack:
     def stop(self):
         self.nginx.stop()
         self.responder.stop()
+        shutil.rmtree(self.socket_parent, ignore_errors=True)
 
 
 def run_sql(stack, sql, params=()):

@@ -92,16 +92,25 @@ def test_failover_between_two_responders(postgres):
                 r = s.get(nginx.url + "/auth/whoami", headers=bearer(token), timeout=30)
                 results.append(r.status_code)
 
+        def answered(count, timeout=60):
+            """Waits for `count` answers in all (load really ran), bounded."""
+            deadline = time.monotonic() + timeout
+            while len(results) < count:
+                assert time.monotonic() < deadline and not any(f.done() for f in futures), len(results)
+                time.sleep(0.02)
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             futures = [pool.submit(hammer) for _ in range(8)]
-            time.sleep(1.0)
-            a.stop()
-            assert a.proc.returncode == 0
-            time.sleep(2.0)
-            stop.set()
+            try:
+                answered(50)  # both responders are serving under load
+                a.stop()
+                assert a.proc.returncode == 0
+                answered(len(results) + 100)  # then b alone
+            finally:
+                stop.set()
             for f in futures:
                 f.result()
-        assert len(results) > 100
+        assert len(results) > 150
         assert set(results) == {200}, {s: results.count(s) for s in set(results)}
         # The survivor serves alone, including writes.
         assert register(c, "after-failover").status_code == 201

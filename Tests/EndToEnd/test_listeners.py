@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from harness import (BINARY, NGINX_GROUP, ROOT, SECRET, Nginx, connect_as, free_port, socket_dir, start,
-                     stop_process, wait_for_port, wait_for_unix_socket)
+from harness import (BINARY, NGINX_GROUP, ROOT, SECRET, Nginx, connect_as, on_free_port, refused_address,
+                     serve_on_tcp, socket_dir, start_logged, stop_process, wait_for_log)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the socket layout and other users need root")
 
@@ -39,10 +39,10 @@ def test_unix_socket_reached_by_nginx_only():
     parent, folder = socket_dir()
     sock = os.path.join(folder, "authgate.sock")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}"}
-    proc = start([BINARY, "serve"], cwd=parent, env=env, stdin=subprocess.DEVNULL,
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # "listening" is logged once the socket's mode is set (it is made 0600,
+    # then widened): connecting alone could come before that.
+    proc = start_logged([BINARY, "serve"], os.path.join(parent, "authgate.log"), ("listening",), cwd=parent, env=env)
     try:
-        wait_for_unix_socket(sock, proc=proc)
         # AuthGate makes it 0660; the folder's setgid bit gives it nginx's group.
         assert_only_nginx_reaches(sock)
     finally:
@@ -58,10 +58,11 @@ def test_spawn_fcgi_script_lays_out_the_socket_for_nginx_only():
     sock = os.path.join(folder, "authgate.sock")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_BIN": BINARY,
            "AUTHGATE_SOCKET_DIR": folder}
-    proc = start([os.path.join(ROOT, "deploy", "spawn-fcgi.sh")], cwd=parent, env=env,
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # spawn-fcgi binds, sets the mode and group, then execs AuthGate, which
+    # logs the socket it inherited: by then the layout is complete.
+    proc = start_logged([os.path.join(ROOT, "deploy", "spawn-fcgi.sh")], os.path.join(parent, "authgate.log"),
+                        ("using inherited socket",), cwd=parent, env=env)
     try:
-        wait_for_unix_socket(sock, proc=proc)
         assert_only_nginx_reaches(sock)
     finally:
         stop_process(proc)
@@ -70,13 +71,17 @@ def test_spawn_fcgi_script_lays_out_the_socket_for_nginx_only():
 
 
 def test_socket_inherited_from_spawn_fcgi_over_tcp(tmp_path):
-    port = free_port()
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_BIN": BINARY}
-    proc = start([os.path.join(ROOT, "deploy", "spawn-fcgi.sh"), "127.0.0.1", str(port)],
-                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def spawn_on(port):
+        # spawn-fcgi says "bind failed: Address already in use" on a taken port.
+        return start_logged([os.path.join(ROOT, "deploy", "spawn-fcgi.sh"), "127.0.0.1", str(port)],
+                            str(tmp_path / "authgate.log"), ("using inherited socket",), cwd=tmp_path,
+                            env=env), port
+
+    proc, port = on_free_port(spawn_on)
     nginx = None
     try:
-        wait_for_port(port, proc=proc)
         nginx = Nginx([f"127.0.0.1:{port}"])
         r = requests.get(nginx.url + "/healthz", timeout=10)
         assert r.status_code == 200
@@ -91,8 +96,10 @@ def test_healthcheck_subcommand(stack):
     env = dict(stack.responder.env)
     ok = subprocess.run([BINARY, "healthcheck"], cwd=stack.responder.dir, env=env, capture_output=True, timeout=30)
     assert ok.returncode == 0, ok.stderr
-    env["AUTHGATE_LISTEN"] = f"127.0.0.1:{free_port()}"
-    down = subprocess.run([BINARY, "healthcheck"], cwd=stack.responder.dir, env=env, capture_output=True, timeout=30)
+    held, env["AUTHGATE_LISTEN"] = refused_address()
+    with held:
+        down = subprocess.run([BINARY, "healthcheck"], cwd=stack.responder.dir, env=env, capture_output=True,
+                              timeout=30)
     assert down.returncode == 1
     assert b"listener" in down.stderr
 
@@ -103,15 +110,9 @@ def test_socket_mode_is_configurable():
     log = os.path.join(tmp, "log")
     env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
            "AUTHGATE_SOCKET_MODE": "0600"}
-    with open(log, "wb") as out:
-        proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                     stderr=subprocess.STDOUT)
+    # "listening" is logged once the mode is set.
+    proc = start_logged([BINARY, "serve"], log, ("listening",), cwd=tmp, env=env)
     try:
-        # "listening" is logged once the mode is set.
-        deadline = time.time() + 20
-        while b"listening" not in open(log, "rb").read():
-            assert time.time() < deadline and proc.poll() is None, open(log, "rb").read()
-            time.sleep(0.05)
         assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     finally:
         stop_process(proc)
@@ -142,26 +143,23 @@ def test_a_failing_accept_is_logged_and_backed_off_and_serving_resumes():
     import socket as sockets
 
     tmp = tempfile.mkdtemp(prefix="authgate-emfile-")
-    port = free_port()
     log = os.path.join(tmp, "log")
-    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"127.0.0.1:{port}"}
-    with open(log, "wb") as out:
-        proc = start([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                     stderr=subprocess.STDOUT)
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET}
+    # Ready by its own log, not by a probe connection: no connection of
+    # ours is open while its descriptors are counted.
+    proc, port = serve_on_tcp([BINARY, "serve"], env, log, cwd=tmp)
     try:
-        wait_for_port(port, proc=proc)
-        time.sleep(0.5)  # the probe's connection is closed and every worker is back in poll
-        in_use = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        wait_for_log(proc, log, "authgate serving")
+        in_use = settled_fd_count(proc.pid)
         before = resource.prlimit(proc.pid, resource.RLIMIT_NOFILE)
         resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (in_use, before[1]))
         client = sockets.create_connection(("127.0.0.1", port), timeout=20)
         client.sendall(_fcgi_get("/healthz"))
-        deadline = time.time() + 20
-        while b"accept failed" not in open(log, "rb").read():
-            assert time.time() < deadline, open(log, "rb").read()[-2000:]
-            time.sleep(0.05)
+        wait_for_log(proc, log, "accept failed")
+        # A rate needs a time window: a loop retrying at once would log
+        # thousands of lines in this second; the back-off logs a few (40 is
+        # far above what it does, so a slow machine cannot fail this).
         time.sleep(1)
-        # Backed off: a loop retrying at once would have logged thousands of lines by now.
         failures = open(log, "rb").read().count(b"accept failed")
         assert 1 <= failures <= 40, failures
         assert proc.poll() is None
@@ -177,6 +175,22 @@ def test_a_failing_accept_is_logged_and_backed_off_and_serving_resumes():
         stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
     assert proc.returncode == 0
+
+
+def settled_fd_count(pid, samples=10, timeout=20.0):
+    """The process's open descriptors once the count has stayed the same
+    for `samples` reads in a row: its worker threads open their database
+    connections after it logs that it is serving."""
+    deadline = time.monotonic() + timeout
+    last, same = None, 0
+    while time.monotonic() < deadline:
+        count = len(os.listdir(f"/proc/{pid}/fd"))
+        same = same + 1 if count == last else 0
+        if same >= samples:
+            return count
+        last = count
+        time.sleep(0.05)
+    raise AssertionError(f"descriptors of {pid} never settled (last {last})")
 
 
 def _fcgi_get(path):

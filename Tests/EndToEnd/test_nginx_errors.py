@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from harness import ROOT, Nginx, Stack, free_port
+from harness import ROOT, Nginx, Stack, refused_address
 
 TIMEOUT = 10.0
 BODY_CAP = 65536
@@ -394,11 +394,13 @@ def _behind(upstream_address, edit=lambda text: text):
 
 
 def test_responder_down_is_json_503(stack):
-    nginx = _behind(f"127.0.0.1:{free_port()}")  # nothing listens there: refused, 502
+    held, address = refused_address()  # nothing listens there: refused, 502
+    nginx = _behind(address)
     try:
         assert assert_json_error(get(nginx.port, b"/healthz"), 503) == {"error": "Service unavailable"}
     finally:
         nginx.stop()
+        held.close()
 
 
 @pytest.mark.parametrize("reply", [b"", b"HTTP/1.1 200 OK\r\n\r\n{}"], ids=["closes-at-once", "not-fastcgi"])
@@ -480,11 +482,13 @@ def test_upstream_example_has_the_same_error_pages():
 
 
 def test_upstream_example_answers_json_with_both_responders_down():
-    down = {"unix:/run/authgate/a.sock": f"127.0.0.1:{free_port()}",
-            "unix:/run/authgate/b.sock": f"127.0.0.1:{free_port()}"}
+    (held_a, a), (held_b, b) = refused_address(), refused_address()
+    down = {"unix:/run/authgate/a.sock": a, "unix:/run/authgate/b.sock": b}
     nginx = Nginx([], source=os.path.join(ROOT, "deploy", "nginx-upstream.conf"), replace=down)
     try:
         assert assert_json_error(get(nginx.port, b"/healthz"), 503) == {"error": "Service unavailable"}
         assert_json_error(exchange(nginx.port, b"GET /auth/%00 HTTP/1.1\r\nHost: authgate\r\n\r\n"), 400)
     finally:
         nginx.stop()
+        held_a.close()
+        held_b.close()
