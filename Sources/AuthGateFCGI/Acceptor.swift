@@ -20,6 +20,8 @@ final class Acceptor: Sendable {
     private let logger: Logger
     /// Consecutive failed accepts, for the back-off.
     private let failures = Atomic<Int>(0)
+    /// Set by `wakeAll` when the drain begins.
+    private let draining = Atomic<Bool>(false)
     /// Kept connections handed back by the KDF pool; one byte in the
     /// `returned` pipe per connection.
     private let returned = Mutex<[FCGIRequest]>([])
@@ -46,6 +48,14 @@ final class Acceptor: Sendable {
     /// workers. During the drain it is closed instead: no worker is left.
     func handBack(_ connection: FCGIRequest) {
         guard connection.keptConnection != nil else { return }
+        // Draining: no worker may be left to read it. Closed now, a request
+        // nginx wrote to it meanwhile fails at once and nginx sends it again
+        // on a new connection (`fastcgi_next_upstream ... non_idempotent`),
+        // instead of waiting for the end of the drain.
+        if draining.load(ordering: .acquiring) {
+            connection.closeConnection()
+            return
+        }
         returned.withLock { $0.append(connection) }
         var byte: UInt8 = 1
         _ = Glibc.write(returnedWrite, &byte, 1)
@@ -61,6 +71,7 @@ final class Acceptor: Sendable {
     /// Wakes every thread waiting in `wait` now and from now on: the byte is
     /// never read, so the pipe stays readable.
     func wakeAll() {
+        draining.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWrite, &byte, 1)
     }

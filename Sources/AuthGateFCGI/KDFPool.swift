@@ -79,10 +79,12 @@ final class KDFPool: Sendable {
 
     /// Waits until this thread may derive: at once with no reads, else
     /// once no other derivation runs.
-    private func claimSlot() {
+    /// Gives up the turn rule once `giveUpAt` (monotonic seconds) passes:
+    /// the job's deadline is then checked and answered 503, never left waiting.
+    private func claimSlot(giveUpAt: Double) {
         while true {
             let running = deriving.load(ordering: .relaxed)
-            if running == 0 || !readsActive,
+            if running == 0 || !readsActive || Clock.monotonic() > giveUpAt,
                deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged {
                 return
             }
@@ -150,7 +152,7 @@ final class KDFPool: Sendable {
             available.wait()
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
             let started = Clock.monotonic()
-            claimSlot()
+            claimSlot(giveUpAt: job.queuedAt + deadline)
             defer { deriving.subtract(1, ordering: .releasing) }
             let startedCPU = KDFPool.threadCPU()
             let response: Response
