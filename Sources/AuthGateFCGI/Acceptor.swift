@@ -84,15 +84,16 @@ final class Acceptor: Sendable {
     /// handed-back one, or for the drain.
     func waitForWork() -> Work {
         while true {
-            guard let ready = poll([listenFD, returnedRead]) else { return .draining }
-            if ready.contains(returnedRead) {
+            let ready = poll(listenFD, returnedRead)
+            if ready.isEmpty { return .draining }
+            if ready.second {
                 var byte: UInt8 = 0
                 if read(returnedRead, &byte, 1) == 1,
                    let connection = returned.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                     return .connection(connection)
                 }
             }
-            if ready.contains(listenFD) { return .listener }
+            if ready.first { return .listener }
         }
     }
 
@@ -100,21 +101,34 @@ final class Acceptor: Sendable {
     /// on a kept one) or the drain began. Readable wins a tie, so a request
     /// already sent on a kept connection is still served.
     func wait(for fd: Int32) -> Wait {
-        poll([fd]) == nil ? .draining : .readable
+        poll(fd, nil).first ? .readable : .draining
     }
 
-    /// Blocks until one of `fds` or the wake-up pipe is readable. The
-    /// readable ones among `fds`, or nil when only the drain woke it.
-    private func poll(_ fds: [Int32]) -> [Int32]? {
-        var entries = (fds + [wakeRead]).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    /// Which of the (at most two) descriptors polled are readable.
+    /// Neither: only the drain woke the poll.
+    private struct Ready {
+        var first = false, second = false
+        var isEmpty: Bool { !first && !second }
+    }
+
+    /// Blocks until `first`, `second` or the wake-up pipe is readable. It
+    /// runs before every request on a kept connection, so the poll set is a
+    /// tuple on the stack: no heap allocation per request.
+    private func poll(_ first: Int32, _ second: Int32?) -> Ready {
+        let absent = pollfd(fd: -1, events: 0, revents: 0)  // poll skips negative descriptors
+        var entries = (pollfd(fd: first, events: Int16(POLLIN), revents: 0),
+                       second.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } ?? absent,
+                       pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
         while true {
-            if Glibc.poll(&entries, nfds_t(entries.count), -1) < 0 {
-                if errno == EINTR { continue }
-                return nil
+            let n = withUnsafeMutableBytes(of: &entries) { raw -> Int32 in
+                Glibc.poll(raw.baseAddress?.assumingMemoryBound(to: pollfd.self), 3, -1)
             }
-            let ready = entries.dropLast().filter { $0.revents != 0 }.map(\.fd)
-            if !ready.isEmpty { return ready }
-            if entries.last?.revents ?? 0 != 0 { return nil }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return Ready()
+            }
+            let ready = Ready(first: entries.0.revents != 0, second: entries.1.revents != 0)
+            if !ready.isEmpty || entries.2.revents != 0 { return ready }
         }
     }
 

@@ -44,9 +44,11 @@ final class Worker: Sendable {
             }
             guard connection.readNext() else { continue }
             served += 1
-            switch handle(connection, context: context, pool: pool, id: "\(index)-\(served)", logger: logger) {
+            switch handle(connection, context: context, pool: pool, served: served, logger: logger) {
             case .answer(let response):
-                connection.write(response.serialized())
+                let (head, body) = response.wireParts
+                connection.write(head)
+                connection.write(body)
                 connection.finish()
             case .handedOff:
                 connection = FCGIRequest()
@@ -56,8 +58,9 @@ final class Worker: Sendable {
 
     private enum Outcome { case answer(Response), handedOff }
 
-    /// `id` names the request in the log when nginx sent no `REQUEST_ID`.
-    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, id: String, logger: Logger) -> Outcome {
+    /// `served` numbers the request in the log (`worker-served`) when nginx
+    /// sent no `REQUEST_ID`; that name is built only then.
+    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, served: Int, logger: Logger) -> Outcome {
         let method = fcgi.param("REQUEST_METHOD") ?? "GET"
         let path = fcgi.param("DOCUMENT_URI")
             ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
@@ -68,7 +71,7 @@ final class Worker: Sendable {
         // Made before the checks, so even a 404 logs with the request's id;
         // the body follows once the route is known to take one.
         var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
-                              headers: headers, id: fcgi.param("REQUEST_ID") ?? id, logger: logger)
+                              headers: headers, id: fcgi.param("REQUEST_ID") ?? "\(index)-\(served)", logger: logger)
         let handler: Handler
         do {
             // 404/405/413 are decided before a byte of the body is read.

@@ -6,7 +6,8 @@ import AuthGateStore
 public enum QueryString {
     public static func parse(_ raw: String) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
-        for part in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+        // An array's integer indices: much cheaper to walk than the String's UTF-8 view.
+        for part in Array(raw.utf8).split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let eq = part.firstIndex(of: UInt8(ascii: "="))
             let name = eq.map { part[part.startIndex..<$0] } ?? part[...]
             let value = eq.map { part[part.index(after: $0)...] } ?? part[part.endIndex...]
@@ -16,6 +17,10 @@ public enum QueryString {
     }
 
     public static func decode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        // Nothing to decode (`page=1`): no scratch buffer.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex

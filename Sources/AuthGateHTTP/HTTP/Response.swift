@@ -33,17 +33,37 @@ public struct Response: Sendable {
     /// body. Every response says `nosniff`: a JSON body must never be
     /// sniffed into HTML by a browser.
     public func serialized() -> [UInt8] {
+        var out = head(reserving: omitsBody ? 0 : body.count)
+        if !omitsBody { out.append(contentsOf: body) }
+        return out
+    }
+
+    /// The bytes the transport writes: the head, then the body unless
+    /// omitted. Two pieces, so the body is not copied behind the head.
+    public var wireParts: (head: [UInt8], body: [UInt8]) {
+        (head(reserving: 0), omitsBody ? [] : body)
+    }
+
+    /// The `Status:` line and headers, the blank line included, with room
+    /// for `extra` more bytes. Appended piece by piece: no interpolated
+    /// `String` per line.
+    private func head(reserving extra: Int) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity((omitsBody ? 0 : body.count) + 160)
-        out.append(contentsOf: "Status: \(status) \(Response.reason(status))\r\n".utf8)
-        out.append(contentsOf: "Content-Type: application/json\r\n".utf8)
-        out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
-        out.append(contentsOf: "X-Content-Type-Options: nosniff\r\n".utf8)
+        out.reserveCapacity(extra + 160)
+        out.append(contentsOf: "Status: ".utf8)
+        out.append(contentsOf: String(status).utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: Response.reason(status).utf8)
+        out.append(contentsOf: "\r\nContent-Type: application/json\r\nContent-Length: ".utf8)
+        out.append(contentsOf: String(body.count).utf8)
+        out.append(contentsOf: "\r\nX-Content-Type-Options: nosniff\r\n".utf8)
         for (name, value) in headers {
-            out.append(contentsOf: "\(name): \(value)\r\n".utf8)
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
-        if !omitsBody { out.append(contentsOf: body) }
         return out
     }
 

@@ -20,10 +20,26 @@ enum UsersListHandler {
         body.append(contentsOf: #"{"users":["#.utf8)
         for (i, user) in users.enumerated() {
             if i > 0 { body.append(UInt8(ascii: ",")) }
-            JSONWriter.writeObject([("id", .string(user.id)), ("username", .string(user.username)),
-                                    ("email", .string(user.email))], into: &body)
+            // What `JSONWriter.writeObject` writes for these three members,
+            // without a members array and three boxed values per user.
+            body.append(contentsOf: #"{"id":"#.utf8)
+            JSONWriter.writeString(user.id, into: &body)
+            body.append(contentsOf: #","username":"#.utf8)
+            JSONWriter.writeString(user.username, into: &body)
+            body.append(contentsOf: #","email":"#.utf8)
+            JSONWriter.writeString(user.email, into: &body)
+            body.append(UInt8(ascii: "}"))
         }
-        body.append(contentsOf: #"],"page":\#(page),"per_page":\#(perPage),"total":\#(total),"pages":\#(pages)}"#.utf8)
+        // Piece by piece: an interpolated String would be built on the heap first.
+        func member(_ key: StaticString, _ n: Int) {
+            body.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            body.append(contentsOf: String(n).utf8)
+        }
+        member(#"],"page":"#, page)
+        member(#","per_page":"#, perPage)
+        member(#","total":"#, total)
+        member(#","pages":"#, pages)
+        body.append(UInt8(ascii: "}"))
         return Response(status: 200, body: body)
     }
 
