@@ -55,3 +55,13 @@ def claims_for(subject, kind="access", **overrides):
               "nbf": now, "exp": now + 900}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
+
+
+def eventually(check, seconds=10.0):
+    """Polls `check` until it is true or `seconds` pass; returns its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)

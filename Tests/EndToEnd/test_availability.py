@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from conftest import unique
-from helpers import bearer, login, register
+from helpers import bearer, eventually, login, register
 
 FLOOD_CONNECTIONS = 64
 
@@ -75,16 +75,6 @@ def test_whoami_keeps_answering_during_a_login_flood(make_stack, backend):
             assert error == "Service unavailable" and retry_after and int(retry_after) >= 1
         # The promise: a derivation waits at most 20 s, then 503 at once.
         assert took < 30, took
-
-
-def eventually(check, seconds):
-    """Polls `check` until it is true or `seconds` pass; returns its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
 
 
 def test_a_derivation_that_would_wait_past_its_deadline_gets_503_with_retry_after_at_once(make_stack):

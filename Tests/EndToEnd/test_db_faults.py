@@ -17,17 +17,7 @@ import pytest
 import requests
 
 from harness import Stack, run_sql
-from helpers import bearer, forge, login, register
-
-
-def eventually(check, seconds):
-    """Polls `check` until it is true or `seconds` pass; returns its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
+from helpers import bearer, eventually, forge, login, register
 
 
 def log_has(stack, text):

@@ -1,13 +1,12 @@
 """The read path answers from memory on PostgreSQL; these check it stays
 correct when the change comes from another responder process or straight
 from the database (a Flask app, an operator)."""
-import time
 import uuid
 
 import pytest
 
 from harness import Stack, run_sql
-from helpers import bearer, login, register
+from helpers import bearer, eventually, login, register
 
 
 @pytest.fixture
@@ -22,17 +21,9 @@ def pair(postgres):
     b.stop()
 
 
-def eventually(check, seconds=10.0):
-    """Polls `check` until it is true or `seconds` pass; returns its last
-    value. Without a notification the other process never sees a change
-    (its cache stays on while its listener is healthy), so any bound tells
-    delivery from its absence: 10 s is slack for a loaded machine."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.01)
+# `eventually` (helpers): without a notification the other process never
+# sees a change (its cache stays on while its listener is healthy), so any
+# bound tells delivery from its absence: 10 s is slack for a loaded machine.
 
 
 def test_logout_in_one_process_revokes_in_the_other(pair):
