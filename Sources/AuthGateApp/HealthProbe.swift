@@ -1,9 +1,6 @@
 import Glibc
 import Logging
 import AuthGateCore
-import AuthGateStore
-import AuthGateHTTP
-import AuthGateFCGI
 
 /// `authgate healthcheck` for containers: no HTTP, no curl. Healthy when
 /// the FastCGI listener accepts a connection and the database answers.

@@ -3,7 +3,6 @@ import Glibc
 import Logging
 import Synchronization
 import AuthGateCore
-import AuthGateHTTP
 
 /// Waits on the shared listening socket (or a worker's kept connection)
 /// together with the drain's wake-up pipe, and accepts connections itself.

@@ -1,7 +1,6 @@
 internal import CSystem
 import Glibc
 import AuthGateCore
-import AuthGateHTTP
 
 /// How many cores this process may really use: the CPUs in its affinity
 /// mask, lowered by a cgroup CPU quota (a container's `cpus:` or systemd's

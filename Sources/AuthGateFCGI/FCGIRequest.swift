@@ -1,7 +1,5 @@
 internal import CFastCGI
 import Glibc
-import AuthGateCore
-import AuthGateHTTP
 
 /// One libfcgi request slot (`FCGX_Request`) and the connection it reads.
 /// AuthGate accepts connections itself (`Acceptor`) and hands each one to

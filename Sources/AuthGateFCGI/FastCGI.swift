@@ -1,7 +1,5 @@
 internal import CFastCGI
 import Glibc
-import AuthGateCore
-import AuthGateHTTP
 
 /// libfcgi's process-wide set-up and listener helpers.
 enum FastCGI {

@@ -1,7 +1,6 @@
 import Glibc
 import Logging
 import AuthGateCore
-import AuthGateHTTP
 
 /// Finds the FastCGI listening socket: the supervisor's (fd 3) in a
 /// responder started by `serve --supervise`; `AUTHGATE_LISTEN` when set; else

@@ -1,6 +1,4 @@
 import Glibc
-import AuthGateCore
-import AuthGateHTTP
 
 /// Signal handling of the responder. libfcgi's own SIGTERM handler only
 /// sets a flag, so an idle process would ignore SIGTERM: instead the

@@ -2,7 +2,6 @@ internal import CSystem
 import Glibc
 import Logging
 import AuthGateCore
-import AuthGateHTTP
 
 /// `authgate serve --supervise`: a small parent that owns the listening
 /// socket and runs the responder as a child process that inherits it.

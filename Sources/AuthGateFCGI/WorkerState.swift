@@ -1,8 +1,6 @@
 import Glibc
 import Logging
 import Synchronization
-import AuthGateCore
-import AuthGateHTTP
 
 /// What a worker thread is doing, so the drain knows whom it may interrupt.
 enum WorkerState: Sendable {

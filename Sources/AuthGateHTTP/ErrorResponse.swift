@@ -1,5 +1,4 @@
 import Logging
-import AuthGateCore
 
 /// The one place a thrown error becomes a response. Each error type says
 /// its own status, body and headers (`HTTPError`); one that does not is an

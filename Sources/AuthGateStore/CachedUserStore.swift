@@ -1,4 +1,3 @@
-import AuthGateCore
 /// A `UserStore` that answers reads from the process's `ReadCache` when it
 /// can and keeps it current with this process's own writes.
 package final class CachedUserStore: UserStore {

@@ -1,7 +1,6 @@
 import Glibc
 import Glibc
 import Logging
-import AuthGateCore
 
 /// Persistence for users and revoked tokens. Each worker thread owns one
 /// store (one database connection); implementations are not shared.

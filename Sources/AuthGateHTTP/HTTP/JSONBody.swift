@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// Reading a JSON object body and its string fields, with 400s that name
 /// the field.
 public struct JSONBody {

@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// `application/x-www-form-urlencoded` query parsing as Werkzeug does it:
 /// `+` is a space, `%XX` a byte; a malformed escape stays literal; bytes
 /// that are not UTF-8 become U+FFFD.

@@ -1,6 +1,4 @@
 import Logging
-import AuthGateCore
-import AuthGateStore
 /// One HTTP request as nginx hands it over FastCGI, already read whole.
 public struct Request: Sendable {
     public var method: String

@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// A response as the worker writes it back through FastCGI.
 public struct Response: Sendable {
     public var status: Int

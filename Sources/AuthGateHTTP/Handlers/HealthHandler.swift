@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// GET /healthz: pings the database; 503 only while it is down. A
 /// connection the server dropped (a restart) is replaced and the ping
 /// retried once by the store, so a database that is up always answers 200.

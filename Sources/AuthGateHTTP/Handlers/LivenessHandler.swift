@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// GET /livez: the process serves requests. It touches no database, so a
 /// database outage never gets a live responder restarted (`/healthz` is
 /// the readiness check that does ping it).

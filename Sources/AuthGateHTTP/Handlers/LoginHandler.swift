@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// POST /auth/login: one full hash verification whatever the outcome, so
 /// neither the answer nor its timing tells which usernames exist.
 enum LoginHandler {

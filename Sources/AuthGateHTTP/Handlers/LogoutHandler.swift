@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// GET|POST /auth/logout: revokes the presented token (access or refresh)
 /// until it would have expired anyway.
 enum LogoutHandler {

@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// GET|POST /auth/refresh: a refresh token buys a new, non-fresh access token.
 enum RefreshHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {

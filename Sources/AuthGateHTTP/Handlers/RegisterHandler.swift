@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// POST /auth/register: validates, refuses taken names before paying for
 /// a hash, and lets the unique indexes settle races (one 201, the rest 409).
 enum RegisterHandler {

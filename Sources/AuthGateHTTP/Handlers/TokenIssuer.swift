@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// Signs new tokens with the configured lifetimes.
 struct TokenIssuer {
     let context: Context

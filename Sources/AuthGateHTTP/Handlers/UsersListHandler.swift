@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// GET /api/users/all?page=P&per_page=N: one page query and one count.
 enum UsersListHandler {
     static let defaultPerPage = 3

@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// Field rules of the register contract. "Characters" are Unicode scalars,
 /// "whitespace" the White_Space property, "control" category Cc.
 enum Validation {

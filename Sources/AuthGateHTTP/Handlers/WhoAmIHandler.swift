@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// GET /auth/whoami: the token's user. `"message": "message"` is the
 /// tutorial's own wording, kept literally.
 enum WhoAmIHandler {

@@ -1,6 +1,5 @@
 import Logging
 import AuthGateCore
-import AuthGateStore
 
 /// Runs one request through the contract's checks in order: route (404,
 /// 405), body size (413), media type (415), then the handler. Every error

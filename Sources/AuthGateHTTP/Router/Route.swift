@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 
 /// One row of the route table.
 public struct Route: Sendable {

@@ -1,5 +1,4 @@
 import AuthGateCore
-import AuthGateStore
 /// A handler answers one route. It sees no C type; it throws for every
 /// error and `ErrorResponse` turns that into the contract's JSON.
 public typealias Handler = @Sendable (Request, Context) throws -> Response

@@ -1,5 +1,3 @@
-import AuthGateCore
-import AuthGateStore
 /// The route table of shared/API.md (v1.1). Every auth route answers under both
 /// `/auth` and `/api/auth`.
 public enum Routes {

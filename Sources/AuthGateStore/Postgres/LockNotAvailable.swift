@@ -1,7 +1,6 @@
 internal import CLibPQ
 import Glibc
 import Logging
-import AuthGateCore
 
 /// A lock wait ran past `lock_timeout` (start-up migration only).
 struct LockNotAvailable: Error, CustomStringConvertible {

@@ -1,7 +1,6 @@
 internal import CLibPQ
 import Glibc
 import Logging
-import AuthGateCore
 
 /// How a connection presents itself and how soon TCP gives up on a silent
 /// server. Keepalives find a peer that vanished while the connection was

@@ -1,7 +1,6 @@
 internal import CLibPQ
 import Glibc
 import Logging
-import AuthGateCore
 
 /// A named statement, prepared once per connection.
 struct PGStatement: Sendable {

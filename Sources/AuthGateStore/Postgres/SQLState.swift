@@ -1,7 +1,6 @@
 internal import CLibPQ
 import Glibc
 import Logging
-import AuthGateCore
 
 /// SQLSTATE codes AuthGate reacts to (PostgreSQL Appendix A).
 enum SQLState {
