@@ -1,5 +1,6 @@
 internal import CFastCGI
 import Glibc
+import AuthGateHTTP
 
 /// One libfcgi request slot (`FCGX_Request`) and the connection it reads.
 /// AuthGate accepts connections itself (`Acceptor`) and hands each one to
@@ -82,9 +83,17 @@ final class FCGIRequest: @unchecked Sendable {
         return body
     }
 
-    /// Writes the whole response; a client that went away is not an error
-    /// worth more than returning.
-    func write(_ bytes: [UInt8]) {
+    /// Writes `response` (head, then body unless omitted) and ends the
+    /// request. A client that went away is not an error worth more than
+    /// returning.
+    func send(_ response: Response) {
+        let (head, body) = response.wireParts
+        write(head)
+        write(body)
+        finish()
+    }
+
+    private func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
             _ = FCGX_PutStr(UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buf.count), raw.pointee.out)

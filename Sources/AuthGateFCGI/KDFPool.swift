@@ -133,8 +133,8 @@ final class KDFPool: Sendable {
 
     /// Starts the pool's threads; each opens its own store on first use.
     func start(services: Services, acceptor: Acceptor, logger: Logger) throws -> [pthread_t] {
-        try (0..<threads).map { index in
-            try spawnThread { [self] in runThread(index: index, services: services, acceptor: acceptor, logger: logger) }
+        try (0..<threads).map { _ in
+            try spawnThread { [self] in runThread(services: services, acceptor: acceptor, logger: logger) }
         }
     }
 
@@ -144,7 +144,7 @@ final class KDFPool: Sendable {
         for _ in 0..<threads { available.signal() }
     }
 
-    private func runThread(index: Int, services: Services, acceptor: Acceptor, logger: Logger) {
+    private func runThread(services: Services, acceptor: Acceptor, logger: Logger) {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         var context: Context?
@@ -163,15 +163,14 @@ final class KDFPool: Sendable {
                                                     to: job.request)
             } else {
                 do {
-                    if context == nil { context = try services.makeContext(logger: logger) }
-                    response = context.map { Dispatcher.respond(to: job.request, with: job.handler, context: $0) }
-                        ?? Dispatcher.errorResponse(for: StoreError.unavailable("no store"), to: job.request)
+                    let opened = try context ?? services.makeContext(logger: logger)
+                    context = opened
+                    response = Dispatcher.respond(to: job.request, with: job.handler, context: opened)
                 } catch {
                     response = Dispatcher.errorResponse(for: error, to: job.request)
                 }
             }
-            job.connection.write(response.serialized())
-            job.connection.finish()
+            job.connection.send(response)
             // The worker that read this connection has moved on: another one reads its next request.
             acceptor.handBack(job.connection)
             pending.subtract(1, ordering: .relaxed)

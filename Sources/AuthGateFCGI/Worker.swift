@@ -46,10 +46,7 @@ final class Worker: Sendable {
             served += 1
             switch handle(connection, context: context, pool: pool, served: served, logger: logger) {
             case .answer(let response):
-                let (head, body) = response.wireParts
-                connection.write(head)
-                connection.write(body)
-                connection.finish()
+                connection.send(response)
             case .handedOff:
                 connection = FCGIRequest()
             }
