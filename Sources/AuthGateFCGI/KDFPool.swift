@@ -129,7 +129,12 @@ final class KDFPool: Sendable {
         return .queued
     }
 
-    static func retryAfter(_ wait: Double) -> Int { min(30, max(1, Int(wait.rounded(.up)))) }
+    /// Whole seconds from 1 to 30; clamped before converting, so no wait
+    /// (however large, or NaN) can trap.
+    static func retryAfter(_ wait: Double) -> Int {
+        guard wait.isFinite else { return 30 }
+        return Int(min(30, max(1, wait.rounded(.up))))
+    }
 
     /// Starts the pool's threads; each opens its own store on first use.
     func start(services: Services, acceptor: Acceptor, logger: Logger) throws -> [pthread_t] {
