@@ -40,7 +40,16 @@ def _stop_all():
 atexit.register(_stop_all)
 
 
+def _default_signals():
+    """What a terminal gives a job it starts: a test run launched as a
+    background job inherits SIGINT and SIGQUIT ignored, and an ignored
+    signal stays ignored across exec, so Ctrl-C tests would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def start(cmd, **kw):
+    kw.setdefault("preexec_fn", _default_signals)
     proc = subprocess.Popen(cmd, start_new_session=True, **kw)
     _started.append(proc)
     return proc
