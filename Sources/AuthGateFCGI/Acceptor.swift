@@ -6,9 +6,6 @@ import AuthGateCore
 
 /// Waits on the shared listening socket (or a worker's kept connection)
 /// together with the drain's wake-up pipe, and accepts connections itself.
-/// Also takes back the kept connections of requests the KDF pool answered,
-/// so a worker reads their next request: closing them instead would race
-/// nginx, which may reuse a kept connection before it sees it closed.
 /// Stopping never touches the listening socket: it may be shared with
 /// systemd, spawn-fcgi siblings or the next process of a graceful restart,
 /// and `shutdown()` would break it for all of them.
@@ -19,82 +16,24 @@ final class Acceptor: Sendable {
     private let logger: Logger
     /// Consecutive failed accepts, for the back-off.
     private let failures = Atomic<Int>(0)
-    /// Set by `wakeAll` when the drain begins.
-    private let draining = Atomic<Bool>(false)
-    /// Kept connections handed back by the KDF pool; one byte in the
-    /// `returned` pipe per connection.
-    private let returned = Mutex<[FCGIRequest]>([])
-    private let returnedRead: Int32
-    private let returnedWrite: Int32
 
     init(listenFD: Int32, logger: Logger) throws {
         var wake: [Int32] = [0, 0]
-        var back: [Int32] = [0, 0]
-        guard authgate_pipe_cloexec(&wake) == 0, authgate_pipe_cloexec(&back) == 0 else {
-            throw ServerError("pipe2 failed: errno \(errno)")
-        }
-        // Several workers wake for one byte; the losers must not block.
-        _ = fcntl(back[0], F_SETFL, fcntl(back[0], F_GETFL) | O_NONBLOCK)
+        guard authgate_pipe_cloexec(&wake) == 0 else { throw ServerError("pipe2 failed: errno \(errno)") }
         self.listenFD = listenFD
         self.wakeRead = wake[0]
         self.wakeWrite = wake[1]
-        self.returnedRead = back[0]
-        self.returnedWrite = back[1]
         self.logger = logger
-    }
-
-    /// Hands a connection whose request was answered elsewhere back to the
-    /// workers. During the drain it is closed instead: no worker is left.
-    func handBack(_ connection: FCGIRequest) {
-        guard connection.keptConnection != nil else { return }
-        // Draining: no worker may be left to read it. Closed now, a request
-        // nginx wrote to it meanwhile fails at once and nginx sends it again
-        // on a new connection (`fastcgi_next_upstream ... non_idempotent`),
-        // instead of waiting for the end of the drain.
-        if draining.load(ordering: .acquiring) {
-            connection.closeConnection()
-            return
-        }
-        returned.withLock { $0.append(connection) }
-        var byte: UInt8 = 1
-        _ = Glibc.write(returnedWrite, &byte, 1)
-    }
-
-    /// Closes connections handed back after the workers stopped.
-    func closeReturned() {
-        for connection in returned.withLock({ list in defer { list.removeAll() }; return list }) {
-            connection.closeConnection()
-        }
     }
 
     /// Wakes every thread waiting in `wait` now and from now on: the byte is
     /// never read, so the pipe stays readable.
     func wakeAll() {
-        draining.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWrite, &byte, 1)
     }
 
     enum Wait { case readable, draining }
-
-    enum Work { case listener, connection(FCGIRequest), draining }
-
-    /// For a worker with no connection: waits for a new connection or a
-    /// handed-back one, or for the drain.
-    func waitForWork() -> Work {
-        while true {
-            let ready = poll(listenFD, returnedRead)
-            if ready.isEmpty { return .draining }
-            if ready.second {
-                var byte: UInt8 = 0
-                if read(returnedRead, &byte, 1) == 1,
-                   let connection = returned.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
-                    return .connection(connection)
-                }
-            }
-            if ready.first { return .listener }
-        }
-    }
 
     /// Blocks until `fd` is readable (a new connection, or the next request
     /// on a kept one) or the drain began. Readable wins a tie, so a request

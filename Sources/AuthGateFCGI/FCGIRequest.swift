@@ -86,11 +86,11 @@ final class FCGIRequest: @unchecked Sendable {
     /// Writes `response` (head, then body unless omitted) and ends the
     /// request. A client that went away is not an error worth more than
     /// returning.
-    func send(_ response: Response) {
+    func send(_ response: Response, closingConnection close: Bool = false) {
         let (head, body) = response.wireParts
         write(head)
         write(body)
-        finish()
+        finish(closingConnection: close)
     }
 
     private func write(_ bytes: [UInt8]) {

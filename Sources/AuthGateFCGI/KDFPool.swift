@@ -137,9 +137,9 @@ final class KDFPool: Sendable {
     }
 
     /// Starts the pool's threads; each opens its own store on first use.
-    func start(services: Services, acceptor: Acceptor, logger: Logger) throws -> [pthread_t] {
+    func start(services: Services, logger: Logger) throws -> [pthread_t] {
         try (0..<threads).map { _ in
-            try spawnThread { [self] in runThread(services: services, acceptor: acceptor, logger: logger) }
+            try spawnThread { [self] in runThread(services: services, logger: logger) }
         }
     }
 
@@ -149,7 +149,7 @@ final class KDFPool: Sendable {
         for _ in 0..<threads { available.signal() }
     }
 
-    private func runThread(services: Services, acceptor: Acceptor, logger: Logger) {
+    private func runThread(services: Services, logger: Logger) {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         var context: Context?
@@ -175,9 +175,11 @@ final class KDFPool: Sendable {
                     response = Dispatcher.errorResponse(for: error, to: job.request)
                 }
             }
-            job.connection.send(response)
-            // The worker that read this connection has moved on: another one reads its next request.
-            acceptor.handBack(job.connection)
+            // The worker that read this connection has moved on: closed
+            // after the answer, nobody is left waiting on it. nginx resends
+            // a request it wrote to it just before the close
+            // (`fastcgi_next_upstream ... non_idempotent`): none was read.
+            job.connection.send(response, closingConnection: true)
             pending.subtract(1, ordering: .relaxed)
             let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)
             if pause > 0 { usleep(useconds_t(pause * 1e6)) }

@@ -42,7 +42,7 @@ package final class Responder: Sendable {
 
     /// Starts the KDF pool and the workers.
     package func start() throws {
-        let poolThreads = try pool.start(services: services, acceptor: acceptor, logger: logger)
+        let poolThreads = try pool.start(services: services, logger: logger)
         var workerThreads: [pthread_t] = []
         for worker in workers {
             workerThreads.append(try spawnThread { [self] in
@@ -61,7 +61,6 @@ package final class Responder: Sendable {
         for thread in workerThreads { pthread_join(thread, nil) }
         pool.stop()
         for thread in poolThreads { pthread_join(thread, nil) }
-        acceptor.closeReturned()
         // Only this process's descriptor: the socket itself lives on for
         // systemd, spawn-fcgi siblings or the next process of a restart.
         close(acceptor.listenFD)

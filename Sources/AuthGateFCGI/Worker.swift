@@ -24,23 +24,16 @@ final class Worker: Sendable {
         }
         var connection = FCGIRequest()
         var served = 0
-        serving: while !stopping.isSet {
+        while !stopping.isSet {
             if let kept = connection.keptConnection {
                 guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }
             } else {
-                switch acceptor.waitForWork() {
-                case .draining: break serving
-                case .connection(let handedBack):
-                    connection = handedBack
-                    continue
-                case .listener:
-                    guard !stopping.isSet else { break serving }
-                    state.withLock { $0 = .accepting }
-                    let fd = acceptor.accept()
-                    state.withLock { $0 = .working }
-                    guard let fd else { continue }
-                    connection.adopt(connection: fd)
-                }
+                guard acceptor.wait(for: acceptor.listenFD) == .readable, !stopping.isSet else { break }
+                state.withLock { $0 = .accepting }
+                let fd = acceptor.accept()
+                state.withLock { $0 = .working }
+                guard let fd else { continue }
+                connection.adopt(connection: fd)
             }
             guard connection.readNext() else { continue }
             served += 1
