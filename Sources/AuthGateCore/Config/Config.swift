@@ -33,6 +33,12 @@ public struct Config: Sendable {
     /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
     /// before the request is answered 503 with Retry-After.
     public var kdfWaitSeconds: Double = 20
+    /// `AUTHGATE_LOGIN_THROTTLE` and its limits; nil: off (the default).
+    public var loginThrottle: LoginThrottleSettings? = nil
+    /// `AUTHGATE_REHASH_ON_LOGIN`: a login upgrades a weaker stored hash.
+    public var rehashOnLogin = false
+    /// `AUTHGATE_REGISTRATION`, `AUTHGATE_REGISTRATION_EMAIL_DOMAINS`.
+    public var registration = RegistrationPolicy.open
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -106,6 +112,7 @@ public struct Config: Sendable {
             config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
+        try config.loadLoginAndRegistrationPolicies(value)
         return config
     }
 
