@@ -1,8 +1,8 @@
 /// A `UserStore` that answers reads from the process's `ReadCache` when it
 /// can and keeps it current with this process's own writes.
 package final class CachedUserStore: UserStore {
-    private let base: UserStore
-    private let cache: ReadCache
+    let base: UserStore
+    let cache: ReadCache
 
     package init(_ base: UserStore, cache: ReadCache) {
         self.base = base

@@ -7,7 +7,7 @@ import AuthGateCore
 /// user insert is safe to run twice, so survives a lost connection (see
 /// `PGStatement.Retry`).
 final class PostgresUserStore: UserStore {
-    private let db: PGConnection
+    let db: PGConnection
     private let logger: Logger
 
     init(uri: String, echo: Bool, logger: Logger) {
@@ -87,7 +87,7 @@ final class PostgresUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 1
+    static let schemaVersion = 2  // 2: authgate_login_failures
     /// Migration attempts while other transactions hold locks on the tables.
     static let migrationAttempts = 6
     static let lockTimeout = "2s"
@@ -169,6 +169,7 @@ final class PostgresUserStore: UserStore {
                     created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
                 """)
+            try db.exec(unsafeSQL: LoginFailuresSchema.postgresDDL)
             // Created when missing, never dropped and re-created: DROP TRIGGER
             // would take ACCESS EXCLUSIVE on users.
             try db.exec(unsafeSQL: ChangeListener.functionsSQL)

@@ -5,7 +5,7 @@ import AuthGateCore
 /// `UserStore` on SQLite, the embedded default. Usernames compare with
 /// SQLite's BINARY collation (bytes); `lower()` folds ASCII only.
 final class SQLiteUserStore: UserStore {
-    private let db: SQLiteConnection
+    let db: SQLiteConnection
     private let logger: Logger
 
     init(path: String, echo: Bool, logger: Logger) throws {
@@ -62,7 +62,7 @@ final class SQLiteUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 1
+    static let schemaVersion = 2  // 2: authgate_login_failures
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -83,9 +83,10 @@ final class SQLiteUserStore: UserStore {
         // A file whose tables were dropped or replaced keeps its user_version.
         let found = try db.execute("""
             SELECT count(*) FROM sqlite_master WHERE type = 'index'
-            AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires')
+            AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires',
+                         'authgate_login_failures_window')
             """, []).first?.int(at: 0)
-        return found == 3
+        return found == 4
     }
 
     private func migrateOnce() throws {
@@ -114,6 +115,7 @@ final class SQLiteUserStore: UserStore {
                     jti VARCHAR NOT NULL PRIMARY KEY, type VARCHAR NOT NULL,
                     created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
+                \(LoginFailuresSchema.sqliteDDL)
                 PRAGMA user_version = \(Self.schemaVersion);
                 """)
             try db.exec(unsafeSQL: "COMMIT")

@@ -13,6 +13,12 @@ final class MemoryUserStore: UserStore {
     /// `created_at` as each insert gave it, by user id.
     var createdAt: [String: String] = [:]
     var revoked: [String: Double] = [:]
+    /// Login-throttle rows by "key|address"; `loginCalls` names each call
+    /// (without its values) in order.
+    var loginFailures: [String: LoginFailures] = [:]
+    private(set) var loginCalls: [String] = []
+    /// Makes `replacePasswordHash` fail as a dead database does.
+    var failHashReplacement = false
     var down = false
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
@@ -83,5 +89,43 @@ final class MemoryUserStore: UserStore {
         let expired = revoked.filter { $0.value < cutoff }.map(\.key)
         for jti in expired { revoked[jti] = nil }
         return expired.count
+    }
+
+    func loginFailures(key: String, address: String) throws -> LoginFailures? {
+        try touch()
+        loginCalls.append("read")
+        return loginFailures[key + "|" + address]
+    }
+
+    func recordLoginFailure(key: String, address: String, now: Double, windowCutoff: Double) throws {
+        try touch()
+        loginCalls.append("record")
+        let id = key + "|" + address
+        if let row = loginFailures[id], row.windowStartedAt > windowCutoff {
+            loginFailures[id] = LoginFailures(failures: row.failures + 1, windowStartedAt: row.windowStartedAt)
+        } else {
+            loginFailures[id] = LoginFailures(failures: 1, windowStartedAt: now)
+        }
+    }
+
+    func clearLoginFailures(key: String, address: String) throws {
+        try touch()
+        loginCalls.append("clear")
+        loginFailures[key + "|" + address] = nil
+    }
+
+    func purgeLoginFailures(windowStartedBefore cutoff: Double) throws -> Int {
+        try touch()
+        let old = loginFailures.filter { $0.value.windowStartedAt < cutoff }.map(\.key)
+        for id in old { loginFailures[id] = nil }
+        return old.count
+    }
+
+    func replacePasswordHash(userID: String, oldHash: String, newHash: String) throws -> Bool {
+        try touch()
+        if failHashReplacement { throw StoreError.unavailable("test outage") }
+        guard let i = users.firstIndex(where: { $0.id == userID && $0.passwordHash == oldHash }) else { return false }
+        users[i].passwordHash = newHash
+        return true
     }
 }
