@@ -69,6 +69,11 @@ public final class Server: Sendable {
                     if store == nil { store = try services.openStore(logger: logger) }
                     let removed = try store?.purgeRevocations(expiredBefore: now - Double(services.config.leeway)) ?? 0
                     logger.debug("purged expired revocations", metadata: ["rows": "\(removed)"])
+                    // Windows that are over throttle nobody. With the throttle off
+                    // the default window is kept, for responders that have it on.
+                    let window = services.config.loginThrottle ?? LoginThrottleSettings()
+                    let failures = try store?.purgeLoginFailures(windowStartedBefore: window.windowCutoff(now: now)) ?? 0
+                    logger.debug("purged closed login-failure windows", metadata: ["rows": "\(failures)"])
                 } catch {
                     logger.warning("purge failed", metadata: ["error": "\(error)"])
                 }

@@ -62,6 +62,7 @@ final class Worker: Sendable {
         // the body follows once the route is known to take one.
         var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
                               headers: headers, id: fcgi.param("REQUEST_ID") ?? "\(index)-\(served)", logger: logger)
+        request.remoteAddress = fcgi.param("REMOTE_ADDR") ?? ""
         let handler: Handler
         do {
             // 404/405/413 are decided before a byte of the body is read.

@@ -11,6 +11,9 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// Short id carried in log lines: nginx's `$request_id`, or the worker's own.
     public var id: String
+    /// The client's address as nginx passes it (`REMOTE_ADDR`: its realip
+    /// module decides it); empty when unknown.
+    public var remoteAddress = ""
     /// The logger of the thread serving this request, as the transport gave it.
     private let threadLogger: Logger
 

@@ -1,22 +1,30 @@
 import AuthGateCore
 /// POST /auth/login: one full hash verification whatever the outcome, so
-/// neither the answer nor its timing tells which usernames exist.
+/// neither the answer nor its timing tells which usernames exist. With the
+/// opt-in throttle, a refused attempt is answered before any hashing, and
+/// unknown users and wrong passwords are counted alike.
 enum LoginHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let body = try JSONBody(request)
         let username = try body.string("username")
         let password = try body.string("password")
+        let throttle = try LoginThrottle(request, username: username, context: context)
+        try throttle?.refuseIfThrottled(username: username, logger: request.logger)
         let user = try context.store.user(named: username)
         switch context.services.passwords.verify(password, against: user?.passwordHash) {
         case .match:
             break
         case .unreadable:
             request.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits")
+            try throttle?.recordFailure()
             throw APIError.invalidCredentials
         case .mismatch:
+            try throttle?.recordFailure()
             throw APIError.invalidCredentials
         }
         guard let user else { throw APIError.invalidCredentials }
+        try throttle?.clear()
+        PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
         let issuer = TokenIssuer(context)
         let access = try issuer.token(for: user.username, kind: .access, fresh: true)
         let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false)

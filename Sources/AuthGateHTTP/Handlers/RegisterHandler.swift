@@ -10,6 +10,9 @@ enum RegisterHandler {
         try Validation.email(email)
         let password = try body.string("password")
         try Validation.password(password)
+        // Before the existence checks and the hash: a refused sign-up costs
+        // nothing and tells nothing about taken names.
+        try context.config.registration.admit(email: email)
 
         let store = context.store
         if try store.usernameExists(username) { throw APIError.userExists }
