@@ -1,0 +1,69 @@
+"""AuthGate behind nginx with deploy/nginx-limit-req.conf included, as
+the recipe tells operators to: the project's nginx.conf with one
+`include` line in its http block. Clients pick the address nginx and
+AuthGate see with X-Forwarded-For (the recipe trusts loopback)."""
+import os
+import random
+import shutil
+
+import requests
+
+from harness import ROOT, Nginx, Responder, private_socket_dir
+
+RECIPE = os.path.join(ROOT, "deploy", "nginx-limit-req.conf")
+# A cheap hash: these tests count answers, not derivation cost (2 shared cores).
+CHEAP_HASH = {"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+def include_recipe(text):
+    assert "\nhttp {\n" in text
+    return text.replace("\nhttp {\n", f"\nhttp {{\n    include {RECIPE};\n", 1)
+
+
+def client_address():
+    """A random private address, so tests share no counter."""
+    return "10.%d.%d.%d" % (random.randrange(256), random.randrange(256), random.randrange(1, 255))
+
+
+def from_address(address):
+    return {"X-Forwarded-For": address}
+
+
+class RecipeStack:
+    """One responder behind nginx with the limit_req recipe included."""
+
+    def __init__(self, backend, postgres=None, env=None, database_uri=None):
+        self.backend = backend
+        self.postgres = postgres
+        if database_uri is None and backend == "postgres":
+            self.dbname, database_uri = postgres.new_database()
+        elif backend == "postgres":
+            self.dbname = database_uri.rsplit("/", 1)[1]
+        self.socket_parent, folder = private_socket_dir()
+        try:
+            self.responder = Responder(database_uri, env={**CHEAP_HASH, **(env or {})},
+                                       unix_socket=os.path.join(folder, "authgate.sock"))
+        except BaseException:
+            shutil.rmtree(self.socket_parent, ignore_errors=True)
+            raise
+        try:
+            self.nginx = Nginx([self.responder.address], edit=include_recipe)
+        except BaseException:
+            self.responder.stop()
+            shutil.rmtree(self.socket_parent, ignore_errors=True)
+            raise
+        self.url = self.nginx.url
+        self.http = requests.Session()
+
+    def post(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return self.http.post(self.url + path, **kw)
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return self.http.get(self.url + path, **kw)
+
+    def stop(self):
+        self.nginx.stop()
+        self.responder.stop()
+        shutil.rmtree(self.socket_parent, ignore_errors=True)
