@@ -31,10 +31,11 @@ public struct LoginThrottleSettings: Sendable, Equatable {
         return Int(min(Double(windowSeconds), max(1, remaining.rounded(.up))))
     }
 
-    /// Longest username counted under its own name; longer ones (and ones
-    /// holding NUL, which PostgreSQL text cannot store) are counted under
-    /// their SHA-256, so the key always fits an index entry.
-    static let maxKeyBytes = 256
+    /// Longest username counted under its own name (every name AuthGate
+    /// registers, 80 scalars, fits); longer ones, and ones holding NUL
+    /// (PostgreSQL text cannot store it), are counted under their SHA-256,
+    /// so the key always fits an index entry (PostgreSQL's cap is ~2.7 kB).
+    static let maxKeyBytes = 1024
 
     /// The key a username's failures are counted under: the name itself,
     /// or `sha256:` and the hex digest of its UTF-8.

@@ -34,12 +34,14 @@ import Testing
     @Test func ordinaryUsernamesAreTheirOwnKey() throws {
         #expect(try LoginThrottleSettings.key(forUsername: "alice") == "alice")
         #expect(try LoginThrottleSettings.key(forUsername: "") == "")
-        let longest = String(repeating: "é", count: 128)  // 256 bytes
+        let longest = String(repeating: "é", count: 512)  // 1024 bytes
         #expect(try LoginThrottleSettings.key(forUsername: longest) == longest)
+        let registrable = String(repeating: "\u{1F600}", count: 80)  // 320 bytes, the longest AuthGate registers
+        #expect(try LoginThrottleSettings.key(forUsername: registrable) == registrable)
     }
 
     @Test func longOrNULNamesAreCountedUnderTheirDigest() throws {
-        let long = try LoginThrottleSettings.key(forUsername: String(repeating: "a", count: 257))
+        let long = try LoginThrottleSettings.key(forUsername: String(repeating: "a", count: 1025))
         #expect(long.hasPrefix("sha256:") && long.count == 7 + 64)
         // SHA-256 of the bytes 61 00 62, as `printf 'a\0b' | sha256sum` gives it.
         #expect(try LoginThrottleSettings.key(forUsername: "a\u{0}b")
