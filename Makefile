@@ -30,3 +30,12 @@ bench:
 
 compose-test:
 	scripts/compose-test.sh
+
+# The docker-compose stack on a machine with internet (deploy/production/README.md):
+# build, start, wait for /healthz; `make down` stops it, keeping the data.
+.PHONY: up down
+up:
+	scripts/compose.sh up
+
+down:
+	scripts/compose.sh down
