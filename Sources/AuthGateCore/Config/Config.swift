@@ -33,6 +33,10 @@ public struct Config: Sendable {
     /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
     /// before the request is answered 503 with Retry-After.
     public var kdfWaitSeconds: Double = 20
+    /// `AUTHGATE_REFRESH_ROTATION`: refresh also answers a new refresh
+    /// token and revokes the one presented; reuse of a revoked one revokes
+    /// its login's whole family (docs/refresh-rotation.md). Off: as Flask.
+    public var refreshRotation = false
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -106,6 +110,7 @@ public struct Config: Sendable {
             config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
+        config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         return config
     }
 

@@ -19,7 +19,9 @@ enum LoginHandler {
         guard let user else { throw APIError.invalidCredentials }
         let issuer = TokenIssuer(context)
         let access = try issuer.token(for: user.username, kind: .access, fresh: true)
-        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false)
+        // With rotation, the login starts a family its rotated tokens carry on.
+        let family = context.config.refreshRotation ? try UUID4.make() : nil
+        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family)
         return .json(200, [
             ("message", .string("Logged in")),
             ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),
