@@ -67,8 +67,10 @@ public final class Server: Sendable {
                 nextRun = now + Double(Server.purgeIntervalSeconds)
                 do {
                     if store == nil { store = try services.openStore(logger: logger) }
-                    let removed = try store?.purgeRevocations(expiredBefore: now - Double(services.config.leeway)) ?? 0
-                    logger.debug("purged expired revocations", metadata: ["rows": "\(removed)"])
+                    let cutoff = now - Double(services.config.leeway)
+                    let removed = try store?.purgeRevocations(expiredBefore: cutoff) ?? 0
+                    let families = try store?.purgeRevokedFamilies(expiredBefore: cutoff) ?? 0
+                    logger.debug("purged expired revocations", metadata: ["rows": "\(removed)", "families": "\(families)"])
                     // Windows that are over throttle nobody. With the throttle off
                     // the default window is kept, for responders that have it on.
                     let window = services.config.loginThrottle ?? LoginThrottleSettings()

@@ -77,4 +77,40 @@ package final class CachedUserStore: UserStore {
         cache.pruneRevocations(expiredBefore: cutoff)
         return try base.purgeRevocations(expiredBefore: cutoff)
     }
+
+    package func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool {
+        let revokedNow = try base.revokeIfLive(jti: jti, type: type, now: now, expiresAt: expiresAt)
+        cache.revoked(jti: jti, expiresAt: expiresAt)  // revoked either way
+        return revokedNow
+    }
+
+    package func deleteUser(named username: String) throws -> Bool {
+        defer { cache.usersChanged() }
+        return try base.deleteUser(named: username)
+    }
+
+    package func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+        try base.revokeTokens(ofUser: username, issuedBefore: notBefore, now: now)
+        cache.userTokensRevoked(username, notBefore: notBefore)
+    }
+
+    package func tokensNotBefore(ofUser username: String) throws -> Int64? {
+        if case .hit(let notBefore) = cache.tokensNotBefore(ofUser: username) { return notBefore }
+        return try base.tokensNotBefore(ofUser: username)
+    }
+
+    package func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+        try base.revokeFamily(family, username: username, now: now, expiresAt: expiresAt)
+        cache.familyRevoked(family, expiresAt: expiresAt)
+    }
+
+    package func isFamilyRevoked(_ family: String) throws -> Bool {
+        if let answer = cache.isFamilyRevoked(family) { return answer }
+        return try base.isFamilyRevoked(family)
+    }
+
+    package func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int {
+        cache.pruneFamilies(expiredBefore: cutoff)
+        return try base.purgeRevokedFamilies(expiredBefore: cutoff)
+    }
 }

@@ -29,4 +29,42 @@ extension DatabaseLocation {
             if created { chmod(path, 0o600) }
         }
     }
+
+    /// Where the schema stands, read only: a SQLite file that does not
+    /// exist is reported so, not created.
+    public func schemaStatus(logger: Logging.Logger) throws -> SchemaStatus {
+        switch self {
+        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).schemaStatus()
+        case .sqlite(let path):
+            guard access(path, F_OK) == 0 else {
+                return SchemaStatus(exists: false, recorded: 0, built: SQLiteUserStore.schemaVersion, isCurrent: false)
+            }
+            return try SQLiteUserStore(path: path, echo: false, logger: logger).schemaStatus()
+        }
+    }
+
+    /// The statements `migrate` would run now (none when current), changing
+    /// nothing. For a SQLite file that does not exist yet: those that would
+    /// create it, found on an empty in-memory database.
+    public func migrationDryRun(logger: Logging.Logger) throws -> [String] {
+        switch self {
+        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).migrationDryRun()
+        case .sqlite(let path):
+            let target = access(path, F_OK) == 0 ? path : ":memory:"
+            return try SQLiteUserStore(path: target, echo: false, logger: logger).migrationDryRun()
+        }
+    }
+
+    /// A store for one admin command, on a schema this build can use:
+    /// throws `StoreError.schema` naming the fix when it is not (a SQLite
+    /// file that does not exist is not created).
+    public func openMigrated(logger: Logging.Logger) throws -> UserStore {
+        let status = try schemaStatus(logger: logger)
+        guard status.isCurrent else {
+            throw StoreError.schema(status.exists
+                ? "the database schema is at version \(status.recorded), this build needs \(status.built): run `authgate migrate apply` (or start `authgate serve`) first"
+                : "no database at \(self): run `authgate migrate apply` (or start `authgate serve`) first")
+        }
+        return try open(echo: false, logger: logger)
+    }
 }

@@ -22,6 +22,10 @@ public final class ReadCache: Sendable {
         var users: [[UInt8]: UserRecord] = [:]
         var count: Int?
         var pages: [PageKey: [PublicUser]] = [:]
+        /// Every user's not-before (`revoke-user`), complete while enabled.
+        var notBefore: [[UInt8]: Int64] = [:]
+        /// Revoked refresh-token families, by when their last token expires.
+        var revokedFamilies: [[UInt8]: Double] = [:]
     }
 
     struct PageKey: Hashable { let limit: Int, offset: Int }
@@ -39,9 +43,12 @@ public final class ReadCache: Sendable {
 
     /// Turns the cache on with the complete set of live revocations, read
     /// after LISTEN so that nothing between the two is missed.
-    func enable(revoked: [[UInt8]: Double]) {
+    func enable(revoked: [[UInt8]: Double], notBefore: [[UInt8]: Int64] = [:],
+                revokedFamilies: [[UInt8]: Double] = [:]) {
         state.write {
             $0 = State(enabled: true, generation: $0.generation &+ 1, revoked: revoked)
+            $0.notBefore = notBefore
+            $0.revokedFamilies = revokedFamilies
         }
     }
 
@@ -76,6 +83,40 @@ public final class ReadCache: Sendable {
     func isRevoked(jti: String) -> Bool? {
         let key = Array(jti.utf8)
         return state.read { $0.enabled ? $0.revoked[key] != nil : nil }
+    }
+
+    /// The user's not-before, `.hit(nil)` when never revoked; `.off` when
+    /// the cache cannot answer. Never a miss: the set is complete.
+    func tokensNotBefore(ofUser name: String) -> Lookup<Int64?> {
+        let key = Array(name.utf8)
+        return state.read { $0.enabled ? .hit($0.notBefore[key]) : .off }
+    }
+
+    /// A not-before this process wrote; kept only if it moves forward.
+    func userTokensRevoked(_ name: String, notBefore: Int64) {
+        let key = Array(name.utf8)
+        state.write { if $0.enabled { $0.notBefore[key] = max($0.notBefore[key] ?? notBefore, notBefore) } }
+    }
+
+    /// The whole table as the listener read it after a change.
+    func replaceNotBefore(_ notBefore: [[UInt8]: Int64]) {
+        state.write { if $0.enabled { $0.notBefore = notBefore } }
+    }
+
+    func familyRevoked(_ family: String, expiresAt: Double) {
+        let key = Array(family.utf8)
+        state.write { if $0.enabled { $0.revokedFamilies[key] = max($0.revokedFamilies[key] ?? expiresAt, expiresAt) } }
+    }
+
+    /// nil when the cache cannot answer (off).
+    func isFamilyRevoked(_ family: String) -> Bool? {
+        let key = Array(family.utf8)
+        return state.read { $0.enabled ? $0.revokedFamilies[key] != nil : nil }
+    }
+
+    /// Forgets families whose last token expired before `cutoff`.
+    func pruneFamilies(expiredBefore cutoff: Double) {
+        state.write { s in s.revokedFamilies = s.revokedFamilies.filter { $0.value >= cutoff } }
     }
 
     /// A cached value, or the generation to pass to `store` after reading it.

@@ -26,4 +26,23 @@ public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore {
     /// many. A token is accepted until exp + leeway, so callers pass
     /// now − leeway: a revocation must outlive every moment it could matter.
     func purgeRevocations(expiredBefore cutoff: Double) throws -> Int
+
+    // Refresh rotation (docs/refresh-rotation.md) and the admin CLI (docs/admin.md).
+
+    /// Records the revocation unless `jti` is revoked already: true when
+    /// this call revoked it. The arbiter between two refreshes of one token.
+    func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool
+    /// Deletes the user; false when there was none.
+    func deleteUser(named username: String) throws -> Bool
+    /// Refuses every token of `username` whose `iat` is before `notBefore`
+    /// (whole seconds since the epoch). A later call only moves it forward.
+    func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws
+    /// The user's not-before; nil when never revoked.
+    func tokensNotBefore(ofUser username: String) throws -> Int64?
+    /// Revokes every refresh token of `family`, kept until `expiresAt`
+    /// (when the family's last token expires).
+    func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws
+    func isFamilyRevoked(_ family: String) throws -> Bool
+    /// As `purgeRevocations`, for revoked families.
+    func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int
 }

@@ -11,7 +11,9 @@ struct AuthGateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authgate",
         abstract: "A FastCGI JWT authentication service, drop-in for Flask-JWT-Extended.",
-        subcommands: [Serve.self, CheckConfig.self, HealthCheck.self])
+        version: Version.current,
+        subcommands: [Serve.self, CheckConfig.self, HealthCheck.self, Migrate.self, CreateUser.self,
+                      DeleteUser.self, RevokeUser.self, GenSecret.self])
 }
 
 /// Reads the environment and `.env`; prints the variable at fault and exits 2.
@@ -24,4 +26,19 @@ func loadConfigOrExit() throws -> Config {
         print("authgate: configuration error: \(error)", to: &stderr)
         throw ExitCode(2)
     }
+}
+
+/// Prints `authgate: <message>` on stderr and exits 1: what an admin
+/// command does when it cannot do what it was asked.
+func fail(_ message: String) -> ExitCode {
+    var stderr = StandardError()
+    print("authgate: \(message)", to: &stderr)
+    return ExitCode(1)
+}
+
+/// A logger for an admin command: warnings and worse, on stderr.
+func adminLogger(_ label: String, config: Config) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = config.debug ? .debug : .warning
+    return logger
 }

@@ -27,6 +27,19 @@ import Testing
         }
         func isRevoked(jti: String) throws -> Bool { throw StoreError.unavailable("test") }
         func purgeRevocations(expiredBefore cutoff: Double) throws -> Int { throw StoreError.unavailable("test") }
+        func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool {
+            throw StoreError.unavailable("test")
+        }
+        func deleteUser(named username: String) throws -> Bool { throw StoreError.unavailable("test") }
+        func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+            throw StoreError.unavailable("test")
+        }
+        func tokensNotBefore(ofUser username: String) throws -> Int64? { throw StoreError.unavailable("test") }
+        func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+            throw StoreError.unavailable("test")
+        }
+        func isFamilyRevoked(_ family: String) throws -> Bool { throw StoreError.unavailable("test") }
+        func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int { throw StoreError.unavailable("test") }
     }
 
     func context() throws -> Context {

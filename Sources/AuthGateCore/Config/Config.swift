@@ -39,6 +39,10 @@ public struct Config: Sendable {
     public var rehashOnLogin = false
     /// `AUTHGATE_REGISTRATION`, `AUTHGATE_REGISTRATION_EMAIL_DOMAINS`.
     public var registration = RegistrationPolicy.open
+    /// `AUTHGATE_REFRESH_ROTATION`: refresh also answers a new refresh
+    /// token and revokes the one presented; reuse of a revoked one revokes
+    /// its login's whole family (docs/refresh-rotation.md). Off: as Flask.
+    public var refreshRotation = false
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -113,6 +117,7 @@ public struct Config: Sendable {
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         try config.loadLoginAndRegistrationPolicies(value)
+        config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         return config
     }
 

@@ -10,9 +10,13 @@ public struct Claims: Sendable, Equatable {
     public var notBefore: Int64
     /// Seconds since the epoch; fractional values are kept as PyJWT does.
     public var expires: Double
+    /// `fam`: the login a rotated refresh token descends from (a UUID set
+    /// at login when refresh rotation is on); nil otherwise, and then not
+    /// written, so tokens stay as Flask-JWT-Extended lays them out.
+    public var family: String?
 
     package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
-                 expires: Double) {
+                 expires: Double, family: String? = nil) {
         self.subject = subject
         self.kind = kind
         self.fresh = fresh
@@ -20,6 +24,7 @@ public struct Claims: Sendable, Equatable {
         self.issuedAt = issuedAt
         self.notBefore = notBefore
         self.expires = expires
+        self.family = family
     }
 
     /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
@@ -38,7 +43,7 @@ public struct Claims: Sendable, Equatable {
 
     /// The payload as Flask-JWT-Extended lays it out (no `csrf`).
     func json() -> [UInt8] {
-        JSONWriter.object([
+        var members: [(String, JSONValue)] = [
             ("fresh", .bool(fresh)),
             ("iat", .number(Double(issuedAt))),
             ("jti", .string(jti)),
@@ -46,6 +51,8 @@ public struct Claims: Sendable, Equatable {
             ("sub", .string(subject)),
             ("nbf", .number(Double(notBefore))),
             ("exp", .number(expires)),
-        ])
+        ]
+        if let family { members.append(("fam", .string(family))) }
+        return JSONWriter.object(members)
     }
 }

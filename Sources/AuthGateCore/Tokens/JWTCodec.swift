@@ -69,10 +69,16 @@ public struct JWTCodec: Sendable {
         case .number(let n)?: fresh = n > now  // Flask-JWT-Extended allows a freshness deadline
         default: break
         }
+        // A family must fit where its revocation is stored, as a jti must.
+        var family: String?
+        if let fam = payload["fam"] {
+            guard let name = fam.stringValue, Claims.isStorable(jti: name) else { throw .invalidToken }
+            family = name
+        }
         return Claims(subject: subject, kind: kind, fresh: fresh, jti: jti,
                       issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
                       notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
-                      expires: exp)
+                      expires: exp, family: family)
     }
 
     private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {

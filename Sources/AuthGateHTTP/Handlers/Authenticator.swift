@@ -2,9 +2,14 @@ import AuthGateCore
 import AuthGateStore
 /// The bearer-token checks every protected route runs, in the contract's
 /// order: header, signature and `alg`, claims, type, revocation, user.
+/// Revocation is the token's own `jti` (logout, rotation), then its
+/// refresh family (reuse), then its user's not-before (`revoke-user`).
 enum Authenticator {
     /// The verified claims and their user. `kind` nil accepts either type.
-    static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?) throws -> (Claims, UserRecord) {
+    /// `onRevoked` sees a token whose own `jti` is revoked before it is
+    /// refused (refresh-token reuse detection).
+    static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?,
+                             onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
         guard let header = request.headers["authorization"] else { throw TokenError.authorizationHeader }
         // Bytes, not Characters: no grapheme breaking on the hot path. One
         // copy into an array, then plain integer indices: walking the
@@ -18,7 +23,16 @@ enum Authenticator {
         if let kind, claims.kind != kind {
             throw kind == .access ? TokenError.accessRequired : TokenError.refreshRequired
         }
-        if try context.store.isRevoked(jti: claims.jti) { throw TokenError.revoked }
+        if try context.store.isRevoked(jti: claims.jti) {
+            try onRevoked?(claims)
+            throw TokenError.revoked
+        }
+        if let family = claims.family, try context.store.isFamilyRevoked(family) { throw TokenError.revoked }
+        // iat is whole seconds and not-before is the first second a new
+        // token may carry (see docs/admin.md, revoke semantics).
+        if let notBefore = try context.store.tokensNotBefore(ofUser: claims.subject), claims.issuedAt < notBefore {
+            throw TokenError.revoked
+        }
         guard let user = try context.store.user(named: claims.subject) else { throw TokenError.userNotFound }
         return (claims, user)
     }

@@ -27,7 +27,9 @@ enum LoginHandler {
         PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
         let issuer = TokenIssuer(context)
         let access = try issuer.token(for: user.username, kind: .access, fresh: true)
-        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false)
+        // With rotation, the login starts a family its rotated tokens carry on.
+        let family = context.config.refreshRotation ? try UUID4.make() : nil
+        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family)
         return .json(200, [
             ("message", .string("Logged in")),
             ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),

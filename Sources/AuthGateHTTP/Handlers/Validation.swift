@@ -1,19 +1,19 @@
 import AuthGateCore
 /// Field rules of the register contract. "Characters" are Unicode scalars,
 /// "whitespace" the White_Space property, "control" category Cc.
-enum Validation {
+package enum Validation {
     static func isSpaceOrControl(_ s: Unicode.Scalar) -> Bool {
         s.properties.isWhitespace || s.properties.generalCategory == .control
     }
 
-    static func username(_ name: String) throws(APIError) {
+    package static func username(_ name: String) throws(APIError) {
         let count = name.unicodeScalars.count
         guard (1...80).contains(count), !name.unicodeScalars.contains(where: isSpaceOrControl) else {
             throw .badRequest("username must be 1 to 80 characters with no whitespace or control characters")
         }
     }
 
-    static func email(_ email: String) throws(APIError) {
+    package static func email(_ email: String) throws(APIError) {
         let scalars = email.unicodeScalars
         let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
         guard scalars.count <= 254, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
@@ -22,7 +22,7 @@ enum Validation {
         }
     }
 
-    static func password(_ password: String) throws(APIError) {
+    package static func password(_ password: String) throws(APIError) {
         guard password.unicodeScalars.count >= 6, password.utf8.count <= 1024 else {
             throw .badRequest("password must be at least 6 characters and at most 1024 bytes")
         }

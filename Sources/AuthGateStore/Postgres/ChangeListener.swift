@@ -13,6 +13,12 @@ package final class ChangeListener: Sendable {
     static let revocationsChannel = "authgate_revocations"
     static let usersTrigger = "authgate_users_changed"
     static let revocationsTrigger = "authgate_revocation_added"
+    static let userRevocationsChannel = "authgate_user_revocations"
+    static let familiesChannel = "authgate_refresh_families"
+    static let userRevocationsTrigger = "authgate_user_revocations_changed"
+    static let familiesTrigger = "authgate_refresh_family_revoked"
+    /// Every trigger the cache needs: all must fire for it to be on.
+    static let triggerCount = 4
 
     /// A `SELECT 1` this often...
     static let heartbeatInterval = 1.0
@@ -35,6 +41,30 @@ package final class ChangeListener: Sendable {
             RETURN NULL;
         END $$;
         """
+    /// Per-user not-befores change rarely and the table is small: any
+    /// change tells the listener to read it again whole (so DELETE, an
+    /// operator's undo, is seen too). A revoked family: "family expires-epoch".
+    static let adminFunctionsSQL = """
+        CREATE OR REPLACE FUNCTION authgate_notify_user_revocations() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('\(userRevocationsChannel)', ''); RETURN NULL; END $$;
+        CREATE OR REPLACE FUNCTION authgate_notify_family_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('\(familiesChannel)', NEW.family || ' ' || extract(epoch FROM NEW.expires_at)::text);
+            RETURN NULL;
+        END $$;
+        """
+    /// (name, statement) of the triggers `adminFunctionsSQL` serves.
+    static let adminTriggers = [
+        (userRevocationsTrigger, """
+            CREATE TRIGGER \(userRevocationsTrigger)
+                AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_revocations
+                FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_revocations()
+            """),
+        (familiesTrigger, """
+            CREATE TRIGGER \(familiesTrigger) AFTER INSERT OR UPDATE ON authgate_refresh_families
+                FOR EACH ROW EXECUTE FUNCTION authgate_notify_family_revocation()
+            """),
+    ]
     static let usersTriggerSQL = """
         CREATE TRIGGER \(usersTrigger) AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
             FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_users()
@@ -50,7 +80,9 @@ package final class ChangeListener: Sendable {
     static let triggersSQL = """
         SELECT tgname, tgenabled <> 'D' FROM pg_trigger WHERE NOT tgisinternal AND (
             (tgname = '\(usersTrigger)' AND tgrelid = to_regclass('users'))
-            OR (tgname = '\(revocationsTrigger)' AND tgrelid = to_regclass('token_blocklist')))
+            OR (tgname = '\(revocationsTrigger)' AND tgrelid = to_regclass('token_blocklist'))
+            OR (tgname = '\(userRevocationsTrigger)' AND tgrelid = to_regclass('authgate_user_revocations'))
+            OR (tgname = '\(familiesTrigger)' AND tgrelid = to_regclass('authgate_refresh_families')))
         """
 
     let uri: String
@@ -69,14 +101,16 @@ package final class ChangeListener: Sendable {
         while !stopping.isSet {
             let db = PGConnection(uri: uri, profile: .listener, echo: false, logger: logger)
             do {
-                try db.query(unsafeSQL: "LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel)",
-                             timeout: Self.answerDeadline)
+                try db.query(unsafeSQL: """
+                    LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel);
+                    LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel)
+                    """, timeout: Self.answerDeadline)
                 // Without both triggers firing, changes would go unnoticed.
                 let firing = try db.query(unsafeSQL: Self.triggersSQL, timeout: Self.answerDeadline)
                     .filter { try $0.bool(at: 1) }.count
-                guard firing == 2 else {
+                guard firing == Self.triggerCount else {
                     if !warnedMissingTriggers {
-                        logger.warning("read cache stays off: its triggers on users and token_blocklist are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
+                        logger.warning("read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations or authgate_refresh_families are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
                         warnedMissingTriggers = true
                     }
                     pause(Self.missingTriggersPause, until: stopping)
@@ -91,8 +125,14 @@ package final class ChangeListener: Sendable {
                     """, timeout: Self.snapshotDeadline)
                 var revoked: [[UInt8]: Double] = [:]
                 for row in rows { revoked[Array(try row.string(at: 0).utf8)] = try row.double(at: 1) }
-                cache.enable(revoked: revoked)
-                logger.info("read cache on", metadata: ["revocations": "\(revoked.count)"])
+                let families = try db.query(unsafeSQL: """
+                    SELECT family, extract(epoch FROM expires_at)::float8 FROM authgate_refresh_families
+                    """, timeout: Self.snapshotDeadline)
+                var revokedFamilies: [[UInt8]: Double] = [:]
+                for row in families { revokedFamilies[Array(try row.string(at: 0).utf8)] = try row.double(at: 1) }
+                cache.enable(revoked: revoked, notBefore: try userNotBefores(db), revokedFamilies: revokedFamilies)
+                logger.info("read cache on", metadata: ["revocations": "\(revoked.count)",
+                                                        "revoked_families": "\(revokedFamilies.count)"])
                 try follow(db, until: stopping)
             } catch {
                 if cache.isEnabled { logger.warning("read cache off: listener lost", metadata: ["error": "\(error)"]) }
@@ -108,12 +148,26 @@ package final class ChangeListener: Sendable {
         var nextBeat = monotonicSeconds() + Self.heartbeatInterval
         while !stopping.isSet {
             let wait = min(0.2, max(0, nextBeat - monotonicSeconds()))
-            for note in try db.notifications(timeoutMilliseconds: Int32(wait * 1000)) { apply(note) }
+            let notes = try db.notifications(timeoutMilliseconds: Int32(wait * 1000))
+            for note in notes { apply(note) }
+            if notes.contains(where: { $0.channel == Self.userRevocationsChannel }) {
+                cache.replaceNotBefore(try userNotBefores(db))
+            }
             if monotonicSeconds() >= nextBeat {
                 try db.query(unsafeSQL: "SELECT 1", timeout: Self.answerDeadline)
                 nextBeat = monotonicSeconds() + Self.heartbeatInterval
             }
         }
+    }
+
+    /// Every user's not-before (one row per user ever revoked).
+    private func userNotBefores(_ db: PGConnection) throws -> [[UInt8]: Int64] {
+        var result: [[UInt8]: Int64] = [:]
+        for row in try db.query(unsafeSQL: "SELECT username, not_before FROM authgate_user_revocations",
+                                timeout: Self.snapshotDeadline) {
+            result[Array(try row.string(at: 0).utf8)] = Int64(try row.int(at: 1))
+        }
+        return result
     }
 
     private func pause(_ seconds: Double, until stopping: StopFlag) {
@@ -127,6 +181,9 @@ package final class ChangeListener: Sendable {
         } else if note.channel == Self.revocationsChannel, let space = note.payload.lastIndex(of: " ") {
             let expires = Double(note.payload[note.payload.index(after: space)...]) ?? .infinity
             cache.revoked(jti: String(note.payload[..<space]), expiresAt: expires)
+        } else if note.channel == Self.familiesChannel, let space = note.payload.lastIndex(of: " ") {
+            let expires = Double(note.payload[note.payload.index(after: space)...]) ?? .infinity
+            cache.familyRevoked(String(note.payload[..<space]), expiresAt: expires)
         }
     }
 }

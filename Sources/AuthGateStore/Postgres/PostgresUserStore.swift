@@ -38,6 +38,33 @@ final class PostgresUserStore: UserStore {
         static let isRevoked = PGStatement(name: "is_revoked", sql: "SELECT 1 FROM token_blocklist WHERE jti = $1")
         static let purge = PGStatement(name: "purge", sql:
             "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")  // idempotent
+        // The rotation's arbiter: RETURNING tells the one insert that took
+        // the jti. Never re-sent: a second run would see the first's row.
+        static let revokeIfLive = PGStatement(name: "revoke_if_live", sql: """
+            INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
+            ON CONFLICT (jti) DO NOTHING RETURNING 1
+            """, retry: .ifNeverSent)
+        static let deleteUser = PGStatement(name: "delete_user", sql:
+            "DELETE FROM users WHERE username = $1 RETURNING 1", retry: .ifNeverSent)
+        // Only ever moves forward, so running it twice changes nothing more.
+        static let revokeUserTokens = PGStatement(name: "revoke_user_tokens", sql: """
+            INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES ($1, $2::bigint, $3::timestamp)
+            ON CONFLICT (username) DO UPDATE SET
+                not_before = greatest(authgate_user_revocations.not_before, excluded.not_before),
+                revoked_at = excluded.revoked_at
+            """)
+        static let tokensNotBefore = PGStatement(name: "tokens_not_before", sql:
+            "SELECT not_before FROM authgate_user_revocations WHERE username = $1")
+        static let revokeFamily = PGStatement(name: "revoke_family", sql: """
+            INSERT INTO authgate_refresh_families (family, username, revoked_at, expires_at)
+            VALUES ($1, $2, $3::timestamp, $4::timestamp)
+            ON CONFLICT (family) DO UPDATE SET
+                expires_at = greatest(authgate_refresh_families.expires_at, excluded.expires_at)
+            """)
+        static let isFamilyRevoked = PGStatement(name: "is_family_revoked", sql:
+            "SELECT 1 FROM authgate_refresh_families WHERE family = $1")
+        static let purgeFamilies = PGStatement(name: "purge_families", sql:
+            "DELETE FROM authgate_refresh_families WHERE expires_at < $1::timestamp RETURNING 1")
     }
 
     func ping() throws { try db.execute(SQL.ping, []) }
@@ -85,9 +112,58 @@ final class PostgresUserStore: UserStore {
         try db.execute(SQL.purge, [Timestamp.format(cutoff)]).count
     }
 
+    func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool {
+        guard !jti.utf8.contains(0) else { return false }
+        return try !db.execute(SQL.revokeIfLive, [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
+            .isEmpty
+    }
+
+    func deleteUser(named username: String) throws -> Bool {
+        guard !username.utf8.contains(0) else { return false }
+        return try !db.execute(SQL.deleteUser, [username]).isEmpty
+    }
+
+    func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+        guard !username.utf8.contains(0) else { throw StoreError.failed("a username cannot contain NUL") }
+        try db.execute(SQL.revokeUserTokens, [username, String(notBefore), Timestamp.format(now)])
+    }
+
+    func tokensNotBefore(ofUser username: String) throws -> Int64? {
+        guard !username.utf8.contains(0) else { return nil }
+        guard let row = try db.execute(SQL.tokensNotBefore, [username]).first else { return nil }
+        return Int64(try row.int(at: 0))
+    }
+
+    func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+        guard !family.utf8.contains(0), !username.utf8.contains(0) else { return }
+        try db.execute(SQL.revokeFamily, [family, username, Timestamp.format(now), Timestamp.format(expiresAt)])
+    }
+
+    func isFamilyRevoked(_ family: String) throws -> Bool {
+        guard !family.utf8.contains(0) else { return false }
+        return try !db.execute(SQL.isFamilyRevoked, [family]).isEmpty
+    }
+
+    func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute(SQL.purgeFamilies, [Timestamp.format(cutoff)]).count
+    }
+
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 2  // 2: authgate_login_failures
+    static let schemaVersion = 3  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families
+    /// AuthGate's own tables for `revoke-user` and refresh-token families
+    /// (never columns on `users`: a Flask app shares that table).
+    static let adminTablesSQL = """
+        CREATE TABLE IF NOT EXISTS authgate_user_revocations (
+            username text PRIMARY KEY, not_before bigint NOT NULL, revoked_at timestamp(6) NOT NULL);
+        COMMENT ON TABLE authgate_user_revocations IS 'AuthGate revoke-user: tokens of username with iat < not_before (epoch seconds) are refused';
+        CREATE TABLE IF NOT EXISTS authgate_refresh_families (
+            family text PRIMARY KEY, username text NOT NULL,
+            revoked_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
+        COMMENT ON TABLE authgate_refresh_families IS 'AuthGate refresh rotation: families revoked on reuse, kept until their tokens expire';
+        CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
+        """
+
     /// Migration attempts while other transactions hold locks on the tables.
     static let migrationAttempts = 6
     static let lockTimeout = "2s"
@@ -119,13 +195,43 @@ final class PostgresUserStore: UserStore {
             logger.notice("database schema is newer than this build; leaving it as it is",
                           metadata: ["recorded": "\(version)", "built_for": "\(Self.schemaVersion)"])
         }
-        return try db.exec(unsafeSQL: ChangeListener.triggersSQL).count == 2
+        return try db.exec(unsafeSQL: ChangeListener.triggersSQL).count == ChangeListener.triggerCount
+    }
+
+    /// What `authgate migrate status` reports; reads only.
+    func schemaStatus() throws -> SchemaStatus {
+        var recorded = 0
+        if try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.bool(at: 0) == true {
+            recorded = try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
+                .int(at: 0) ?? 0
+        }
+        return SchemaStatus(exists: true, recorded: recorded, built: Self.schemaVersion,
+                            isCurrent: try schemaIsCurrent())
+    }
+
+    /// The statements `migrate` would run now, found by running them in a
+    /// transaction that is rolled back (PostgreSQL's DDL is transactional):
+    /// exact, and nothing is changed. Empty when the schema is current.
+    func migrationDryRun() throws -> [String] {
+        if try schemaIsCurrent() { return [] }
+        var statements: [String] = []
+        try migrateOnce(recording: { statements.append($0) })
+        return statements
     }
 
     /// One migration in one transaction: adds the nullable `created_at`, an
     /// ordering sequence, the unique indexes and the triggers. Duplicates
     /// that would break the indexes abort it, naming them, with nothing changed.
-    private func migrateOnce() throws {
+    private func migrateOnce() throws { try migrateOnce(recording: nil) }
+
+    /// `recording`: a dry run, told each statement that changes the
+    /// schema; the transaction is then rolled back instead of committed.
+    private func migrateOnce(recording: ((String) -> Void)?) throws {
+        // Every statement that changes something goes through here.
+        func change(_ sql: String) throws {
+            recording?(sql)
+            try db.exec(unsafeSQL: sql)
+        }
         try db.exec(unsafeSQL: "BEGIN")
         do {
             // Bounds every lock wait below, the advisory lock's included.
@@ -136,7 +242,7 @@ final class PostgresUserStore: UserStore {
                 try db.exec(unsafeSQL: "COMMIT")
                 return
             }
-            try db.exec(unsafeSQL: """
+            try change("""
                 CREATE TABLE IF NOT EXISTS users (
                     id text PRIMARY KEY, username text NOT NULL, email text NOT NULL,
                     password text NOT NULL, created_at timestamp(6))
@@ -154,13 +260,13 @@ final class PostgresUserStore: UserStore {
                 """).map { try $0.string(at: 0) })
             // No column default for created_at: it would stamp the adopted rows too.
             if !columns.contains("created_at") {
-                try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN created_at timestamp(6)")
+                try change("ALTER TABLE users ADD COLUMN created_at timestamp(6)")
             }
             // bigserial numbers existing rows in their stored order, new ones as inserted.
             if !columns.contains("seq") {
-                try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN seq bigserial")
+                try change("ALTER TABLE users ADD COLUMN seq bigserial")
             }
-            try db.exec(unsafeSQL: """
+            try change("""
                 CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
                 CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email COLLATE "C"));
                 CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at ASC NULLS FIRST, seq);
@@ -169,22 +275,25 @@ final class PostgresUserStore: UserStore {
                     created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
                 CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
                 """)
-            try db.exec(unsafeSQL: LoginFailuresSchema.postgresDDL)
+            try change(LoginFailuresSchema.postgresDDL)
+            try change(Self.adminTablesSQL)
             // Created when missing, never dropped and re-created: DROP TRIGGER
             // would take ACCESS EXCLUSIVE on users.
-            try db.exec(unsafeSQL: ChangeListener.functionsSQL)
+            try change(ChangeListener.functionsSQL)
+            try change(ChangeListener.adminFunctionsSQL)
             let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).map { try $0.string(at: 0) })
-            if !present.contains(ChangeListener.usersTrigger) { try db.exec(unsafeSQL: ChangeListener.usersTriggerSQL) }
+            if !present.contains(ChangeListener.usersTrigger) { try change(ChangeListener.usersTriggerSQL) }
             if !present.contains(ChangeListener.revocationsTrigger) {
-                try db.exec(unsafeSQL: ChangeListener.revocationsTriggerSQL)
+                try change(ChangeListener.revocationsTriggerSQL)
             }
-            try db.exec(unsafeSQL: """
+            for (name, sql) in ChangeListener.adminTriggers where !present.contains(name) { try change(sql) }
+            try change("""
                 CREATE TABLE IF NOT EXISTS authgate_schema (version integer NOT NULL);
                 COMMENT ON TABLE authgate_schema IS 'AuthGate schema version: start-up skips its migration when current';
                 DELETE FROM authgate_schema;
                 INSERT INTO authgate_schema (version) VALUES (\(Self.schemaVersion));
                 """)
-            try db.exec(unsafeSQL: "COMMIT")
+            try db.exec(unsafeSQL: recording == nil ? "COMMIT" : "ROLLBACK")
         } catch {
             _ = try? db.exec(unsafeSQL: "ROLLBACK")
             throw error

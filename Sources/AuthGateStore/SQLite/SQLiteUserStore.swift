@@ -60,9 +60,50 @@ final class SQLiteUserStore: UserStore {
         return db.changes
     }
 
+    func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool {
+        // One connection per thread: `changes` is this statement's count.
+        try revoke(jti: jti, type: type, now: now, expiresAt: expiresAt)
+        return db.changes == 1
+    }
+
+    func deleteUser(named username: String) throws -> Bool {
+        try db.execute("DELETE FROM users WHERE username = ?", [username])
+        return db.changes > 0
+    }
+
+    func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+        try db.execute("""
+            INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES (?, CAST(? AS INTEGER), ?)
+            ON CONFLICT (username) DO UPDATE SET
+                not_before = max(not_before, excluded.not_before), revoked_at = excluded.revoked_at
+            """, [username, String(notBefore), Timestamp.format(now)])
+    }
+
+    func tokensNotBefore(ofUser username: String) throws -> Int64? {
+        guard let row = try db.execute("SELECT not_before FROM authgate_user_revocations WHERE username = ?",
+                                       [username]).first else { return nil }
+        return Int64(try row.int(at: 0))
+    }
+
+    func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+        try db.execute("""
+            INSERT INTO authgate_refresh_families (family, username, revoked_at, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (family) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)
+            """, [family, username, Timestamp.format(now), Timestamp.format(expiresAt)])
+    }
+
+    func isFamilyRevoked(_ family: String) throws -> Bool {
+        try !db.execute("SELECT 1 FROM authgate_refresh_families WHERE family = ?", [family]).isEmpty
+    }
+
+    func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int {
+        try db.execute("DELETE FROM authgate_refresh_families WHERE expires_at < ?", [Timestamp.format(cutoff)])
+        return db.changes
+    }
+
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 2  // 2: authgate_login_failures
+    static let schemaVersion = 3  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -86,13 +127,53 @@ final class SQLiteUserStore: UserStore {
             AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires',
                          'authgate_login_failures_window')
             """, []).first?.int(at: 0)
-        return found == 4
+        guard found == 4 else { return false }
+        let adminTables = try db.execute("""
+            SELECT count(*) FROM sqlite_master WHERE type = 'table'
+            AND name IN ('authgate_user_revocations', 'authgate_refresh_families')
+            """, []).first?.int(at: 0)
+        return adminTables == 2
     }
 
-    private func migrateOnce() throws {
+    /// What `authgate migrate status` reports; reads only.
+    func schemaStatus() throws -> SchemaStatus {
+        let recorded = try db.execute("PRAGMA user_version", []).first?.int(at: 0) ?? 0
+        return SchemaStatus(exists: true, recorded: recorded, built: Self.schemaVersion,
+                            isCurrent: try schemaIsCurrent())
+    }
+
+    /// The statements `migrate` would run now, found by running them in a
+    /// transaction that is rolled back (SQLite's DDL and user_version are
+    /// transactional): exact, and nothing is changed.
+    func migrationDryRun() throws -> [String] {
+        if try schemaIsCurrent() { return [] }
+        var statements: [String] = []
+        try migrateOnce(recording: { statements.append($0) })
+        return statements
+    }
+
+    /// AuthGate's own tables for `revoke-user` and refresh-token families.
+    static let adminTablesSQL = """
+        CREATE TABLE IF NOT EXISTS authgate_user_revocations (
+            username VARCHAR NOT NULL PRIMARY KEY, not_before INTEGER NOT NULL, revoked_at DATETIME NOT NULL);
+        CREATE TABLE IF NOT EXISTS authgate_refresh_families (
+            family VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL,
+            revoked_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
+        CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
+        """
+
+    private func migrateOnce() throws { try migrateOnce(recording: nil) }
+
+    /// `recording`: a dry run, told each statement that changes the
+    /// schema; the transaction is then rolled back instead of committed.
+    private func migrateOnce(recording: ((String) -> Void)?) throws {
+        func change(_ sql: String) throws {
+            recording?(sql)
+            try db.exec(unsafeSQL: sql)
+        }
         try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
         do {
-            try db.exec(unsafeSQL: """
+            try change("""
                 CREATE TABLE IF NOT EXISTS users (
                     id VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
                     password TEXT NOT NULL, created_at DATETIME)
@@ -105,9 +186,10 @@ final class SQLiteUserStore: UserStore {
                                            emails: dupEmails.map { try $0.string(at: 0) })
             let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).map { try $0.string(at: 0) }
             if !columns.contains("created_at") {
-                try db.exec(unsafeSQL: "ALTER TABLE users ADD COLUMN created_at DATETIME")
+                try change("ALTER TABLE users ADD COLUMN created_at DATETIME")
             }
-            try db.exec(unsafeSQL: """
+            try change(Self.adminTablesSQL)
+            try change("""
                 CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
                 CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
                 CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at);
@@ -118,7 +200,7 @@ final class SQLiteUserStore: UserStore {
                 \(LoginFailuresSchema.sqliteDDL)
                 PRAGMA user_version = \(Self.schemaVersion);
                 """)
-            try db.exec(unsafeSQL: "COMMIT")
+            try db.exec(unsafeSQL: recording == nil ? "COMMIT" : "ROLLBACK")
         } catch {
             try? db.exec(unsafeSQL: "ROLLBACK")
             throw error

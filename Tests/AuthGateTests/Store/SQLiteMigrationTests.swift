@@ -16,8 +16,10 @@ import Testing
         _ = try db.store()
         #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
         #expect(try db.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                == ["authgate_login_failures", "token_blocklist", "users"])
-        #expect(try db.column(Self.indexes) == ["authgate_login_failures_window", "token_blocklist_expires",
+                == ["authgate_login_failures", "authgate_refresh_families", "authgate_user_revocations",
+                    "token_blocklist", "users"])
+        #expect(try db.column(Self.indexes) == ["authgate_login_failures_window", "authgate_refresh_families_expires",
+                                                "token_blocklist_expires",
                                                 "users_email_lower_key", "users_registration_order",
                                                 "users_username_key"])
         #expect(try db.column("SELECT name FROM pragma_table_info('users') ORDER BY cid")

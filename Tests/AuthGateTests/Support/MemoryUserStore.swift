@@ -19,6 +19,9 @@ final class MemoryUserStore: UserStore {
     private(set) var loginCalls: [String] = []
     /// Makes `replacePasswordHash` fail as a dead database does.
     var failHashReplacement = false
+    /// `revoke-user` not-befores and revoked refresh families.
+    var notBefore: [String: Int64] = [:]
+    var revokedFamilies: [String: Double] = [:]
     var down = false
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
@@ -127,5 +130,46 @@ final class MemoryUserStore: UserStore {
         guard let i = users.firstIndex(where: { $0.id == userID && $0.passwordHash == oldHash }) else { return false }
         users[i].passwordHash = newHash
         return true
+    }
+
+    func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool {
+        try touch()
+        guard revoked[jti] == nil else { return false }
+        revoked[jti] = expiresAt
+        return true
+    }
+
+    func deleteUser(named username: String) throws -> Bool {
+        try touch()
+        let before = users.count
+        users.removeAll { $0.username.utf8.elementsEqual(username.utf8) }
+        return users.count < before
+    }
+
+    func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+        try touch()
+        self.notBefore[username] = max(self.notBefore[username] ?? notBefore, notBefore)
+    }
+
+    func tokensNotBefore(ofUser username: String) throws -> Int64? {
+        try touch()
+        return notBefore[username]
+    }
+
+    func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+        try touch()
+        revokedFamilies[family] = max(revokedFamilies[family] ?? expiresAt, expiresAt)
+    }
+
+    func isFamilyRevoked(_ family: String) throws -> Bool {
+        try touch()
+        return revokedFamilies[family] != nil
+    }
+
+    func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int {
+        try touch()
+        let expired = revokedFamilies.filter { $0.value < cutoff }.map(\.key)
+        for family in expired { revokedFamilies[family] = nil }
+        return expired.count
     }
 }

@@ -1,0 +1,21 @@
+/// Why an admin command did not do what it was asked; the command line
+/// prints the description and exits non-zero. Never carries a secret.
+public enum AdminError: Error, Equatable, CustomStringConvertible {
+    /// A field fails register's rules; the message names it.
+    case invalid(String)
+    case userExists(String)
+    case emailExists(String)
+    case noSuchUser(String)
+    /// The password could not be read (empty input, not UTF-8, unreadable file).
+    case password(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return message
+        case .userExists(let name): return "a user named \(name) already exists"
+        case .emailExists(let email): return "the email \(email) is already registered"
+        case .noSuchUser(let name): return "no user named \(name)"
+        case .password(let message): return message
+        }
+    }
+}

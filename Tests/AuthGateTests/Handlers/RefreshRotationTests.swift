@@ -1,0 +1,158 @@
+import Testing
+@testable import AuthGateCore
+@testable import AuthGateStore
+@testable import AuthGateHTTP
+
+/// AUTHGATE_REFRESH_ROTATION: refresh answers a new refresh token of the
+/// login's family and revokes the one presented; presenting a revoked one
+/// again revokes the family.
+@Suite struct RefreshRotationTests {
+    static let on = ["AUTHGATE_REFRESH_ROTATION": "true"]
+
+    func loginRefresh(_ app: TestApp) throws -> String {
+        let r = app.send("POST", "/auth/login", body: #"{"username": "alice", "password": "123456"}"#)
+        guard case .object(let tokens)? = r.object?["tokens"], let refresh = tokens["refresh"]?.stringValue else {
+            throw StoreError.failed("login answered \(r.status)")
+        }
+        return refresh
+    }
+
+    func claims(_ app: TestApp, _ token: String) throws -> Claims { try app.services.tokens.verify(token, now: app.clock.now) }
+
+    @Test func offByDefaultLoginWritesNoFamilyAndRefreshDoesNotRotate() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let refresh = try loginRefresh(app)
+        #expect(try claims(app, refresh).family == nil)
+        for _ in 0..<2 {
+            let r = app.send("POST", "/auth/refresh", token: refresh)
+            #expect(r.status == 200 && r.object?.keys.sorted() == ["access_token"])
+        }
+        #expect(app.store.revoked.isEmpty)
+    }
+
+    @Test func rotationRevokesThePresentedTokenAndKeepsTheFamily() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let first = try loginRefresh(app)
+        let family = try #require(try claims(app, first).family)
+        app.clock.now += 10
+        let r = app.send("POST", "/auth/refresh", token: first)
+        #expect(r.status == 200 && r.header("Cache-Control") == "no-store")
+        let second = try #require(r.object?["refresh_token"]?.stringValue)
+        let next = try claims(app, second)
+        #expect(next.family == family && next.kind == .refresh && next.subject == "alice")
+        #expect(next.expires == Double(Int64(app.clock.now) + app.services.config.refreshExpires))
+        #expect(app.store.revoked[try claims(app, first).jti] == (try claims(app, first)).expires)
+        let access = try claims(app, try #require(r.object?["access_token"]?.stringValue))
+        #expect(access.kind == .access && !access.fresh && access.family == nil)
+    }
+
+    @Test func reuseRevokesTheFamilyAndLogsWhoseNotTheToken() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let stolen = try loginRefresh(app)
+        let family = try #require(try claims(app, stolen).family)
+        let successor = try #require(app.send("POST", "/auth/refresh", token: stolen).object?["refresh_token"]?.stringValue)
+        let capture = LogCapture()
+        let reuse = app.send(Request(method: "POST", path: "/auth/refresh", headers: ["authorization": "Bearer \(stolen)"],
+                                     logger: capture.logger))
+        #expect(reuse.status == 401 && reuse.object == TokenBodies.revoked)
+        #expect(app.store.revokedFamilies[family] != nil)
+        #expect(app.send("POST", "/auth/refresh", token: successor).object == TokenBodies.revoked)
+        let warning = try #require(capture.entries.first { $0.metadata["event"] == "refresh_token_reuse" })
+        #expect(warning.level == .warning && warning.metadata["username"] == "alice" && warning.metadata["family"] == family)
+        #expect(!capture.entries.contains { $0.text.contains(stolen) || $0.text.contains(successor) })
+    }
+
+    /// Kept until the family's last possible token expires, plus the margin.
+    @Test func theFamilyIsKeptUntilItsLastTokenCouldExpire() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let stolen = try loginRefresh(app)
+        _ = app.send("POST", "/auth/refresh", token: stolen)
+        app.clock.now += 100
+        _ = app.send("POST", "/auth/refresh", token: stolen)
+        let family = try #require(try claims(app, stolen).family)
+        let kept = try #require(app.store.revokedFamilies[family])
+        #expect(kept == app.clock.now + Double(app.services.config.refreshExpires) + RefreshReuse.marginSeconds)
+    }
+
+    @Test func aTokenWithoutAFamilyStartsOne() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let legacy = try app.token(kind: .refresh)
+        let r = app.send("POST", "/auth/refresh", token: legacy)
+        let next = try claims(app, try #require(r.object?["refresh_token"]?.stringValue))
+        #expect(next.family != nil)
+        // A family-less token presented again has no family to revoke: refused, nothing more.
+        #expect(app.send("POST", "/auth/refresh", token: legacy).object == TokenBodies.revoked)
+        #expect(app.store.revokedFamilies.isEmpty)
+    }
+
+    /// The blocklist insert decides: a refresh whose insert finds the jti
+    /// taken (another refresh won meanwhile) is refused and revokes nothing more.
+    @Test func theLoserOfTheArbiterIsRefusedWithoutRevokingTheFamily() throws {
+        let store = RaceLosingStore()
+        let app = try TestApp(environment: Self.on, userStore: store)
+        store.base.users = [try app.addUser()]
+        let token = try loginRefresh(app)
+        #expect(app.send("POST", "/auth/refresh", token: token).object == TokenBodies.revoked)
+        #expect(store.base.revokedFamilies.isEmpty)
+    }
+
+    @Test func aRevokedFamilyRefusesAnyTokenCarryingIt() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let token = try loginRefresh(app)
+        app.store.revokedFamilies[try #require(try claims(app, token).family)] = .infinity
+        #expect(app.send("POST", "/auth/refresh", token: token).object == TokenBodies.revoked)
+        #expect(app.send("POST", "/auth/logout", token: token).object == TokenBodies.revoked)
+    }
+}
+
+/// The memory store, except that the arbiter's insert always finds the jti
+/// taken: what a refresh sees when a concurrent one committed first.
+final class RaceLosingStore: UserStore {
+    let base = MemoryUserStore()
+    func ping() throws { try base.ping() }
+    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws {
+        try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
+    }
+    func user(named username: String) throws -> UserRecord? { try base.user(named: username) }
+    func usernameExists(_ username: String) throws -> Bool { try base.usernameExists(username) }
+    func emailExists(_ email: String) throws -> Bool { try base.emailExists(email) }
+    func usersPage(limit: Int, offset: Int) throws -> [PublicUser] { try base.usersPage(limit: limit, offset: offset) }
+    func userCount() throws -> Int { try base.userCount() }
+    func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
+        try base.revoke(jti: jti, type: type, now: now, expiresAt: expiresAt)
+    }
+    func isRevoked(jti: String) throws -> Bool { try base.isRevoked(jti: jti) }
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int { try base.purgeRevocations(expiredBefore: cutoff) }
+    func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool { false }
+    func deleteUser(named username: String) throws -> Bool { try base.deleteUser(named: username) }
+    func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
+        try base.revokeTokens(ofUser: username, issuedBefore: notBefore, now: now)
+    }
+    func tokensNotBefore(ofUser username: String) throws -> Int64? { try base.tokensNotBefore(ofUser: username) }
+    func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
+        try base.revokeFamily(family, username: username, now: now, expiresAt: expiresAt)
+    }
+    func isFamilyRevoked(_ family: String) throws -> Bool { try base.isFamilyRevoked(family) }
+    func purgeRevokedFamilies(expiredBefore cutoff: Double) throws -> Int {
+        try base.purgeRevokedFamilies(expiredBefore: cutoff)
+    }
+    func loginFailures(key: String, address: String) throws -> LoginFailures? {
+        try base.loginFailures(key: key, address: address)
+    }
+    func recordLoginFailure(key: String, address: String, now: Double, windowCutoff: Double) throws {
+        try base.recordLoginFailure(key: key, address: address, now: now, windowCutoff: windowCutoff)
+    }
+    func clearLoginFailures(key: String, address: String) throws { try base.clearLoginFailures(key: key, address: address) }
+    func purgeLoginFailures(windowStartedBefore cutoff: Double) throws -> Int {
+        try base.purgeLoginFailures(windowStartedBefore: cutoff)
+    }
+    func replacePasswordHash(userID: String, oldHash: String, newHash: String) throws -> Bool {
+        try base.replacePasswordHash(userID: userID, oldHash: oldHash, newHash: newHash)
+    }
+}
