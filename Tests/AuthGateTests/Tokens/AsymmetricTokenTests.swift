@@ -141,6 +141,7 @@ import Testing
         ("EdDSA", TestKeys.ed448, "FLASK_JWT_PRIVATE_KEY"),     // unsupported
         ("EdDSA", "not a key", "FLASK_JWT_PRIVATE_KEY"),
         ("EdDSA", TestKeys.ed25519Public, "FLASK_JWT_PRIVATE_KEY"),  // a public key is not a private key
+        ("EdDSA", TestKeys.ed25519Encrypted, "FLASK_JWT_PRIVATE_KEY"),  // no passphrase prompt, a refusal
     ])
     func aKeyThatCannotSignRefusesToStart(algorithm: String, pem: String, variable: String) {
         #expect { try config(["FLASK_JWT_ALGORITHM": algorithm, "FLASK_JWT_PRIVATE_KEY": pem]) }

@@ -128,4 +128,13 @@ enum TestKeys {
         hQIDAQAB
         -----END PUBLIC KEY-----
         """
+    /// An Ed25519 key encrypted with a passphrase: never prompted for, refused.
+    static let ed25519Encrypted = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiLDty88FTnqgICCAAw
+        DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEJ5uy8Vobt7ga3Yy57/MqywEQOy2
+        Hz99bwBLeEeM+2zcrrwBEpNx0UlfJ1NpT2mLXSvExls1yzEAywnpsHjNEOmhnkLc
+        wiCTlDM9RBmy015Z3xk=
+        -----END ENCRYPTED PRIVATE KEY-----
+        """
 }
