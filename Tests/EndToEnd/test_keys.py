@@ -319,3 +319,19 @@ def test_moving_from_hs256_to_eddsa_then_to_es256(supervised, key_dir):
     s.reload("FLASK_JWT_ALGORITHM=ES256\nFLASK_JWT_PRIVATE_KEY_FILE=es.pem\n")
     assert error_of(whoami(s, eddsa["access"])) == (401, "invalid_token")
     assert [k["kid"] for k in s.get(JWKS).json()["keys"]] == [thumbprint(es)]
+
+
+def test_a_reload_with_a_key_that_does_not_load_keeps_the_old_responder(supervised, key_dir):
+    write_secret(key_dir, "jwt.key", "kept-" + os.urandom(16).hex())
+    s = supervised("FLASK_JWT_SECRET_KEY_FILE=jwt.key\n")
+    name = unique("bad")
+    assert register(s, name).status_code == 201
+    token = login(s, name)["access"]
+    write_secret(key_dir, "broken.pem", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    s.write_env("FLASK_JWT_ALGORITHM=EdDSA\nFLASK_JWT_PRIVATE_KEY_FILE=broken.pem\n")
+    s.proc.send_signal(signal.SIGHUP)
+    s.wait_for_log("new responder did not start", 1)
+    assert "FLASK_JWT_PRIVATE_KEY_FILE" in s.log_text()
+    # The old responder, with the old key, still serves.
+    assert whoami(s, token).status_code == 200
+    assert header(login(s, name)["access"])["alg"] == "HS256"
