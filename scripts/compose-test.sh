@@ -67,10 +67,9 @@ if ! have nginx:1.27; then
     echo "compose-test: stand-in nginx:1.27"
     docker build -q -t nginx:1.27 deploy/compose/standins/nginx >/dev/null
 fi
-if ! have postgres:15; then
-    echo "compose-test: stand-in postgres:15"
-    docker build -q -t postgres:15 deploy/compose/standins/postgres >/dev/null
-fi
+# Built every time (its layers are cached): its entrypoint changes with the stack.
+echo "compose-test: stand-in postgres:15"
+docker build -q -t postgres:15 deploy/compose/standins/postgres >/dev/null
 if ! have swift:6.3-bookworm; then
     toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
     echo "compose-test: stand-in swift:6.3-bookworm from $toolchain"
@@ -91,6 +90,18 @@ export AUTHGATE_HTTP_PORT=$port
 echo "compose-test: up on 127.0.0.1:$port"
 compose up -d
 python3 Tests/Compose/compose_check.py "http://127.0.0.1:$port" register
+
+echo "compose-test: each service holds only its own secrets"
+secrets_of() { compose exec -T "$1" sh -c 'ls /run/secrets 2>/dev/null | tr "\n" " "'; }
+[ "$(secrets_of postgres)" = "postgres_password " ] || { echo "postgres secrets: $(secrets_of postgres)"; exit 1; }
+[ "$(secrets_of authgate)" = "database_uri jwt_secret_key " ] || { echo "authgate secrets: $(secrets_of authgate)"; exit 1; }
+[ -z "$(secrets_of nginx)" ] || { echo "nginx secrets: $(secrets_of nginx)"; exit 1; }
+jwt_key=$(cat secrets/jwt_secret_key)
+for service in postgres nginx; do
+    if compose exec -T "$service" env | grep -qF "$jwt_key"; then echo "$service sees the JWT key"; exit 1; fi
+done
+compose logs --no-color authgate > "$run/authgate.log"
+if grep -qF "$jwt_key" "$run/authgate.log"; then echo "the JWT key is in authgate's log"; exit 1; fi
 
 echo "compose-test: only nginx's workers reach the FastCGI socket"
 layout=$(compose exec -T nginx stat -c '%A %G %n' /run/authgate /run/authgate/authgate.sock)

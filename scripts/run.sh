@@ -66,8 +66,10 @@ if [ -e .env ] && (( 8#$(stat -L -c %a .env) & 8#077 )); then
     chmod go= .env
     echo "run: .env was readable by other users; it is now 0600"
 fi
-if [ -z "${FLASK_SECRET_KEY:-}${FLASK_JWT_SECRET_KEY:-}" ] \
-   && ! grep -qE '^\s*(export\s+)?FLASK_(JWT_)?SECRET_KEY\s*=\s*\S' .env 2>/dev/null; then
+# A key given as a file (NAME_FILE, docs/keys.md) counts: writing the
+# variable as well would make AuthGate refuse to start (both set).
+if [ -z "${FLASK_SECRET_KEY:-}${FLASK_JWT_SECRET_KEY:-}${FLASK_SECRET_KEY_FILE:-}${FLASK_JWT_SECRET_KEY_FILE:-}" ] \
+   && ! grep -qE '^\s*(export\s+)?FLASK_(JWT_)?SECRET_KEY(_FILE)?\s*=\s*\S' .env 2>/dev/null; then
     (umask 077; echo "FLASK_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env)
     echo "run: no secret was configured; wrote a new random FLASK_SECRET_KEY to .env"
 fi

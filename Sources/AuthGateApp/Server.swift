@@ -25,6 +25,7 @@ public final class Server: Sendable {
         if case .postgres = config.database { cache = ReadCache() } else { cache = nil }
         services = try Services(config: config, cache: cache)
         self.logger = logger
+        for warning in config.warnings { logger.warning("configuration: \(warning)") }
         // Before the socket: a start that cannot adopt the schema (or waits
         // for a lock) must not accept requests it cannot serve.
         try config.database.migrate(logger: logger)

@@ -40,7 +40,7 @@ import Testing
     @Test(arguments: [
         ("FLASK_JWT_ACCESS_TOKEN_EXPIRES", "15m"),
         ("FLASK_JWT_REFRESH_TOKEN_EXPIRES", "-1"),
-        ("FLASK_JWT_ALGORITHM", "RS256"),
+        ("FLASK_JWT_ALGORITHM", "PS256"),
         ("FLASK_JWT_DECODE_LEEWAY", "abc"),
         ("FLASK_PASSWORD_HASH_METHOD", "md5"),
         ("FLASK_SQLALCHEMY_DATABASE_URI", "mysql://x"),

@@ -6,7 +6,9 @@ import Testing
 @testable import AuthGateApp
 
 /// Tokens produced by the real PyJWT 2.10 for the claims below, secret
-/// "secret": AuthGate must produce the same bytes and accept them.
+/// "secret": AuthGate must accept them (`pyjwt`, no kid, as
+/// Flask-JWT-Extended signs) and produce the same bytes (`pyjwtWithKid`,
+/// PyJWT given AuthGate's kid for the key, `headers={"kid": ...}`).
 @Suite struct JWTTests {
     static let claims = Claims(subject: "alice", kind: .access, fresh: true,
                                jti: "0b1c9a52-2f4e-4a39-9d7c-1f2e3d4c5b6a",
@@ -16,18 +18,25 @@ import Testing
         (.hs384, "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.FVwkdsbprgZyui1NxA3v70PoPyaCw755jnwR7KtmEJHhVXnylTK1skmVBNaPb4Oy"),
         (.hs512, "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.qwvRS2tUkKAA0Lk8Tcahc2z1gBtQJlSMa07KnqRRfxt7LEyGcSLuE_-LDGscUFlXCR9aLYtnReGv6pLc19RlpQ"),
     ]
+    static let kid = "29WAIkzHslL4WsES"
+    static let pyjwtWithKid: [(JWTAlgorithm, String)] = [
+        (.hs256, "eyJhbGciOiJIUzI1NiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6RgWQeQ79nHfpmtUnwLJr9YtWYzucJLF5X2jY0e6xvU"),
+        (.hs384, "eyJhbGciOiJIUzM4NCIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6Ee1GtTI0zvciGrFq5aqMmZOnXloZ3NFOQMh7NNVjqzz_npqQ5TXwgTdH8_AcjUt"),
+        (.hs512, "eyJhbGciOiJIUzUxMiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.CErt1xuN-MYFQqsEtRa3zaQRjLXD1wsxsixwj0BkuszvIKKQ_99XmM0xvYeF2m9bmOnIOp7aeR0bYH0tuA81RQ"),
+    ]
     let now = 1_700_000_100.0
 
-    func codec(_ alg: JWTAlgorithm, leeway: Int64 = 0) -> JWTCodec {
-        JWTCodec(key: Array("secret".utf8), algorithm: alg, leeway: leeway)
+    func codec(_ alg: JWTAlgorithm, leeway: Int64 = 0) throws -> JWTCodec {
+        try JWTCodec(key: Array("secret".utf8), algorithm: alg, leeway: leeway)
     }
 
     @Test func signsExactlyLikePyJWT() throws {
-        for (alg, token) in Self.pyjwt { #expect(try codec(alg).sign(Self.claims) == token) }
+        #expect(try codec(.hs256).keys.current.kid == Self.kid)
+        for (alg, token) in Self.pyjwtWithKid { #expect(try codec(alg).sign(Self.claims) == token) }
     }
 
     @Test func verifiesPyJWTTokens() throws {
-        for (alg, token) in Self.pyjwt { #expect(try codec(alg).verify(token, now: now) == Self.claims) }
+        for (alg, token) in Self.pyjwt + Self.pyjwtWithKid { #expect(try codec(alg).verify(token, now: now) == Self.claims) }
     }
 
     @Test func algorithmIsPinned() {
@@ -41,9 +50,9 @@ import Testing
         #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify("\(header).\(payload).", now: now) }
     }
 
-    @Test func wrongKeyAndTamperingAreRejected() {
+    @Test func wrongKeyAndTamperingAreRejected() throws {
         let token = Self.pyjwt[0].1
-        let other = JWTCodec(key: Array("other".utf8), algorithm: .hs256, leeway: 0)
+        let other = try JWTCodec(key: Array("other".utf8), algorithm: .hs256, leeway: 0)
         #expect(throws: TokenError.invalidToken) { try other.verify(token, now: now) }
         var bytes = Array(token.utf8)
         bytes[40] = bytes[40] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")

@@ -10,9 +10,11 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.security import check_password_hash, generate_password_hash
 
 
-def create_app(secret, database_uri="sqlite:///db.sqlite", instance_path=None):
+def create_app(secret, database_uri="sqlite:///db.sqlite", instance_path=None, **jwt_settings):
+    """`jwt_settings`: more Flask-JWT-Extended settings (JWT_ALGORITHM,
+    JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, ...)."""
     app = Flask(__name__, instance_path=instance_path)
-    app.config.update(JWT_SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True)
+    app.config.update(JWT_SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True, **jwt_settings)
     db = SQLAlchemy(app)
     JWTManager(app)
 

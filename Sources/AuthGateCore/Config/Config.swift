@@ -2,8 +2,12 @@
 /// thread. `FLASK_*` names keep the meaning they have for the Flask service
 /// (see shared/API.md, Configuration).
 public struct Config: Sendable {
-    /// Key that signs tokens: `FLASK_JWT_SECRET_KEY`, else `FLASK_SECRET_KEY`.
+    /// The HMAC secret: `FLASK_JWT_SECRET_KEY`, else `FLASK_SECRET_KEY`
+    /// (each also as `NAME_FILE` or a credential); empty when
+    /// FLASK_JWT_ALGORITHM is asymmetric and neither is set.
     public var jwtKey: [UInt8]
+    /// The keys that sign and verify tokens, parsed once here (KeySettings).
+    public var keys: KeyRing
     /// `FLASK_SQLALCHEMY_DATABASE_URI` (default `sqlite:///db.sqlite`).
     public var database: DatabaseLocation
     /// `FLASK_SQLALCHEMY_ECHO`: log statement text (never parameters).
@@ -14,7 +18,7 @@ public struct Config: Sendable {
     public var accessExpires: Int64
     /// `FLASK_JWT_REFRESH_TOKEN_EXPIRES`, seconds (default 30 days).
     public var refreshExpires: Int64
-    /// `FLASK_JWT_ALGORITHM`: HS256, HS384 or HS512.
+    /// `FLASK_JWT_ALGORITHM`: HS256, HS384, HS512, RS256, ES256 or EdDSA.
     public var algorithm: JWTAlgorithm
     /// `FLASK_JWT_DECODE_LEEWAY`, seconds, for `exp`, `nbf` and `iat`.
     public var leeway: Int64
@@ -43,6 +47,9 @@ public struct Config: Sendable {
     /// token and revokes the one presented; reuse of a revoked one revokes
     /// its login's whole family (docs/refresh-rotation.md). Off: as Flask.
     public var refreshRotation = false
+    /// What start-up should log as warnings (a short HMAC key, a secret
+    /// file others may read); never a secret.
+    public var warnings: [String] = []
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -53,13 +60,11 @@ public struct Config: Sendable {
                             workingDirectory: String) throws(ConfigError) -> Config {
         func value(_ name: String) -> String? { environment[name] ?? dotEnv[name] }
 
-        let jwtSecret = value("FLASK_JWT_SECRET_KEY").flatMap { $0.isEmpty ? nil : $0 }
-        let appSecret = value("FLASK_SECRET_KEY").flatMap { $0.isEmpty ? nil : $0 }
-        guard let secret = jwtSecret ?? appSecret else {
-            throw ConfigError(variable: "FLASK_JWT_SECRET_KEY",
-                              message: "no signing key: set FLASK_JWT_SECRET_KEY or FLASK_SECRET_KEY")
-        }
-        let uri = value("FLASK_SQLALCHEMY_DATABASE_URI") ?? "sqlite:///db.sqlite"
+        var secrets = SecretReader(value: value)
+        let jwtSecret = try secrets.secret("FLASK_JWT_SECRET_KEY")
+        let appSecret = try secrets.secret("FLASK_SECRET_KEY")
+        let uri = try secrets.secret("FLASK_SQLALCHEMY_DATABASE_URI").map { String(decoding: $0.bytes, as: UTF8.self) }
+            ?? "sqlite:///db.sqlite"
         guard let database = parseDatabase(uri, workingDirectory: workingDirectory) else {
             throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI",
                               message: "expected postgresql://... or sqlite:///path")
@@ -81,8 +86,11 @@ public struct Config: Sendable {
         }
         let algorithmName = value("FLASK_JWT_ALGORITHM") ?? "HS256"
         guard let algorithm = JWTAlgorithm(rawValue: algorithmName) else {
-            throw ConfigError(variable: "FLASK_JWT_ALGORITHM", message: "expected HS256, HS384 or HS512")
+            throw ConfigError(variable: "FLASK_JWT_ALGORITHM", message: "expected HS256, HS384, HS512, RS256, ES256 or EdDSA")
         }
+        var warnings: [String] = []
+        let keys = try KeySettings.keyRing(algorithm: algorithm, hmacSecret: jwtSecret ?? appSecret,
+                                           secrets: &secrets, warnings: &warnings)
         let methodName = value("FLASK_PASSWORD_HASH_METHOD") ?? "scrypt"
         guard let method = HashMethod(methodName) else {
             throw ConfigError(variable: "FLASK_PASSWORD_HASH_METHOD",
@@ -101,7 +109,8 @@ public struct Config: Sendable {
         }
         let tenYears: Int64 = 10 * 366 * 86400
         var config = Config(
-            jwtKey: Array(secret.utf8),
+            jwtKey: (jwtSecret ?? appSecret)?.bytes ?? [],
+            keys: keys,
             database: database,
             echoSQL: try bool("FLASK_SQLALCHEMY_ECHO"),
             debug: try bool("FLASK_DEBUG"),
@@ -118,6 +127,7 @@ public struct Config: Sendable {
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         try config.loadLoginAndRegistrationPolicies(value)
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
+        config.warnings = secrets.warnings + warnings
         return config
     }
 

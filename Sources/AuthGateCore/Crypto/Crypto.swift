@@ -81,3 +81,13 @@ enum Crypto {
         return out
     }
 }
+
+extension Crypto {
+    /// SHA-256 of `data` (RFC 7638 thumbprints, long throttle keys).
+    static func sha256(_ data: [UInt8]) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_Digest(data, data.count, &out, &length, EVP_sha256(), nil) == 1 else { throw fail("EVP_Digest") }
+        return Array(out.prefix(Int(length)))
+    }
+}

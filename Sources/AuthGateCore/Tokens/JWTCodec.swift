@@ -1,26 +1,37 @@
-
+/// Compact JWS (RFC 7515) with Flask-JWT-Extended's claims, signed with
+/// the key ring's current key and checked against its keys: see `KeyRing`
+/// for which key and algorithm a token is checked with.
 public struct JWTCodec: Sendable {
-    public let algorithm: JWTAlgorithm
+    public let keys: KeyRing
     public let leeway: Int64
-    private let key: [UInt8]
     private let encodedHeader: String
 
-    public init(key: [UInt8], algorithm: JWTAlgorithm, leeway: Int64) {
-        self.key = key
-        self.algorithm = algorithm
+    /// The algorithm new tokens are signed with.
+    public var algorithm: JWTAlgorithm { keys.current.algorithm }
+
+    public init(keys: KeyRing, leeway: Int64) {
+        self.keys = keys
         self.leeway = leeway
-        self.encodedHeader = Base64URL.encode(
-            JSONWriter.object([("alg", .string(algorithm.rawValue)), ("typ", .string("JWT"))]))
+        // PyJWT's layout (keys sorted), so the bytes match a token it signs.
+        self.encodedHeader = Base64URL.encode(JSONWriter.object([
+            ("alg", .string(keys.current.algorithm.rawValue)), ("kid", .string(keys.current.kid)),
+            ("typ", .string("JWT")),
+        ]))
+    }
+
+    /// One HMAC key (HS256, HS384 or HS512), no previous ones.
+    public init(key: [UInt8], algorithm: JWTAlgorithm, leeway: Int64) throws {
+        self.init(keys: try KeyRing(secret: key, algorithm: algorithm), leeway: leeway)
     }
 
     /// The signed token for `claims`.
     public func sign(_ claims: Claims) throws -> String {
         let signingInput = encodedHeader + "." + Base64URL.encode(claims.json())
-        let mac = try Crypto.hmac(algorithm.digest, key: key, data: Array(signingInput.utf8))
-        return signingInput + "." + Base64URL.encode(mac)
+        let signature = try keys.current.sign(Array(signingInput.utf8))
+        return signingInput + "." + Base64URL.encode(signature)
     }
 
-    /// Verifies in the contract's order: signature and `alg`, then `exp`,
+    /// Verifies in the contract's order: signature, `alg` and `kid`, then `exp`,
     /// `nbf`, `iat` against `now` (seconds), then the claim types.
     public func verify(_ token: String, now: Double) throws(TokenError) -> Claims {
         try claims(from: verifiedPayload(token), now: now)
@@ -36,13 +47,12 @@ public struct JWTCodec: Sendable {
               let headerBytes = Base64URL.decode(parts[0]),
               let signature = Base64URL.decode(parts[2]),
               case .object(let header)? = try? JSONParser.parse(headerBytes),
-              header["alg"]?.stringValue == algorithm.rawValue,
+              let alg = header["alg"]?.stringValue,
               // RFC 7515 §4.1.11: a recipient must refuse a `crit` it does
               // not understand, and AuthGate implements no extension.
               header["crit"] == nil else { throw .invalidToken }
         let signingInput = Array(bytes[0..<(parts[0].count + 1 + parts[1].count)])
-        guard let expected = try? Crypto.hmac(algorithm.digest, key: key, data: signingInput),
-              Crypto.constantTimeEqual(expected, signature) else { throw .invalidToken }
+        guard keys.verifies(signature, over: signingInput, alg: alg, kid: header["kid"]) else { throw .invalidToken }
         guard let payloadBytes = Base64URL.decode(parts[1]),
               case .object(let payload)? = try? JSONParser.parse(payloadBytes) else { throw .invalidToken }
         return payload

@@ -17,7 +17,7 @@ public struct Services: Sendable {
         self.config = config
         self.clock = clock
         self.cache = cache
-        self.tokens = JWTCodec(key: config.jwtKey, algorithm: config.algorithm, leeway: config.leeway)
+        self.tokens = JWTCodec(keys: config.keys, leeway: config.leeway)
         self.passwords = try PasswordService(method: config.hashMethod)
     }
 

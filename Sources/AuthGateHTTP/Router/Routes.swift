@@ -17,6 +17,7 @@ public enum Routes {
         rows.append(Route(method: "GET", path: "/api/users/all", handler: UsersListHandler.handle))
         rows.append(Route(method: "GET", path: "/healthz", handler: HealthHandler.handle))
         rows.append(Route(method: "GET", path: "/livez", handler: LivenessHandler.handle))
+        rows.append(Route(method: "GET", path: "/.well-known/jwks.json", handler: JWKSHandler.handle))
         return rows
     }()
 

@@ -4,7 +4,9 @@ import Testing
 /// The `fam` claim: written only when set (tokens stay Flask's otherwise),
 /// read back, and refused when it could not be stored.
 @Suite struct FamilyClaimTests {
-    let codec = JWTCodec(key: Array(TestApp.secret.utf8), algorithm: .hs256, leeway: 0)
+    let codec: JWTCodec
+
+    init() throws { codec = try JWTCodec(key: Array(TestApp.secret.utf8), algorithm: .hs256, leeway: 0) }
 
     func claims(_ family: String?) -> Claims {
         Claims(subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: Int64(TestApp.now),
