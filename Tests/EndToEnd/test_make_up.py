@@ -72,16 +72,17 @@ def test_make_up_builds_starts_and_waits_for_healthz(repo, nginx_standin):
     assert out.returncode == 0, out.stderr
     assert calls(repo) == ["compose version", "compose up -d --build"]
     assert f"http://127.0.0.1:{nginx_standin}" in out.stdout
-    env_file = repo / "compose.env"
-    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    secrets = env_file.read_text()
-    assert "POSTGRES_PASSWORD=" in secrets and "FLASK_SECRET_KEY=" in secrets
-    # Nothing secret on the terminal.
-    password = secrets.split("POSTGRES_PASSWORD=")[1].split()[0]
-    assert password not in out.stdout + out.stderr
+    folder = repo / "secrets"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    secrets = {name: (folder / name).read_text() for name in ("postgres_password", "jwt_secret_key", "database_uri")}
+    assert all(value.strip() for value in secrets.values())
+    assert secrets["postgres_password"].strip() in secrets["database_uri"]
+    # Nothing secret on the terminal, nor in the non-secret settings file.
+    for value in (secrets["postgres_password"].strip(), secrets["jwt_secret_key"].strip()):
+        assert value not in out.stdout + out.stderr + (repo / "compose.env").read_text()
     # A second `make up` keeps the secrets (the database was made with them).
     assert make(repo, "up", nginx_standin).returncode == 0
-    assert env_file.read_text() == secrets
+    assert {name: (folder / name).read_text() for name in secrets} == secrets
 
 
 def test_make_up_fails_when_nothing_answers(repo):
