@@ -33,6 +33,8 @@ public struct Config: Sendable {
     /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
     /// before the request is answered 503 with Retry-After.
     public var kdfWaitSeconds: Double = 20
+    /// `AUTHGATE_LOG_FORMAT`: `json` (default) or `text`.
+    public var logFormat: LogFormat = .json
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -106,6 +108,12 @@ public struct Config: Sendable {
             config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
+        if let raw = value("AUTHGATE_LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {
+                throw ConfigError(variable: "AUTHGATE_LOG_FORMAT", message: "expected json or text")
+            }
+            config.logFormat = format
+        }
         return config
     }
 
