@@ -47,6 +47,21 @@ public struct RequestObserver {
         }
         metrics.latency[route].record(seconds: seconds)
 
+        // The audit line first: the request line is always the last one
+        // about a request.
+        let purpose = RouteLabel.purposes[route]
+        if let event = AuditEvent(purpose: purpose, method: request.method, response: response) {
+            var metadata: Logger.Metadata = [
+                "event": .string(event.rawValue),
+                "request.id": .string(request.id),
+                "route": .string(label),
+                "status": .stringConvertible(response.status),
+            ]
+            if let username = AuditSubject.username(for: event, purpose: purpose, request: request) {
+                metadata["username"] = .string(username)
+            }
+            auditLog.notice("audit", metadata: metadata)
+        }
         requestLog.info("request", metadata: [
             "request.id": .string(request.id),
             "method": .string(request.method),
@@ -54,19 +69,6 @@ public struct RequestObserver {
             "status": .stringConvertible(response.status),
             "duration_ms": .stringConvertible(Self.milliseconds(seconds)),
         ])
-
-        let purpose = RouteLabel.purposes[route]
-        guard let event = AuditEvent(purpose: purpose, method: request.method, response: response) else { return }
-        var metadata: Logger.Metadata = [
-            "event": .string(event.rawValue),
-            "request.id": .string(request.id),
-            "route": .string(label),
-            "status": .stringConvertible(response.status),
-        ]
-        if let username = AuditSubject.username(for: event, purpose: purpose, request: request) {
-            metadata["username"] = .string(username)
-        }
-        auditLog.notice("audit", metadata: metadata)
     }
 
     /// Milliseconds to the microsecond, for the log line.
