@@ -35,7 +35,10 @@ public struct JSONLogHandler: LogHandler {
         // the later wins, as in swift-log's own handlers.
         var merged = metadata
         if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
-        if let explicit = event.metadata, !explicit.isEmpty { merged.merge(explicit) { $1 } }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            // The common case (a request line): nothing to merge into.
+            if merged.isEmpty { merged = explicit } else { merged.merge(explicit) { $1 } }
+        }
         if let error = event.error { merged["error.message"] = "\(error)" }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
