@@ -6,12 +6,13 @@ parameter and a client's headers reach AuthGate as HTTP_*."""
 import concurrent.futures
 import os
 import re
+import shutil
 
 import pytest
 import requests
 
 from conftest import unique
-from harness import ROOT
+from harness import ROOT, Nginx, Responder, private_socket_dir
 from helpers import bearer, eventually, login, register
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
@@ -175,3 +176,31 @@ def test_postgres_read_cache_and_reconnects_are_reported(make_stack):
                 and value(m, "authgate_db_reconnects_total", connection="listener") > listener
                 and value(m, "authgate_read_cache_enabled") == 1)
     assert eventually(reconnected, seconds=20)
+
+
+def test_two_responders_are_scraped_each_on_its_own_path(postgres):
+    """deploy/nginx-upstream.conf: /metrics/a and /metrics/b reach one
+    responder each, and each counts only the requests it answered."""
+    _, uri = postgres.new_database()
+    parent, sockets = private_socket_dir()
+    a = Responder(uri, unix_socket=os.path.join(sockets, "a.sock"))
+    b = Responder(uri, unix_socket=os.path.join(sockets, "b.sock"))
+    nginx = Nginx([], source=os.path.join(ROOT, "deploy", "nginx-upstream.conf"),
+                  replace={"unix:/run/authgate/a.sock": a.address, "unix:/run/authgate/b.sock": b.address})
+    try:
+        for _ in range(6):
+            assert requests.get(nginx.url + "/livez", timeout=30).status_code == 200
+
+        def livez(path):
+            r = requests.get(nginx.metrics_url + path, timeout=30)
+            assert r.status_code == 200, r.text
+            return value(parse(r.text), "authgate_requests_total", route="/livez", status="200")
+        # Round robin over two responders: 6 in all, each its share.
+        assert eventually(lambda: livez("/metrics/a") + livez("/metrics/b") == 6)
+        assert livez("/metrics/a") >= 1 and livez("/metrics/b") >= 1
+        assert requests.get(nginx.metrics_url + "/metrics", timeout=30).status_code == 404
+    finally:
+        nginx.stop()
+        a.stop()
+        b.stop()
+        shutil.rmtree(parent, ignore_errors=True)
