@@ -16,6 +16,8 @@ let package = Package(
         // Exact versions: Package.resolved stays out of git.
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -32,19 +34,24 @@ let package = Package(
         // Storage: the UserStore protocol, PostgreSQL (libpq), SQLite, migrations, the read cache.
         .target(name: "AuthGateStore", dependencies: [
             "AuthGateCore", "CLibPQ", "CSQLite", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // HTTP semantics: requests, responses, the route table, handlers. No C types.
         .target(name: "AuthGateHTTP", dependencies: [
             "AuthGateCore", "AuthGateStore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Transport: libfcgi, accepting, the KDF pool, signals, the supervisor. Knows no users.
         .target(name: "AuthGateFCGI", dependencies: [
             "AuthGateCore", "AuthGateHTTP", "CFastCGI", "CSystem", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Composition root: services, the choice of backend, background jobs, start-up.
         .target(name: "AuthGateApp", dependencies: [
             "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "authgate", dependencies: [
             "AuthGateApp", "AuthGateCore",
@@ -53,6 +60,7 @@ let package = Package(
         ]),
         .testTarget(name: "AuthGateTests", dependencies: [
             "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     ]
 )

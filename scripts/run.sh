@@ -9,7 +9,8 @@
 # `user`, so the socket AuthGate makes 0660 gets that group). Running as
 # another user than root, nginx's workers are that user and the folder 0700.
 #
-# Environment: AUTHGATE_HTTP_PORT (8080); AUTHGATE_SOCKET_DIR, a folder of
+# Environment: AUTHGATE_HTTP_PORT (8080); AUTHGATE_METRICS_PORT (9145, the
+# loopback-only Prometheus server of nginx.conf); AUTHGATE_SOCKET_DIR, a folder of
 # its own (/run/authgate as root, else .run/authgate); AUTHGATE_LISTEN=host:port
 # to use TCP instead; AUTHGATE_BIN to serve that binary without installing
 # or building anything.
@@ -52,6 +53,8 @@ trap 'exit 129' HUP
 
 port=${AUTHGATE_HTTP_PORT:-8080}
 [[ $port =~ ^[0-9]+$ ]] || { echo "run: AUTHGATE_HTTP_PORT must be a port number" >&2; exit 1; }
+metrics_port=${AUTHGATE_METRICS_PORT:-9145}
+[[ $metrics_port =~ ^[0-9]+$ ]] || { echo "run: AUTHGATE_METRICS_PORT must be a port number" >&2; exit 1; }
 
 if [ -n "${AUTHGATE_BIN:-}" ]; then
     bin=$AUTHGATE_BIN
@@ -100,11 +103,13 @@ else
     listen=unix:$sock
 fi
 
-# nginx.conf with only its addresses changed: the HTTP port and the upstream.
-for line in 'listen 127.0.0.1:8080;' 'server unix:/run/authgate/authgate.sock;'; do
+# nginx.conf with only its addresses changed: the HTTP and metrics ports and
+# the upstream. Its access log is .run/nginx/access.log.
+for line in 'listen 127.0.0.1:8080;' 'listen 127.0.0.1:9145;' 'server unix:/run/authgate/authgate.sock;'; do
     grep -qF "$line" nginx.conf || { echo "run: nginx.conf lacks \"$line\"" >&2; exit 1; }
 done
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+    -e "s|listen 127.0.0.1:9145;|listen 127.0.0.1:$metrics_port;|" \
     -e "s|server unix:/run/authgate/authgate.sock;|server $listen;|" nginx.conf > .run/nginx/nginx.conf
 
 # --supervise: the pid stays the same across `make reload` (SIGHUP starts a
@@ -124,6 +129,7 @@ for _ in $(seq 200); do
 done
 if kill -0 "$nginx" 2>/dev/null && kill -0 "$authgate" 2>/dev/null; then
     echo "run: AuthGate (pid $authgate) is on http://127.0.0.1:$port (try: curl http://127.0.0.1:$port/healthz); Ctrl-C stops it"
+    echo "run: metrics on http://127.0.0.1:$metrics_port/metrics (loopback only); request logs in .run/nginx/access.log and on stderr"
 fi
 # Returns when either stops by itself; its status is the script's.
 wait -n "$authgate" "$nginx"

@@ -21,6 +21,8 @@ public final class Server: Sendable {
     /// The read cache is used where something keeps it true: PostgreSQL's
     /// NOTIFY triggers. On SQLite every read goes to the file.
     public init(config: Config, logger: Logger) throws {
+        // First: every metric handle made from here on reports to /metrics.
+        _ = MetricsRegistry.shared
         let cache: ReadCache?
         if case .postgres = config.database { cache = ReadCache() } else { cache = nil }
         services = try Services(config: config, cache: cache)
@@ -30,7 +32,8 @@ public final class Server: Sendable {
         // for a lock) must not accept requests it cannot serve.
         try config.database.migrate(logger: logger)
         let listenFD = try Responder.openListener(config.listen, logger: logger)
-        responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger)
+        responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger,
+                                  metrics: MetricsRegistry.serviceMetrics(cache: cache))
     }
 
     /// Runs until SIGTERM or SIGINT; returns once drained.

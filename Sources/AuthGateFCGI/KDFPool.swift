@@ -1,6 +1,7 @@
 internal import CSystem
 import Dispatch
 import Glibc
+import CoreMetrics
 import Logging
 import Synchronization
 import AuthGateCore
@@ -49,14 +50,25 @@ final class KDFPool: Sendable {
     private let deriving = Atomic<Int>(0)
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
+    let metrics: ServiceMetrics
+    /// `authgate_kdf_rejections_total{reason}`: refused at admission
+    /// (`queue_full`: the estimated wait was past the deadline, or 512 were
+    /// pending) or when its turn came too late (`deadline`).
+    private let rejectedAtAdmission: Counter
+    private let rejectedAtDeadline: Counter
 
-    init(threads: Int, deadline: Double, initialCost: Double) {
+    init(threads: Int, deadline: Double, initialCost: Double, metrics: ServiceMetrics = .disabled) {
         self.threads = max(1, threads)
         self.deadline = deadline
         self.averageMicros = Atomic(max(1_000, Int(initialCost * 1e6)))
+        self.metrics = metrics
+        rejectedAtAdmission = metrics.counter("authgate_kdf_rejections_total", [("reason", "queue_full")])
+        rejectedAtDeadline = metrics.counter("authgate_kdf_rejections_total", [("reason", "deadline")])
     }
 
     var pendingCount: Int { pending.load(ordering: .relaxed) }
+    /// Derivations running now.
+    var derivingCount: Int { deriving.load(ordering: .relaxed) }
 
     /// While reads are being served, one derivation runs at a time and
     /// uses at most this share of a core, so a core stays free for nginx
@@ -120,6 +132,7 @@ final class KDFPool: Sendable {
         let ahead = pending.load(ordering: .relaxed)
         let wait = expectedWait(pending: ahead)
         guard KDFPool.admits(pending: ahead, expectedWait: wait, deadline: deadline) else {
+            rejectedAtAdmission.increment()
             noteThrottled(logger: logger)
             return .overloaded(.overloaded(retryAfter: KDFPool.retryAfter(wait)))
         }
@@ -153,6 +166,7 @@ final class KDFPool: Sendable {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         var context: Context?
+        var observer = RequestObserver(metrics: metrics, logger: logger)
         while true {
             available.wait()
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
@@ -162,6 +176,7 @@ final class KDFPool: Sendable {
             let startedCPU = KDFPool.threadCPU()
             let response: Response
             if Clock.monotonic() - job.queuedAt > deadline {
+                rejectedAtDeadline.increment()
                 noteThrottled(logger: logger)
                 let wait = expectedWait(pending: pending.load(ordering: .relaxed))
                 response = Dispatcher.errorResponse(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
@@ -181,6 +196,7 @@ final class KDFPool: Sendable {
             // (`fastcgi_next_upstream ... non_idempotent`): none was read.
             job.connection.send(response, closingConnection: true)
             pending.subtract(1, ordering: .relaxed)
+            observer.finished(job.request, response, seconds: Clock.monotonic() - job.queuedAt)
             let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)
             if pause > 0 { usleep(useconds_t(pause * 1e6)) }
             // What the next job in the queue waits for this one, pause included.

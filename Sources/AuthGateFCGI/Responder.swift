@@ -14,19 +14,25 @@ package final class Responder: Sendable {
     let acceptor: Acceptor
     let pool: KDFPool
     let workers: [Worker]
+    let metrics: ServiceMetrics
 
     /// How long in-flight requests get to finish after the drain starts.
     static let drainSeconds = 20.0
 
-    /// `listenFD` from `openListener`.
-    package init(services: Services, listenFD: Int32, stopping: StopFlag, logger: Logger) throws {
+    /// `listenFD` from `openListener`; `metrics` counts every request and
+    /// is what `/metrics` shows.
+    package init(services: Services, listenFD: Int32, stopping: StopFlag, logger: Logger,
+                 metrics: ServiceMetrics = .disabled) throws {
         self.services = services
         self.logger = logger
         self.stopping = stopping
+        self.metrics = metrics
         acceptor = try Acceptor(listenFD: listenFD, logger: logger)
         pool = KDFPool(threads: services.config.kdfThreads ?? CPUBudget.cores(),
-                       deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds)
+                       deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds,
+                       metrics: metrics)
         workers = (0..<services.config.threads).map { Worker(index: $0) }
+        TransportMetrics.register(in: metrics, workers: workers, pool: pool)
     }
 
     /// The FastCGI listening socket: inherited, or bound as configured.
@@ -46,7 +52,8 @@ package final class Responder: Sendable {
         var workerThreads: [pthread_t] = []
         for worker in workers {
             workerThreads.append(try spawnThread { [self] in
-                worker.run(acceptor: acceptor, pool: pool, services: services, stopping: stopping, logger: logger)
+                worker.run(acceptor: acceptor, pool: pool, services: services, metrics: metrics, stopping: stopping,
+                           logger: logger)
             })
         }
         threads.set(workers: workerThreads, pool: poolThreads)

@@ -10,10 +10,14 @@ import AuthGateHTTP
 final class Worker: Sendable {
     let index: Int
     let state = Mutex(WorkerState.working)
+    /// Serving a request now (for the busy-threads gauge, read at scrape
+    /// time); an atomic of its own, not `state`'s lock, on the request path.
+    let busy = Atomic<Bool>(false)
 
     init(index: Int) { self.index = index }
 
-    func run(acceptor: Acceptor, pool: KDFPool, services: Services, stopping: StopFlag, logger: Logger) {
+    func run(acceptor: Acceptor, pool: KDFPool, services: Services, metrics: ServiceMetrics, stopping: StopFlag,
+             logger: Logger) {
         defer { state.withLock { $0 = .stopped } }
         let context: Context
         do {
@@ -24,6 +28,7 @@ final class Worker: Sendable {
         }
         var connection = FCGIRequest()
         var served = 0
+        var observer = RequestObserver(metrics: metrics, logger: logger)
         while !stopping.isSet {
             if let kept = connection.keptConnection {
                 guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }
@@ -36,21 +41,29 @@ final class Worker: Sendable {
                 connection.adopt(connection: fd)
             }
             guard connection.readNext() else { continue }
+            let started = Clock.monotonic()
+            busy.store(true, ordering: .relaxed)
             served += 1
-            switch handle(connection, context: context, pool: pool, served: served, logger: logger) {
-            case .answer(let response):
+            switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
+            case .answer(let request, let response, let route):
                 connection.send(response)
+                observer.finished(request, response, seconds: Clock.monotonic() - started, route: route)
             case .handedOff:
+                // The KDF thread that answers it observes it.
                 connection = FCGIRequest()
             }
+            busy.store(false, ordering: .relaxed)
         }
     }
 
-    private enum Outcome { case answer(Response), handedOff }
+    /// `route` overrides the label the request's path would get (the
+    /// metrics endpoint is not in the route table).
+    private enum Outcome { case answer(Request, Response, route: Int?), handedOff }
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
     /// sent no `REQUEST_ID`; that name is built only then.
-    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, served: Int, logger: Logger) -> Outcome {
+    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
+                        logger: Logger) -> Outcome {
         let method = fcgi.param("REQUEST_METHOD") ?? "GET"
         let path = fcgi.param("DOCUMENT_URI")
             ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
@@ -63,13 +76,18 @@ final class Worker: Sendable {
         var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
                               headers: headers, id: fcgi.param("REQUEST_ID") ?? "\(index)-\(served)", logger: logger)
         request.remoteAddress = fcgi.param("REMOTE_ADDR") ?? ""
+        // Only nginx's metrics server sets this parameter; anywhere else
+        // /metrics is an unknown path (404) like any other.
+        if path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
+            return .answer(request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
+        }
         let handler: Handler
         do {
             // 404/405/413 are decided before a byte of the body is read.
             handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
         } catch {
             // HEAD answers keep their head only; the Dispatcher knows how.
-            return .answer(Dispatcher.errorResponse(for: error, to: request))
+            return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
         }
         // nginx buffers every body (chunked ones too) and always sends its
         // length. One byte past the cap tells a too-long body from one exactly at it.
@@ -79,10 +97,10 @@ final class Worker: Sendable {
             switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff
             case .overloaded(let error):
-                return .answer(Dispatcher.errorResponse(for: error, to: request))
+                return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
             }
         }
         pool.noteRead()
-        return .answer(Dispatcher.respond(to: request, with: handler, context: context))
+        return .answer(request, Dispatcher.respond(to: request, with: handler, context: context), route: nil)
     }
 }

@@ -38,8 +38,23 @@ public final class ReadCache: Sendable {
     /// the others wait for its answer instead of all running the same
     /// query (count(*) over a million rows took ~50 ms per thread).
     let reload = Mutex(())
+    private let metrics = ReadCacheMetrics()
 
     public init() {}
+
+    /// What the cache holds now, for the metrics exposition (read at scrape
+    /// time, under the read lock).
+    public struct Snapshot: Sendable {
+        public let enabled: Bool
+        public let revocations: Int
+        public let users: Int
+        public let pages: Int
+    }
+
+    public var snapshot: Snapshot {
+        state.read { Snapshot(enabled: $0.enabled, revocations: $0.revoked.count, users: $0.users.count,
+                              pages: $0.pages.count) }
+    }
 
     /// Turns the cache on with the complete set of live revocations, read
     /// after LISTEN so that nothing between the two is missed.
@@ -82,7 +97,9 @@ public final class ReadCache: Sendable {
     /// nil when the cache cannot answer (off).
     func isRevoked(jti: String) -> Bool? {
         let key = Array(jti.utf8)
-        return state.read { $0.enabled ? $0.revoked[key] != nil : nil }
+        let answer = state.read { $0.enabled ? $0.revoked[key] != nil : nil }
+        metrics.countRevocation(answered: answer != nil)
+        return answer
     }
 
     /// The user's not-before, `.hit(nil)` when never revoked; `.off` when
@@ -123,11 +140,13 @@ public final class ReadCache: Sendable {
     enum Lookup<T> { case hit(T), miss(generation: UInt64), off }
 
     func user(named name: [UInt8]) -> Lookup<UserRecord?> {
-        state.read {
+        let lookup: Lookup<UserRecord?> = state.read {
             guard $0.enabled else { return .off }
             if let user = $0.users[name] { return .hit(user) }
             return .miss(generation: $0.generation)
         }
+        metrics.count(.user, lookup)
+        return lookup
     }
 
     func store(user: UserRecord, as name: [UInt8], generation: UInt64) {
@@ -139,11 +158,13 @@ public final class ReadCache: Sendable {
     }
 
     func count() -> Lookup<Int> {
-        state.read {
+        let lookup: Lookup<Int> = state.read {
             guard $0.enabled else { return .off }
             if let count = $0.count { return .hit(count) }
             return .miss(generation: $0.generation)
         }
+        metrics.count(.count, lookup)
+        return lookup
     }
 
     func store(count: Int, generation: UInt64) {
@@ -151,11 +172,13 @@ public final class ReadCache: Sendable {
     }
 
     func page(limit: Int, offset: Int) -> Lookup<[PublicUser]> {
-        state.read {
+        let lookup: Lookup<[PublicUser]> = state.read {
             guard $0.enabled else { return .off }
             if let page = $0.pages[PageKey(limit: limit, offset: offset)] { return .hit(page) }
             return .miss(generation: $0.generation)
         }
+        metrics.count(.page, lookup)
+        return lookup
     }
 
     func store(page: [PublicUser], limit: Int, offset: Int, generation: UInt64) {

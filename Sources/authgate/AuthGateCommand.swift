@@ -16,11 +16,14 @@ struct AuthGateCommand: ParsableCommand {
                       DeleteUser.self, RevokeUser.self, GenSecret.self])
 }
 
-/// Reads the environment and `.env`; prints the variable at fault and exits 2.
+/// Reads the environment and `.env`, then sends log lines where the
+/// configuration says (`AUTHGATE_LOG_FORMAT`); on a bad value prints the
+/// variable at fault and exits 2.
 func loadConfigOrExit() throws -> Config {
-    LoggingSystem.bootstrap(StreamLogHandler.standardError)
     do {
-        return try ConfigLoader.fromProcess()
+        let config = try ConfigLoader.fromProcess()
+        LogOutput.bootstrap(config.logFormat)
+        return config
     } catch {
         var stderr = StandardError()
         print("authgate: configuration error: \(error)", to: &stderr)

@@ -143,13 +143,18 @@ def start_logged(cmd, log, ready, **kw):
     return proc
 
 
+def listening_needles(listen):
+    """What AuthGate's JSON log line says once it listens on `listen`."""
+    return (f'"address":"{listen}"', '"msg":"listening"')
+
+
 def serve_on_tcp(cmd, env, log, port=None, **kw):
     """Starts AuthGate (`cmd`: serve, serve --supervise) on a loopback TCP
     port: ready once it logs that it listens there. Without `port`, on a
     candidate port, another one when it was taken. Returns (proc, port)."""
     def start_on(candidate):
         listen = f"127.0.0.1:{candidate}"
-        proc = start_logged(cmd, log, (f"address={listen} ", "listening"),
+        proc = start_logged(cmd, log, listening_needles(listen),
                             env={**env, "AUTHGATE_LISTEN": listen}, **kw)
         return proc, candidate
     return on_free_port(start_on) if port is None else start_on(port)
@@ -289,6 +294,8 @@ class Postgres:
 
 # nginx.conf's upstream, and the group of its `user` (its workers).
 UPSTREAM = "server unix:/run/authgate/authgate.sock;"
+# nginx.conf's loopback-only metrics server.
+METRICS_LISTEN = "listen 127.0.0.1:9145;"
 NGINX_GROUP = "www-data"
 
 
@@ -327,12 +334,15 @@ def connect_as(user, path):
     return out.stdout.strip()
 
 
-def nginx_config(http_port, upstreams, source=None, replace=None):
+def nginx_config(http_port, upstreams, source=None, replace=None, metrics_port=None):
     """A project nginx configuration with only its addresses changed: the
-    listen port, and either the single upstream server or `replace` pairs."""
+    listen ports (the metrics server's too, where it has one), and either
+    the single upstream server or `replace` pairs."""
     text = open(source or os.path.join(ROOT, "nginx.conf")).read()
     assert "listen 127.0.0.1:8080;" in text
     text = text.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{http_port};")
+    if metrics_port is not None:
+        text = text.replace(METRICS_LISTEN, f"listen 127.0.0.1:{metrics_port};")
     if replace:
         for old, new in replace.items():
             assert old in text
@@ -353,13 +363,21 @@ class Nginx:
         os.chmod(self.dir, 0o755)  # nginx workers run as www-data
         self.conf = os.path.join(self.dir, "nginx.conf")
         self.stderr = os.path.join(self.dir, "stderr.log")
-        config = lambda port: edit(nginx_config(port, upstreams, source, replace))
+        # nginx.conf's access log (relative to the prefix, this folder).
+        self.access_log = os.path.join(self.dir, "access.log")
+
+        def config(port):
+            # A candidate for the metrics server too: a start that finds
+            # either port taken is made again on two others.
+            self.metrics_port = free_port()
+            return edit(nginx_config(port, upstreams, source, replace, metrics_port=self.metrics_port))
         try:
             self.proc, self.port = on_free_port(lambda port: self._start_on(port, config(port)))
         except BaseException:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
         self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
 
     def _start_on(self, port, text):
         # nginx writes its pid file once it listens (after every bind).
@@ -412,7 +430,7 @@ class Responder:
     def start(self):
         cmd, kw = [BINARY, "serve"], {"cwd": self.dir}
         if self.unix_socket:
-            self.proc = start_logged(cmd, self.log, (f"address={self.env['AUTHGATE_LISTEN']} ", "listening"),
+            self.proc = start_logged(cmd, self.log, listening_needles(self.env['AUTHGATE_LISTEN']),
                                      env=self.env, **kw)
             return
         start_on = lambda port: serve_on_tcp(cmd, self.env, self.log, port=port, **kw)

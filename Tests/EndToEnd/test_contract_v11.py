@@ -70,8 +70,9 @@ def raw(stack, request_line, headers=(), timeout=10):
 
 
 def comparable(headers):
-    """Headers that must match between GET and HEAD (not the per-connection ones)."""
-    return {k: v for k, v in headers.items() if k not in ("date", "connection")}
+    """Headers that must match between GET and HEAD (not the per-connection
+    or per-request ones)."""
+    return {k: v for k, v in headers.items() if k not in ("date", "connection", "x-request-id")}
 
 
 # /livez ------------------------------------------------------------------

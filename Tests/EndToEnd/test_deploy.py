@@ -132,6 +132,6 @@ def test_compose_nginx_differs_from_top_level_only_where_marked():
         return lines
     compose = meaningful(os.path.join(DEPLOY, "compose", "nginx.conf"), True)
     top = meaningful(os.path.join(ROOT, "nginx.conf"), False)
-    marked = {"pid", "error_log", "listen", "client_body_temp_path", "fastcgi_temp_path",
+    marked = {"pid", "error_log", "access_log", "listen", "client_body_temp_path", "fastcgi_temp_path",
               "proxy_temp_path", "uwsgi_temp_path", "scgi_temp_path"}
     assert compose == [l for l in top if l.split()[0] not in marked or l.endswith("{")]

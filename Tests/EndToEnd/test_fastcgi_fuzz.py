@@ -8,9 +8,9 @@ reported with its signal and a warning, not failed: the supervisor
 restarting it is the behaviour under test. The report, one line per case,
 is printed at the end of the module and written to a file."""
 import glob
+import json
 import os
 import random
-import re
 import signal
 import socket
 import struct
@@ -30,6 +30,19 @@ RECOVERY_TIMEOUT = 15.0
 # One probe; also what a case that must be answered waits: on a loaded
 # machine an answer can take longer than what a held case costs.
 PROBE_ATTEMPT_TIMEOUT = 5.0
+
+
+def json_log_lines(text):
+    """AuthGate's log lines (one JSON object each); anything else is skipped."""
+    lines = []
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            lines.append(value)
+    return lines
 
 
 class Supervised:
@@ -61,11 +74,10 @@ class Supervised:
         """How a responder child ended, from the supervisor's log line."""
         with open(self.log, "rb") as f:
             text = f.read().decode("utf-8", "replace")
-        for line in text.splitlines():
-            if "exited unexpectedly" in line and re.search(rf"\bpid={pid}\b", line):
-                m = re.search(r"\bstatus=(\d+)", line)
-                if m:
-                    status = int(m.group(1))
+        for line in json_log_lines(text):
+            if "exited unexpectedly" in line.get("msg", "") and line.get("pid") == str(pid):
+                if str(line.get("status", "")).isdigit():
+                    status = int(line["status"])
                     if status & 0x7F:
                         try:
                             return signal.Signals(status & 0x7F).name
@@ -82,7 +94,8 @@ class Supervised:
     def worker_threads(self):
         """The responder's worker count, from its start-up log line."""
         with open(self.log, "rb") as f:
-            found = re.findall(rb" threads=(\d+) .*authgate serving", f.read())
+            lines = json_log_lines(f.read().decode("utf-8", "replace"))
+        found = [l["threads"] for l in lines if l.get("msg") == "authgate serving"]
         return int(found[-1]) if found else None
 
     def stop(self):

@@ -45,7 +45,7 @@ def test_a_tcp_responder_moves_to_another_port_when_its_first_is_taken(taken_fir
         assert responder.port != taken_first
         log = responder.log_text()
         assert harness.PORT_IN_USE in log
-        assert f"address=127.0.0.1:{responder.port} " in log
+        assert harness.listening_needles(f"127.0.0.1:{responder.port}")[0] in log
         nginx = harness.Nginx([responder.address])
         try:
             assert requests.get(nginx.url + "/healthz", timeout=30).status_code == 200

@@ -53,7 +53,8 @@ class Run:
     def _start(self):
         self.port = free_port()
         self.env = {"PATH": os.environ["PATH"], "AUTHGATE_BIN": BINARY, "AUTHGATE_HTTP_PORT": str(self.port),
-                    "AUTHGATE_SOCKET_DIR": self.sock_dir, **self.extra_env}
+                    "AUTHGATE_METRICS_PORT": str(free_port()), "AUTHGATE_SOCKET_DIR": self.sock_dir,
+                    **self.extra_env}
         if self.tcp:
             self.env["AUTHGATE_LISTEN"] = f"127.0.0.1:{free_port()}"
         self.offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0

@@ -50,6 +50,8 @@ public struct Config: Sendable {
     /// What start-up should log as warnings (a short HMAC key, a secret
     /// file others may read); never a secret.
     public var warnings: [String] = []
+    /// `AUTHGATE_LOG_FORMAT`: `json` (default) or `text`.
+    public var logFormat: LogFormat = .json
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -128,6 +130,12 @@ public struct Config: Sendable {
         try config.loadLoginAndRegistrationPolicies(value)
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         config.warnings = secrets.warnings + warnings
+        if let raw = value("AUTHGATE_LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {
+                throw ConfigError(variable: "AUTHGATE_LOG_FORMAT", message: "expected json or text")
+            }
+            config.logFormat = format
+        }
         return config
     }
 

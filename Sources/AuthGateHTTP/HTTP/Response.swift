@@ -7,6 +7,8 @@ public struct Response: Sendable {
     /// A HEAD answer: the head (Content-Length included) describes `body`,
     /// which is not sent (RFC 9110 §9.3.2; Werkzeug does the same).
     public var omitsBody = false
+    /// Every answer is JSON but the metrics exposition (Prometheus text).
+    public var contentType = "application/json"
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) {
         self.status = status
@@ -53,7 +55,9 @@ public struct Response: Sendable {
         out.append(contentsOf: String(status).utf8)
         out.append(UInt8(ascii: " "))
         out.append(contentsOf: Response.reason(status).utf8)
-        out.append(contentsOf: "\r\nContent-Type: application/json\r\nContent-Length: ".utf8)
+        out.append(contentsOf: "\r\nContent-Type: ".utf8)
+        out.append(contentsOf: contentType.utf8)
+        out.append(contentsOf: "\r\nContent-Length: ".utf8)
         out.append(contentsOf: String(body.count).utf8)
         out.append(contentsOf: "\r\nX-Content-Type-Options: nosniff\r\n".utf8)
         for (name, value) in headers {
@@ -72,11 +76,13 @@ public struct Response: Sendable {
         case 201: return "Created"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
+        case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
         case 409: return "Conflict"
         case 413: return "Content Too Large"
         case 415: return "Unsupported Media Type"
+        case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
         case 503: return "Service Unavailable"
         default: return "Status"

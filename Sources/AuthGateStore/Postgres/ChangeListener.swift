@@ -98,7 +98,10 @@ package final class ChangeListener: Sendable {
     package func run(until stopping: StopFlag) {
         defer { cache.disable() }
         var warnedMissingTriggers = false
+        var connections = 0
         while !stopping.isSet {
+            if connections > 0 { StoreMetrics.listenerReconnects.increment() }
+            connections += 1
             let db = PGConnection(uri: uri, profile: .listener, echo: false, logger: logger)
             do {
                 try db.query(unsafeSQL: """

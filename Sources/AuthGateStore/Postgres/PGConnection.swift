@@ -14,6 +14,8 @@ final class PGConnection {
     private var prepared: Set<String> = []
     private let echo: Bool
     private let logger: Logger
+    /// Connection attempts so far: every one after the first is a reconnect.
+    private var attempts = 0
 
     /// Seconds to establish a connection (libpq `connect_timeout`).
     static let connectTimeoutSeconds = 3
@@ -51,10 +53,16 @@ final class PGConnection {
         conn = withCStringArray(keys) { k in
             withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
         }
+        attempts += 1
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = errorMessage()
             drop()
+            StoreMetrics.connectFailures.increment()
             throw StoreError.unavailable(message)
+        }
+        if attempts > 1 {
+            let listener = profile.applicationName == PGConnectionProfile.listener.applicationName
+            (listener ? StoreMetrics.listenerReconnects : StoreMetrics.storeReconnects).increment()
         }
         // Server notices (e.g. the FATAL a restart sends to idle sessions)
         // go to the log, not as bare lines on stderr. `self` outlives `conn`.

@@ -1,0 +1,69 @@
+import Glibc
+import Logging
+
+/// A swift-log handler that writes every record as one JSON line
+/// (`JSONLogLine`) to standard error: the default log format
+/// (`AUTHGATE_LOG_FORMAT=json`). Each line leaves in a single `write(2)`
+/// with no lock, so lines of concurrent threads never interleave.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let output: @Sendable ([UInt8]) -> Void
+
+    /// `output` receives each finished line; tests pass their own.
+    init(label: String, metadataProvider: Logger.MetadataProvider? = nil,
+         output: @escaping @Sendable ([UInt8]) -> Void) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+        self.output = output
+    }
+
+    /// The factory for `LoggingSystem.bootstrap`.
+    public static func standardError(label: String, metadataProvider: Logger.MetadataProvider?) -> JSONLogHandler {
+        JSONLogHandler(label: label, metadataProvider: metadataProvider, output: writeToStandardError)
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        // The logger's own metadata, then the provider's, then the call's:
+        // the later wins, as in swift-log's own handlers.
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            // The common case (a request line): nothing to merge into.
+            if merged.isEmpty { merged = explicit } else { merged.merge(explicit) { $1 } }
+        }
+        if let error = event.error { merged["error.message"] = "\(error)" }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        output(JSONLogLine.render(timestamp: now, level: event.level, label: label,
+                                  message: event.message.description, metadata: merged))
+    }
+
+    /// Writes the whole line, retrying after a signal or a short write. A
+    /// line that cannot be written (stderr closed) is dropped: logging must
+    /// never stop a request.
+    @Sendable static func writeToStandardError(_ line: [UInt8]) {
+        line.withUnsafeBytes { buffer in
+            guard var base = buffer.baseAddress else { return }
+            var left = buffer.count
+            while left > 0 {
+                let n = write(2, base, left)
+                if n > 0 {
+                    base += n
+                    left -= n
+                } else if n < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+}

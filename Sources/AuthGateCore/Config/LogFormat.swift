@@ -1,0 +1,7 @@
+/// How log lines are written to standard error: `AUTHGATE_LOG_FORMAT`.
+public enum LogFormat: String, Sendable, Equatable {
+    /// One JSON object per line (the default): what log shippers read.
+    case json
+    /// swift-log's plain text lines, for a person at a terminal.
+    case text
+}

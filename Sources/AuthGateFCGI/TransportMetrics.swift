@@ -1,0 +1,32 @@
+import CoreMetrics
+import Synchronization
+import AuthGateHTTP
+
+/// The transport's gauges, set from live state when metrics are scraped:
+///
+/// - `authgate_threads{kind="worker"|"kdf"}`: threads running (a worker
+///   that could not open the database has stopped);
+/// - `authgate_threads_busy{kind="worker"|"kdf"}`: serving a request /
+///   deriving a key now;
+/// - `authgate_kdf_queue_depth`: logins and registrations queued or running.
+enum TransportMetrics {
+    static func register(in metrics: ServiceMetrics, workers: [Worker], pool: KDFPool) {
+        let workerThreads = metrics.gauge("authgate_threads", [("kind", "worker")])
+        let kdfThreads = metrics.gauge("authgate_threads", [("kind", "kdf")])
+        let workersBusy = metrics.gauge("authgate_threads_busy", [("kind", "worker")])
+        let kdfBusy = metrics.gauge("authgate_threads_busy", [("kind", "kdf")])
+        let queueDepth = metrics.gauge("authgate_kdf_queue_depth")
+        kdfThreads.record(pool.threads)
+        metrics.onScrape {
+            var running = 0, busy = 0
+            for worker in workers {
+                if worker.state.withLock({ $0 }) != .stopped { running += 1 }
+                if worker.busy.load(ordering: .relaxed) { busy += 1 }
+            }
+            workerThreads.record(running)
+            workersBusy.record(busy)
+            kdfBusy.record(pool.derivingCount)
+            queueDepth.record(pool.pendingCount)
+        }
+    }
+}
