@@ -3,7 +3,9 @@ through nginx on SQLite and PostgreSQL: off by default (refresh answers an
 access token only, as Flask-JWT-Extended); on, refresh also answers a new
 refresh token of the login's family and revokes the one presented, and a
 revoked one presented again revokes the whole family."""
+import hashlib
 import threading
+import time
 
 import pytest
 
@@ -12,6 +14,9 @@ from helpers import bearer, decode, eventually, login, register
 from conftest import unique
 
 REVOKED = {"message": "Token has been revoked", "error": "token_revoked"}
+EXPIRED = {"message": "Token has expired", "error": "token_expired"}
+FLASK_CLAIMS = {"fresh", "iat", "jti", "type", "sub", "nbf", "exp"}
+THIRTY_DAYS = 30 * 86400  # FLASK_JWT_REFRESH_TOKEN_EXPIRES's default, and so the family's
 ROTATION = {"AUTHGATE_REFRESH_ROTATION": "true"}
 
 
@@ -31,7 +36,7 @@ def test_off_by_default_refresh_is_as_flask(stack):
     name = unique("plain")
     register(stack, name)
     tokens = login(stack, name)
-    assert "fam" not in decode(tokens["refresh"])
+    assert set(decode(tokens["refresh"])) == FLASK_CLAIMS  # no fam, no auth_time
     for _ in range(2):  # the same refresh token keeps working
         r = refresh(stack, tokens["refresh"])
         assert r.status_code == 200 and set(r.json()) == {"access_token"}
@@ -112,16 +117,44 @@ def test_concurrent_refreshes_with_one_token_exactly_one_wins(rotating):
     assert all(r.json() == REVOKED for r in results if r.status_code == 401)
 
 
-def test_a_token_from_before_rotation_starts_a_family(rotating):
-    """A refresh token with no `fam` (issued with rotation off, or by Flask) is rotated into a new family."""
+def test_a_token_from_before_rotation_is_rotated_into_a_family_its_reuse_revokes(rotating):
+    """A refresh token with no `fam` (issued with rotation off, or by Flask)
+    continues under a family named after its jti: an attacker who refreshes
+    it first gets a successor that the rightful client's later use of the
+    old token revokes."""
     from helpers import forge
     name = unique("legacy")
     register(rotating, name)
     legacy = forge(name, kind="refresh")
-    r = refresh(rotating, legacy)
+    r = refresh(rotating, legacy)  # the attacker's copy, first
     assert r.status_code == 200, r.text
-    assert decode(r.json()["refresh_token"])["fam"]
-    assert refresh(rotating, legacy).json() == REVOKED
+    stolen_successor = r.json()["refresh_token"]
+    claims = decode(stolen_successor)
+    assert claims["fam"] == "j:" + hashlib.sha256(decode(legacy)["jti"].encode()).hexdigest()
+    assert claims["auth_time"] == decode(legacy)["iat"]  # the login time known: the token's issue
+    offset = len(rotating.responder.log_text())
+    assert refresh(rotating, legacy).json() == REVOKED  # the rightful client, later: a reuse
+    assert refresh(rotating, stolen_successor).json() == REVOKED
+    log = rotating.responder.log_text()[offset:]
+    assert any("family is revoked" in line and claims["fam"] in line for line in log.splitlines())
+
+
+def test_rotation_never_extends_a_login_past_its_lifetime(rotating):
+    name = unique("life")
+    register(rotating, name)
+    first = login(rotating, name)["refresh"]
+    login_claims = decode(first)
+    assert login_claims["auth_time"] == login_claims["iat"]
+    successor = decode(refresh(rotating, first).json()["refresh_token"])
+    # Renewed, but only up to the login's deadline (login time + 30 days).
+    assert successor["auth_time"] == login_claims["auth_time"]
+    assert successor["exp"] == login_claims["auth_time"] + THIRTY_DAYS
+    # A token of a family whose login is older than that is refused, whatever its own exp.
+    from helpers import forge
+    now = int(time.time())
+    old_login = forge(name, kind="refresh", fam="f-" + unique(), auth_time=now - THIRTY_DAYS - 5)
+    r = refresh(rotating, old_login)
+    assert r.status_code == 401 and r.json() == EXPIRED
 
 
 @pytest.fixture

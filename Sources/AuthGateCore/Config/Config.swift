@@ -47,6 +47,10 @@ public struct Config: Sendable {
     /// token and revokes the one presented; reuse of a revoked one revokes
     /// its login's whole family (docs/refresh-rotation.md). Off: as Flask.
     public var refreshRotation = false
+    /// `AUTHGATE_REFRESH_MAX_AGE_SECONDS`: with rotation, how long after the
+    /// login its refresh tokens may still be renewed (default: the refresh
+    /// lifetime). Rotation never extends a login past it.
+    public var refreshMaxAge: Int64 = 2_592_000
     /// What start-up should log as warnings (a short HMAC key, a secret
     /// file others may read); never a secret.
     public var warnings: [String] = []
@@ -129,6 +133,8 @@ public struct Config: Sendable {
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         try config.loadLoginAndRegistrationPolicies(value)
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
+        config.refreshMaxAge = try integer("AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,
+                                           range: 1...tenYears)
         config.warnings = secrets.warnings + warnings
         if let raw = value("AUTHGATE_LOG_FORMAT") {
             guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {

@@ -14,9 +14,13 @@ public struct Claims: Sendable, Equatable {
     /// at login when refresh rotation is on); nil otherwise, and then not
     /// written, so tokens stay as Flask-JWT-Extended lays them out.
     public var family: String?
+    /// `auth_time` (OpenID Connect's name): when the login a rotated
+    /// refresh token descends from took place, whole seconds. Written with
+    /// `fam` only, so tokens stay Flask's when rotation is off.
+    public var authTime: Int64?
 
     package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
-                 expires: Double, family: String? = nil) {
+                 expires: Double, family: String? = nil, authTime: Int64? = nil) {
         self.subject = subject
         self.kind = kind
         self.fresh = fresh
@@ -25,6 +29,7 @@ public struct Claims: Sendable, Equatable {
         self.notBefore = notBefore
         self.expires = expires
         self.family = family
+        self.authTime = authTime
     }
 
     /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
@@ -53,6 +58,7 @@ public struct Claims: Sendable, Equatable {
             ("exp", .number(expires)),
         ]
         if let family { members.append(("fam", .string(family))) }
+        if let authTime { members.append(("auth_time", .number(Double(authTime)))) }
         return JSONWriter.object(members)
     }
 }

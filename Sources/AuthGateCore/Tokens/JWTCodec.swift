@@ -85,10 +85,16 @@ public struct JWTCodec: Sendable {
             guard let name = fam.stringValue, Claims.isStorable(jti: name) else { throw .invalidToken }
             family = name
         }
+        // Whole seconds; one beyond Int64 cannot be a real login time.
+        var authTime: Int64?
+        if let n = try optionalNumber(payload["auth_time"]) {
+            guard let seconds = Int64(exactly: n.rounded(.down)) else { throw .invalidToken }
+            authTime = seconds
+        }
         return Claims(subject: subject, kind: kind, fresh: fresh, jti: jti,
                       issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
                       notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
-                      expires: exp, family: family)
+                      expires: exp, family: family, authTime: authTime)
     }
 
     private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {

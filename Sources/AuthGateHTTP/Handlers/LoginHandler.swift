@@ -27,9 +27,17 @@ enum LoginHandler {
         PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
         let issuer = TokenIssuer(context)
         let access = try issuer.token(for: user.username, kind: .access, fresh: true)
-        // With rotation, the login starts a family its rotated tokens carry on.
-        let family = context.config.refreshRotation ? try UUID4.make() : nil
-        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family)
+        let refresh: String
+        if context.config.refreshRotation {
+            // The login starts a family its rotated tokens carry on, and
+            // the moment from which the family's absolute lifetime counts.
+            let loginTime = Int64(context.now)
+            refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: try UUID4.make(),
+                                       authTime: loginTime,
+                                       expiresBy: Double(loginTime) + Double(context.config.refreshMaxAge))
+        } else {
+            refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false)
+        }
         return .json(200, [
             ("message", .string("Logged in")),
             ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),

@@ -8,7 +8,13 @@ enum RefreshReuse {
     static let marginSeconds = 60.0
 
     static func revokeFamily(of claims: Claims, _ request: Request, _ context: Context) throws {
-        guard claims.kind == .refresh, let family = claims.family else { return }
+        guard claims.kind == .refresh else { return }
+        // A token without `fam` has successors only if rotation renewed it,
+        // under the family its jti names. With rotation off nothing is
+        // renewed: a revoked token (a logout) is refused and nothing more
+        // is written, as before rotation existed.
+        guard claims.family != nil || context.config.refreshRotation else { return }
+        let family = try RefreshFamily.name(of: claims)
         let now = context.now
         // Every token of the family was issued by now, so expires by now + lifetime.
         let expiresAt = max(claims.expires, now + Double(context.config.refreshExpires)) + marginSeconds

@@ -8,13 +8,18 @@ struct TokenIssuer {
     /// Headers of a response that carries tokens: no cache or proxy may keep a copy.
     static let responseHeaders: [(name: String, value: String)] = [("Cache-Control", "no-store")]
 
-    /// `family`: the `fam` claim of a rotated refresh token; nil writes none.
-    func token(for subject: String, kind: Claims.Kind, fresh: Bool, family: String? = nil) throws -> String {
+    /// `family`, `authTime`: the `fam` and `auth_time` claims of a rotated
+    /// refresh token; nil writes none. `expiresBy`: a moment the token must
+    /// not outlive (its family's absolute deadline), else the full lifetime.
+    func token(for subject: String, kind: Claims.Kind, fresh: Bool, family: String? = nil,
+               authTime: Int64? = nil, expiresBy deadline: Double? = nil) throws -> String {
         let now = Int64(context.now)
         let config = context.config
         let lifetime = kind == .access ? config.accessExpires : config.refreshExpires
+        var expires = Double(now + lifetime)
+        if let deadline { expires = min(expires, deadline) }
         return try context.services.tokens.sign(Claims(
             subject: subject, kind: kind, fresh: fresh, jti: UUID4.make(),
-            issuedAt: now, notBefore: now, expires: Double(now + lifetime), family: family))
+            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime))
     }
 }

@@ -42,7 +42,9 @@ import Testing
         let second = try #require(r.object?["refresh_token"]?.stringValue)
         let next = try claims(app, second)
         #expect(next.family == family && next.kind == .refresh && next.subject == "alice")
-        #expect(next.expires == Double(Int64(app.clock.now) + app.services.config.refreshExpires))
+        // The login's deadline, not a full lifetime from now: rotation renews tokens, not the login.
+        #expect(next.expires == TestApp.now + Double(app.services.config.refreshExpires))
+        #expect(next.authTime == Int64(TestApp.now))
         #expect(app.store.revoked[try claims(app, first).jti] == (try claims(app, first)).expires)
         let access = try claims(app, try #require(r.object?["access_token"]?.stringValue))
         #expect(access.kind == .access && !access.fresh && access.family == nil)
@@ -78,16 +80,93 @@ import Testing
         #expect(kept == app.clock.now + Double(app.services.config.refreshExpires) + RefreshReuse.marginSeconds)
     }
 
-    @Test func aTokenWithoutAFamilyStartsOne() throws {
+    /// A token without `fam` continues under a family named after its jti,
+    /// so presenting it again after it was rotated revokes its successors.
+    @Test func aTokenWithoutAFamilyIsRotatedIntoItsDerivedFamilyWhichItsReuseRevokes() throws {
         let app = try TestApp(environment: Self.on)
         try app.addUser()
-        let legacy = try app.token(kind: .refresh)
+        let legacy = try app.token(kind: .refresh, jti: "legacy-jti")
+        let family = "j:" + Hex.encode(try Crypto.sha256(Array("legacy-jti".utf8)))
         let r = app.send("POST", "/auth/refresh", token: legacy)
-        let next = try claims(app, try #require(r.object?["refresh_token"]?.stringValue))
-        #expect(next.family != nil)
-        // A family-less token presented again has no family to revoke: refused, nothing more.
+        let successor = try #require(r.object?["refresh_token"]?.stringValue)
+        let next = try claims(app, successor)
+        #expect(next.family == family && next.authTime == Int64(TestApp.now))
         #expect(app.send("POST", "/auth/refresh", token: legacy).object == TokenBodies.revoked)
+        #expect(app.store.revokedFamilies[family] != nil)
+        #expect(app.send("POST", "/auth/refresh", token: successor).object == TokenBodies.revoked)
+    }
+
+    /// Rotation off: a revoked family-less token (a logout) is refused and
+    /// nothing more is written, as before rotation existed.
+    @Test func offARevokedTokenWithoutAFamilyRevokesNoFamily() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let token = try app.token(kind: .refresh)
+        #expect(app.send("POST", "/auth/logout", token: token).status == 200)
+        #expect(app.send("POST", "/auth/refresh", token: token).object == TokenBodies.revoked)
         #expect(app.store.revokedFamilies.isEmpty)
+    }
+
+    /// Off: login's refresh token carries exactly Flask-JWT-Extended's claims.
+    @Test func offTheRefreshTokenHasOnlyFlasksClaims() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let payload = try app.services.tokens.verifiedPayload(try loginRefresh(app))
+        #expect(payload.keys.sorted() == ["exp", "fresh", "iat", "jti", "nbf", "sub", "type"])
+    }
+
+    @Test func onLoginWritesTheLoginTime() throws {
+        let app = try TestApp(environment: Self.on)
+        try app.addUser()
+        let payload = try app.services.tokens.verifiedPayload(try loginRefresh(app))
+        #expect(payload.keys.sorted() == ["auth_time", "exp", "fam", "fresh", "iat", "jti", "nbf", "sub", "type"])
+        #expect(payload["auth_time"] == .number(TestApp.now))
+    }
+
+    /// A family lives at most AUTHGATE_REFRESH_MAX_AGE_SECONDS from its
+    /// login: successors expire by then, and a refresh past it is refused.
+    @Test func rotationNeverExtendsTheLoginPastItsMaxAge() throws {
+        let app = try TestApp(environment: Self.on.merging(["FLASK_JWT_REFRESH_TOKEN_EXPIRES": "1000",
+                                                             "AUTHGATE_REFRESH_MAX_AGE_SECONDS": "2500"]) { $1 })
+        try app.addUser()
+        var token = try loginRefresh(app)
+        #expect(try claims(app, token).expires == TestApp.now + 1000)
+        for step in 1...2 {  // each rotation within the lifetime, the last one capped
+            app.clock.now += 900
+            token = try #require(app.send("POST", "/auth/refresh", token: token).object?["refresh_token"]?.stringValue)
+            #expect(try claims(app, token).expires == min(app.clock.now + 1000, TestApp.now + 2500), "step \(step)")
+        }
+        app.clock.now = TestApp.now + 2500  // the deadline: expired, whatever the token's own exp says
+        let late = try app.services.tokens.sign(Claims(
+            subject: "alice", kind: .refresh, fresh: false, jti: "late", issuedAt: Int64(app.clock.now) - 10,
+            notBefore: Int64(app.clock.now) - 10, expires: app.clock.now + 500, family: "f", authTime: Int64(TestApp.now)))
+        #expect(app.send("POST", "/auth/refresh", token: late).object == TokenBodies.expired)
+        #expect(app.store.revoked["late"] == nil)  // refused before the arbiter
+    }
+
+    /// Turned off again, a token of a rotating login still stops at the login's deadline.
+    @Test func offATokenWithALoginTimeStillStopsAtTheDeadline() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let now = Int64(TestApp.now)
+        let token = try app.services.tokens.sign(Claims(
+            subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: now, notBefore: now,
+            expires: TestApp.now + 900, family: "f", authTime: now - app.services.config.refreshMaxAge))
+        #expect(app.send("POST", "/auth/refresh", token: token).object == TokenBodies.expired)
+    }
+
+    /// A token from before rotation (no `auth_time`) counts from its iat.
+    @Test func aTokenWithoutALoginTimeCountsFromItsIssue() throws {
+        let app = try TestApp(environment: Self.on.merging(["AUTHGATE_REFRESH_MAX_AGE_SECONDS": "600"]) { $1 })
+        try app.addUser()
+        let legacy = try app.token(kind: .refresh)  // iat = TestApp.now, exp + 900
+        app.clock.now += 300
+        let next = try claims(app, try #require(app.send("POST", "/auth/refresh", token: legacy)
+            .object?["refresh_token"]?.stringValue))
+        #expect(next.authTime == Int64(TestApp.now) && next.expires == TestApp.now + 600)
+        app.clock.now = TestApp.now + 600
+        #expect(app.send("POST", "/auth/refresh", token: try app.token(kind: .refresh, jti: "other")).object
+                == TokenBodies.expired)
     }
 
     /// The blocklist insert decides: a refresh whose insert finds the jti

@@ -20,6 +20,22 @@ import Testing
         #expect(try codec.verify(codec.sign(claims(nil)), now: TestApp.now).family == nil)
     }
 
+    @Test func theLoginTimeIsWrittenOnlyWhenSetAndReadBack() throws {
+        var withTime = claims("f-1")
+        withTime.authTime = 1_700_000_000
+        #expect(!String(decoding: claims("f-1").json(), as: UTF8.self).contains("auth_time"))
+        #expect(String(decoding: withTime.json(), as: UTF8.self).contains(#""auth_time":1700000000"#))
+        #expect(try codec.verify(codec.sign(withTime), now: TestApp.now).authTime == 1_700_000_000)
+        let fractional = try TokenForge.sign(payload: TokenForge.claims(["auth_time": .number(1_700_000_000.9)], kind: "refresh"))
+        #expect(try codec.verify(fractional, now: TestApp.now).authTime == 1_700_000_000)
+    }
+
+    @Test(arguments: [JSONValue.string("1700000000"), .bool(true), .null, .number(1e300)])
+    func unreadableLoginTimesAreInvalid(authTime: JSONValue) throws {
+        let token = try TokenForge.sign(payload: TokenForge.claims(["auth_time": authTime], kind: "refresh"))
+        #expect(throws: TokenError.invalidToken) { try codec.verify(token, now: TestApp.now) }
+    }
+
     @Test(arguments: [JSONValue.number(1), .bool(true), .null, .string(String(repeating: "f", count: 1025)),
                       .string("a\u{0}b")])
     func unstorableFamiliesAreInvalid(fam: JSONValue) throws {
