@@ -126,28 +126,35 @@ def test_duplicates_and_invalid_fields_are_refused_clearly(stack):
 
 # delete-user -----------------------------------------------------------------
 
-def test_deleted_users_tokens_answer_user_not_found(stack):
+def test_deleted_users_tokens_are_revoked(stack):
     name = unique("del")
     register(stack, name)
     tokens = login(stack, name)
     out = cli(stack, "delete-user", name)
     assert out.returncode == 0, out.stderr
+    assert "revoked" in out.stdout
     for token, path in ((tokens["access"], "/auth/whoami"), (tokens["refresh"], "/auth/refresh")):
         r = stack.get(path, headers=bearer(token))
-        assert r.status_code == 401 and r.json() == {"message": "User not found", "error": "user_not_found"}
+        assert r.status_code == 401 and r.json() == REVOKED
     missing = cli(stack, "delete-user", name)
     assert missing.returncode == 1 and f"no user named {name}" in missing.stderr
 
 
-def test_delete_with_revoke_keeps_old_tokens_out_of_a_reregistered_name(stack):
+def test_delete_keeps_old_tokens_out_of_a_reregistered_name_without_any_flag(stack):
     name = unique("reuse")
     register(stack, name)
-    old = login(stack, name)["access"]
-    assert cli(stack, "delete-user", "--revoke-tokens", name).returncode == 0
-    assert register(stack, name).status_code == 201
-    r = stack.get("/auth/whoami", headers=bearer(old))
-    assert r.status_code == 401 and r.json() == REVOKED
+    old = login(stack, name)
+    assert cli(stack, "delete-user", name).returncode == 0
+    assert register(stack, name).status_code == 201  # a stranger takes the name
+    for token, path in ((old["access"], "/auth/whoami"), (old["refresh"], "/auth/refresh")):
+        r = stack.get(path, headers=bearer(token))
+        assert r.status_code == 401 and r.json() == REVOKED, (path, r.text)
+    # The command returned after the not-before: the new owner's tokens work at once.
     assert stack.get("/auth/whoami", headers=bearer(login(stack, name)["access"])).status_code == 200
+    # The former flag is still accepted (it is what delete-user always does now).
+    again = unique("flag")
+    register(stack, again)
+    assert cli(stack, "delete-user", "--revoke-tokens", again).returncode == 0
 
 
 # revoke-user -----------------------------------------------------------------
@@ -173,7 +180,22 @@ def test_revoke_user_refuses_earlier_tokens_and_keeps_later_ones(stack):
     assert stack.get("/auth/refresh", headers=bearer(after["refresh"])).status_code == 200
     assert stack.get("/auth/whoami", headers=bearer(bystander)).status_code == 200
     missing = cli(stack, "revoke-user", unique("ghost"))
-    assert missing.returncode == 1 and "no user named" in missing.stderr
+    assert missing.returncode == 1 and "no user named" in missing.stderr and "--force" in missing.stderr
+
+
+def test_revoke_user_force_covers_a_name_with_no_user(stack):
+    """A user removed by SQL (or by the Flask application) left tokens
+    behind; --force refuses them before the name is registered again."""
+    name = unique("gone")
+    register(stack, name)
+    old = login(stack, name)["access"]
+    run_sql(stack, "DELETE FROM users WHERE username = ?", (name,))
+    out = cli(stack, "revoke-user", "--force", name)
+    assert out.returncode == 0, out.stderr
+    assert register(stack, name).status_code == 201
+    r = stack.get("/auth/whoami", headers=bearer(old))
+    assert r.status_code == 401 and r.json() == REVOKED
+    assert stack.get("/auth/whoami", headers=bearer(login(stack, name)["access"])).status_code == 200
 
 
 def test_revoke_user_second_boundary(stack):
@@ -206,7 +228,10 @@ def test_contract_order_revocation_before_user(stack):
     assert cli(stack, "revoke-user", name).returncode == 0
     assert cli(stack, "delete-user", name).returncode == 0
     assert stack.get("/auth/whoami", headers=bearer(old)).json() == REVOKED
-    later = stack.get("/auth/whoami", headers=bearer(forge(name)))
+    # One issued after the delete's not-before (no user has the name now).
+    ((not_before,),) = run_sql(stack, "SELECT not_before FROM authgate_user_revocations WHERE username = ?", (name,))
+    later = stack.get("/auth/whoami", headers=bearer(forge(name, iat=not_before, nbf=not_before,
+                                                              exp=not_before + 900)))
     assert later.json() == {"message": "User not found", "error": "user_not_found"}
 
 

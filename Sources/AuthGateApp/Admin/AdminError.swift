@@ -6,6 +6,8 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
     case userExists(String)
     case emailExists(String)
     case noSuchUser(String)
+    /// The user was deleted but recording the not-before failed (the reason follows).
+    case deletedButNotRevoked(String, String)
     /// The password could not be read (empty input, not UTF-8, unreadable file).
     case password(String)
 
@@ -15,6 +17,8 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
         case .userExists(let name): return "a user named \(name) already exists"
         case .emailExists(let email): return "the email \(email) is already registered"
         case .noSuchUser(let name): return "no user named \(name)"
+        case .deletedButNotRevoked(let name, let reason):
+            return "deleted user \(name), but its tokens are not revoked (\(reason)): run `authgate revoke-user --force \(name)`"
         case .password(let message): return message
         }
     }

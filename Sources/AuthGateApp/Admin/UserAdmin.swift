@@ -48,20 +48,27 @@ public struct UserAdmin {
         return id
     }
 
-    /// Deletes the user (their tokens then answer `user_not_found`). With
-    /// `revokeTokens`, first records a not-before as `revokeUser` does, so
-    /// tokens issued so far stay refused even if the name is registered again.
-    public func deleteUser(username: String, revokeTokens: Bool) throws {
-        guard try store.usernameExists(username) else { throw AdminError.noSuchUser(username) }
-        if revokeTokens { _ = try revokeUser(username: username, requireUser: true) }
+    /// Deletes the user, then refuses every token issued so far, as
+    /// `revokeUser` does: a name registered again never inherits the old
+    /// tokens. The not-before is taken after the delete, so a login racing
+    /// it (which can no longer find the user) leaves no token behind.
+    /// Returns the not-before.
+    @discardableResult
+    public func deleteUser(username: String) throws -> Int64 {
         guard try store.deleteUser(named: username) else { throw AdminError.noSuchUser(username) }
+        do {
+            return try revokeUser(username: username, requireUser: false)
+        } catch {
+            throw AdminError.deletedButNotRevoked(username, "\(error)")
+        }
     }
 
     /// Refuses every token issued to `username` before now (`token_revoked`).
     /// The not-before is the next whole second, since tokens carry whole
     /// seconds: a token of this second may predate the call. Returns it
     /// once that second has come, so a token issued after this returns
-    /// works. `requireUser` false also covers a name with no user now.
+    /// works. `requireUser` false also covers a name with no user now
+    /// (`revoke-user --force`, and `deleteUser`).
     public func revokeUser(username: String, requireUser: Bool = true) throws -> Int64 {
         if requireUser, try !store.usernameExists(username) { throw AdminError.noSuchUser(username) }
         let now = clock.now()

@@ -23,6 +23,11 @@ enum LoginHandler {
             throw APIError.invalidCredentials
         }
         guard let user else { throw APIError.invalidCredentials }
+        // The hash check can wait in the KDF queue for seconds: a user
+        // deleted meanwhile (and the name perhaps registered again) gets
+        // no token. `delete-user` revokes tokens only after its delete, so
+        // one issued past this check still falls before its not-before.
+        guard try context.store.user(named: username)?.id == user.id else { throw APIError.invalidCredentials }
         try throttle?.clear()
         PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
         let issuer = TokenIssuer(context)

@@ -46,8 +46,26 @@ import Testing
         #expect(throws: AdminError.noSuchUser("bob")) { try admin.revokeUser(username: "bob") }
         #expect(try admin.revokeUser(username: "alice") == Int64(TestApp.now) + 1)
         #expect(store.notBefore["alice"] == Int64(TestApp.now) + 1)
-        try admin.deleteUser(username: "alice", revokeTokens: false)
+        try admin.deleteUser(username: "alice")
         #expect(store.users.isEmpty)
-        #expect(throws: AdminError.noSuchUser("alice")) { try admin.deleteUser(username: "alice", revokeTokens: false) }
+        #expect(throws: AdminError.noSuchUser("alice")) { try admin.deleteUser(username: "alice") }
+    }
+
+    /// A name registered again after delete-user must not inherit the old
+    /// tokens: the delete always records a not-before, no flag needed.
+    @Test func deleteAlwaysRevokesTheNamesTokens() throws {
+        let (admin, store) = try admin()
+        try admin.createUser(username: "alice", email: "a@x.io", password: "123456")
+        #expect(store.notBefore["alice"] == nil)
+        #expect(try admin.deleteUser(username: "alice") == Int64(TestApp.now) + 1)
+        #expect(store.users.isEmpty && store.notBefore["alice"] == Int64(TestApp.now) + 1)
+    }
+
+    /// `revoke-user --force`: a name with no user now (deleted before
+    /// delete-user revoked, or by SQL) can still have its tokens refused.
+    @Test func revokeWithoutRequiringAUser() throws {
+        let (admin, store) = try admin()
+        #expect(try admin.revokeUser(username: "ghost", requireUser: false) == Int64(TestApp.now) + 1)
+        #expect(store.notBefore["ghost"] == Int64(TestApp.now) + 1)
     }
 }

@@ -110,4 +110,23 @@ import Testing
         let r = app.send("POST", "/auth/login", body: Self.good)
         #expect(r.status == 503 && r.object == strings(["error": "Service unavailable"]))
     }
+
+    /// `delete-user` landing while the password is being checked (the hash
+    /// check may wait in the KDF queue): no token for a user who is gone,
+    /// nor for one who took the name meanwhile.
+    @Test(arguments: [false, true])
+    func aUserDeletedDuringTheHashCheckGetsNoToken(registeredAgain: Bool) throws {
+        let app = try TestApp()
+        try app.addUser()
+        app.store.afterUserLookup = { [store = app.store] in
+            store.afterUserLookup = nil
+            store.users.removeAll()
+            if registeredAgain {
+                store.users.append(UserRecord(id: "id-stranger", username: "alice", email: "s@x.io",
+                                              passwordHash: store.users.first?.passwordHash ?? ""))
+            }
+        }
+        let r = app.send("POST", "/auth/login", body: Self.good)
+        #expect(r.status == 400 && r.object == strings(["error": "Invalid username or password"]))
+    }
 }

@@ -26,6 +26,9 @@ final class MemoryUserStore: UserStore {
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
     var beforeInsert: (() -> Void)?
+    /// Runs after each `user(named:)` lookup: a change (say `delete-user`)
+    /// landing while the handler goes on with what it read.
+    var afterUserLookup: (() -> Void)?
     private(set) var calls = 0
 
     private func touch() throws {
@@ -56,6 +59,7 @@ final class MemoryUserStore: UserStore {
 
     func user(named username: String) throws -> UserRecord? {
         try touch()
+        defer { afterUserLookup?() }
         return users.first { $0.username.utf8.elementsEqual(username.utf8) }
     }
 
