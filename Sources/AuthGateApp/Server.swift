@@ -61,6 +61,14 @@ public final class Server: Sendable {
         logger.info("stopped")
     }
 
+    /// Login-failure windows that started before this are over and may be
+    /// deleted; nil when the throttle is off: this responder does not know
+    /// the window of responders that have it on, so it leaves their rows
+    /// alone (docs/login-protection.md: responders share throttle settings).
+    static func loginFailureCutoff(_ config: Config, now: Double) -> Double? {
+        config.loginThrottle?.windowCutoff(now: now)
+    }
+
     private func purgeLoop() {
         var store: UserStore?
         var nextRun = 0.0
@@ -75,11 +83,10 @@ public final class Server: Sendable {
                     let removed = try store?.purgeRevocations(expiredBefore: cutoff) ?? 0
                     let families = try store?.purgeRevokedFamilies(expiredBefore: cutoff) ?? 0
                     logger.debug("purged expired revocations", metadata: ["rows": "\(removed)", "families": "\(families)"])
-                    // Windows that are over throttle nobody. With the throttle off
-                    // the default window is kept, for responders that have it on.
-                    let window = services.config.loginThrottle ?? LoginThrottleSettings()
-                    let failures = try store?.purgeLoginFailures(windowStartedBefore: window.windowCutoff(now: now)) ?? 0
-                    logger.debug("purged closed login-failure windows", metadata: ["rows": "\(failures)"])
+                    if let cutoff = Server.loginFailureCutoff(services.config, now: now) {
+                        let failures = try store?.purgeLoginFailures(windowStartedBefore: cutoff) ?? 0
+                        logger.debug("purged closed login-failure windows", metadata: ["rows": "\(failures)"])
+                    }
                 } catch {
                     logger.warning("purge failed", metadata: ["error": "\(error)"])
                 }

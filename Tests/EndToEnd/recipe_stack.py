@@ -32,7 +32,8 @@ def from_address(address):
 class RecipeStack:
     """One responder behind nginx with the limit_req recipe included."""
 
-    def __init__(self, backend, postgres=None, env=None, database_uri=None):
+    def __init__(self, backend, postgres=None, env=None, database_uri=None, edit=lambda text: text):
+        """`edit`: a further change to nginx.conf, after the include."""
         self.backend = backend
         self.postgres = postgres
         if database_uri is None and backend == "postgres":
@@ -47,7 +48,7 @@ class RecipeStack:
             shutil.rmtree(self.socket_parent, ignore_errors=True)
             raise
         try:
-            self.nginx = Nginx([self.responder.address], edit=include_recipe)
+            self.nginx = Nginx([self.responder.address], edit=lambda text: edit(include_recipe(text)))
         except BaseException:
             self.responder.stop()
             shutil.rmtree(self.socket_parent, ignore_errors=True)

@@ -69,8 +69,9 @@ def test_an_attacker_elsewhere_cannot_lock_the_user_out(throttled):
 def comparable(r):
     """What a client could compare between two answers: status, body and
     every header but the clock's (Date, and Retry-After, which counts down
-    and is compared apart)."""
-    headers = {k.lower(): v for k, v in r.headers.items() if k.lower() not in ("date", "retry-after")}
+    and is compared apart) and the per-request X-Request-ID (checked apart)."""
+    headers = {k.lower(): v for k, v in r.headers.items()
+               if k.lower() not in ("date", "retry-after", "x-request-id")}
     return r.status_code, r.content, headers
 
 
@@ -83,6 +84,9 @@ def test_unknown_users_and_wrong_passwords_get_identical_answers_and_counting(th
         ghost_answers.append(attempt(throttled, ghost, "wrong-password", ghost_address))
         real_answers.append(attempt(throttled, real, "wrong-password", real_address))
     assert [comparable(r) for r in ghost_answers] == [comparable(r) for r in real_answers]
+    # Every answer has its own request id (nginx makes one per request).
+    ids = [r.headers.get("X-Request-ID") for r in ghost_answers + real_answers]
+    assert all(ids) and len(set(ids)) == len(ids)
     assert [r.status_code for r in real_answers] == [400] * MAX_FAILURES + [429] * 2
     for g, r in zip(ghost_answers, real_answers):
         assert ("Retry-After" in g.headers) == ("Retry-After" in r.headers)
@@ -130,6 +134,45 @@ def test_a_throttled_attempt_is_logged_with_username_and_address_only(throttled)
     assert len(lines) == 1, text[-2000:]
     assert user in lines[0] and address in lines[0]
     assert "Sup3r-Secret-Guess" not in text and "wrong-password" not in text
+
+
+def ipv6_slash64():
+    """A random /64 of the documentation prefix, as "2001:db8:X:Y:"."""
+    import random
+    return "2001:db8:%x:%x:" % (random.randrange(1, 0xffff), random.randrange(1, 0xffff))
+
+
+def test_ipv6_addresses_are_counted_by_their_slash64(throttled):
+    """One subscriber normally holds a whole /64: trying from another
+    address of it does not start a new count."""
+    user, prefix = unique("v6"), ipv6_slash64()
+    assert register(throttled, user).status_code == 201
+    for host in range(1, MAX_FAILURES + 1):
+        assert attempt(throttled, user, "wrong-password", f"{prefix}:{host}").status_code == 400
+    assert_throttled(attempt(throttled, user, "123456", f"{prefix}abcd:1:2:3"))
+    assert failures(throttled, user) == [(f"{prefix}:/64", MAX_FAILURES)]
+    r = attempt(throttled, user, "123456", f"{ipv6_slash64()}:1")  # another /64
+    assert r.status_code == 200, r.text
+
+
+def test_no_client_address_is_refused_not_counted_as_one_client():
+    """nginx configured without REMOTE_ADDR: every client would share one
+    count. Logins answer a JSON 500 and the log names the fix."""
+    def without_address(text):
+        line = "fastcgi_param REMOTE_ADDR     $remote_addr;"
+        assert line in text
+        return text.replace(line, 'fastcgi_param REMOTE_ADDR     "";')
+    s = RecipeStack("sqlite", env=THROTTLE, edit=without_address)
+    try:
+        user = unique("noaddr")
+        assert register(s, user).status_code == 201
+        for password in ("wrong-password", "123456"):
+            r = s.post("/auth/login", json={"username": user, "password": password})
+            assert r.status_code == 500 and r.json() == {"error": "Internal server error"}, r.text
+        assert run_sql(s, "SELECT count(*) FROM authgate_login_failures")[0][0] == 0
+        assert "fastcgi_param REMOTE_ADDR" in s.responder.log_text()
+    finally:
+        s.stop()
 
 
 def test_the_throttle_is_shared_by_responders_on_one_postgresql(postgres):

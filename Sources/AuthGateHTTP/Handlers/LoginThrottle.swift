@@ -10,7 +10,10 @@ import AuthGateStore
 struct LoginThrottle {
     let settings: LoginThrottleSettings
     let key: String
+    /// The counting key of the client's address (`ThrottleAddress`).
     let address: String
+    /// REMOTE_ADDR as nginx passed it, for the log.
+    let clientAddress: String
     let store: LoginFailureStore
     let now: Double
 
@@ -19,7 +22,11 @@ struct LoginThrottle {
         guard let settings = context.config.loginThrottle else { return nil }
         self.settings = settings
         self.key = try LoginThrottleSettings.key(forUsername: username)
-        self.address = request.remoteAddress
+        // Without an address every client would share one count, and a few
+        // wrong passwords from anywhere would lock any username out.
+        guard let address = ThrottleAddress.key(for: request.remoteAddress) else { throw MissingClientAddress() }
+        self.address = address
+        self.clientAddress = request.remoteAddress
         self.store = context.store
         self.now = context.now
     }
@@ -32,7 +39,7 @@ struct LoginThrottle {
                                                    windowStartedAt: counted.windowStartedAt, now: now)
         else { return }
         logger.notice("login throttled", metadata: [
-            "event": "login.throttled", "username": "\(username)", "client.address": "\(address)",
+            "event": "login.throttled", "username": "\(username)", "client.address": "\(clientAddress)",
             "retry_after_s": "\(retryAfter)",
         ])
         throw APIError.tooManyFailedLogins(retryAfter: retryAfter)

@@ -132,3 +132,38 @@ import Testing
         #expect(r.status == 503 && r.object == strings(["error": "Service unavailable"]))
     }
 }
+
+extension LoginThrottleHandlerTests {
+    /// One IPv6 subscriber normally holds a whole /64: its addresses share a count.
+    @Test func ipv6AddressesOfOneSlash64ShareACount() throws {
+        let app = try TestApp(environment: Self.throttled)
+        try app.addUser()
+        for host in 1...3 { #expect(login(app, "alice", "wrong!", from: "2001:db8:1:2::\(host)").status == 400) }
+        #expect(login(app, "alice", "123456", from: "2001:db8:1:2:aaaa::99").status == 429)
+        #expect(app.store.loginFailures["alice|2001:db8:1:2::/64"]?.failures == 3)
+        #expect(login(app, "alice", "123456", from: "2001:db8:1:3::1").status == 200)  // another /64
+    }
+
+    /// No REMOTE_ADDR would put every client in one count (anyone could
+    /// lock any username out): refused as a deployment error, nothing counted.
+    @Test func noClientAddressIsAServerErrorAndCountsNothing() throws {
+        let app = try TestApp(environment: Self.throttled)
+        try app.addUser()
+        let capture = LogCapture()
+        var request = Request(method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
+                              body: Array(#"{"username": "alice", "password": "wrong!"}"#.utf8), logger: capture.logger)
+        request.remoteAddress = ""
+        let r = app.send(request)
+        #expect(r.status == 500 && r.object == strings(["error": "Internal server error"]))
+        #expect(app.store.loginFailures.isEmpty)
+        #expect(capture.entries.contains { $0.level == .error && $0.text.contains("REMOTE_ADDR") })
+    }
+
+    /// Off, an empty address changes nothing (drop-in).
+    @Test func offNoClientAddressIsFine() throws {
+        let app = try TestApp()
+        try app.addUser()
+        #expect(login(app, "alice", "123456", from: "").status == 200)
+    }
+}
+
