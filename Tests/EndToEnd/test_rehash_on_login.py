@@ -59,6 +59,23 @@ def test_a_stronger_or_equal_hash_is_left_alone(make_stack, backend):
     assert stored_hash(stack, user) == stored
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("stored_method, configured", [
+    ("scrypt:32768:8:1", "pbkdf2:sha256:1000"),         # scrypt is never traded for PBKDF2
+    ("pbkdf2:sha512:2000", "pbkdf2:sha256:2000"),       # SHA-512 costs more per iteration
+    ("scrypt:65536:8:1", "scrypt:32768:8:4"),           # more work configured, but less memory: kept
+])
+def test_a_configured_method_that_is_not_stronger_never_rewrites_a_row(make_stack, backend, stored_method,
+                                                                        configured):
+    stack = make_stack(backend, env={"AUTHGATE_REHASH_ON_LOGIN": "true", "FLASK_PASSWORD_HASH_METHOD": configured})
+    user = unique("nodown")
+    stored = generate_password_hash("pw-123456", method=stored_method)
+    run_sql(stack, "INSERT INTO users (id, username, email, password) VALUES (?, ?, ?, ?)",
+            (str(uuid.uuid4()), user, f"{user}@example.com", stored))
+    assert log_in(stack, user, "pw-123456").status_code == 200
+    assert stored_hash(stack, user) == stored
+
+
 def test_off_by_default_an_adopted_row_stays_byte_identical(stack):
     user, password = unique("adopted"), "flask-era-pw"
     old = add_flask_user(stack, user, password)
