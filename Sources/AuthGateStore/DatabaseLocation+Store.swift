@@ -30,7 +30,8 @@ extension DatabaseLocation {
         }
     }
 
-    /// Where the schema stands, read only: a SQLite file that does not
+    /// Where the schema stands, read only (a SQLite file is opened
+    /// read-only and keeps its journal mode): a SQLite file that does not
     /// exist is reported so, not created.
     public func schemaStatus(logger: Logging.Logger) throws -> SchemaStatus {
         switch self {
@@ -39,19 +40,21 @@ extension DatabaseLocation {
             guard access(path, F_OK) == 0 else {
                 return SchemaStatus(exists: false, recorded: 0, built: SQLiteUserStore.schemaVersion, isCurrent: false)
             }
-            return try SQLiteUserStore(path: path, echo: false, logger: logger).schemaStatus()
+            return try SQLiteUserStore(path: path, echo: false, logger: logger, readOnly: true).schemaStatus()
         }
     }
 
     /// The statements `migrate` would run now (none when current), changing
-    /// nothing. For a SQLite file that does not exist yet: those that would
-    /// create it, found on an empty in-memory database.
+    /// nothing and taking no write or exclusive lock (a SQLite file is
+    /// opened read-only and keeps its journal mode). For a SQLite file that
+    /// does not exist yet: those that would create it, found on an empty
+    /// in-memory database.
     public func migrationDryRun(logger: Logging.Logger) throws -> [String] {
         switch self {
         case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).migrationDryRun()
         case .sqlite(let path):
             let target = access(path, F_OK) == 0 ? path : ":memory:"
-            return try SQLiteUserStore(path: target, echo: false, logger: logger).migrationDryRun()
+            return try SQLiteUserStore(path: target, echo: false, logger: logger, readOnly: true).migrationDryRun()
         }
     }
 

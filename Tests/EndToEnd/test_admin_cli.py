@@ -349,6 +349,103 @@ def test_migrate_dry_run_on_a_flask_table_changes_no_row(postgres):
     assert columns == ["id", "username", "email", "password"]
 
 
+PG_SCHEMA = """
+SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
+    SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+           || coalesce(column_default, '') || ' ' || is_nullable
+      FROM information_schema.columns WHERE table_schema = 'public'
+    UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+    UNION ALL SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+    UNION ALL SELECT 'comment ' || obj_description(oid, 'pg_class') FROM pg_class
+      WHERE relnamespace = 'public'::regnamespace AND obj_description(oid, 'pg_class') IS NOT NULL) AS s(x)
+"""
+
+
+def flask_database(request, backend):
+    """A users table made by the Flask application (db.create_all()), with
+    a user; returns (env, folder, schema(), raw bytes() or None)."""
+    from flask_app import add_user, create_app
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET}
+    workdir = tempfile.mkdtemp(prefix="authgate-flaskdb-")
+    if backend == "sqlite":
+        uri, path = "sqlite:///db.sqlite", os.path.join(workdir, "instance", "db.sqlite")
+    else:
+        pg = request.getfixturevalue("postgres")
+        dbname, uri = pg.new_database()
+        env["FLASK_SQLALCHEMY_DATABASE_URI"] = uri
+        uri = uri.replace("postgresql://", "postgresql+psycopg2://")
+    app = create_app(SECRET, uri, instance_path=os.path.join(workdir, "instance"))
+    with app.app_context():
+        app.db.create_all()
+    add_user(app, "flask_user", "flask@example.com", "123456", method="pbkdf2:sha256:1000")
+    with app.app_context():
+        app.db.engine.dispose()  # no connection of Flask's left open
+    if backend == "sqlite":
+        def schema():
+            import sqlite3
+            with sqlite3.connect(path) as conn:
+                rows = conn.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY 1, 2").fetchall()
+                return rows + conn.execute("PRAGMA user_version").fetchall()
+
+        def raw():
+            with open(path, "rb") as f:
+                return f.read()
+        schema.run = lambda script: __import__("sqlite3").connect(path).executescript(script).connection.close()
+        return env, workdir, schema, raw
+    schema = lambda: pg.psql(PG_SCHEMA, db=dbname)
+    schema.run = lambda script: pg.psql(script, db=dbname)
+    schema.uri = env["FLASK_SQLALCHEMY_DATABASE_URI"]
+    return env, workdir, schema, None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migrate_dry_run_on_a_flask_table_prints_exactly_what_apply_does(request, backend):
+    """Two databases the Flask application made alike: the dry run's output
+    run by hand on one gives the schema `migrate apply` gives the other."""
+    env_a, cwd_a, schema_a, _ = flask_database(request, backend)
+    env_b, cwd_b, schema_b, _ = flask_database(request, backend)
+    assert schema_a() == schema_b()
+    dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd_a, env=env_a)
+    assert dry.returncode == 0, dry.stderr
+    assert "ALTER TABLE users ADD COLUMN created_at" in dry.stdout
+    assert run_cli("migrate", "apply", cwd=cwd_a, env=env_a).returncode == 0
+    schema_b.run(dry.stdout)
+    assert schema_b() == schema_a()
+    assert run_cli("migrate", "status", cwd=cwd_b, env=env_b).returncode == 0  # what it ran is a current schema
+
+
+def test_migrate_status_and_dry_run_leave_a_flask_sqlite_file_as_it_was(request):
+    """Not one byte changes: no table, no column, and the journal mode stays
+    Flask's (a read-write open would switch the file to WAL for good)."""
+    env, cwd, schema, raw = flask_database(request, "sqlite")
+    before = raw()
+    assert before[18:20] == b"\x01\x01"  # rollback journal, as Flask left it
+    assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 1
+    dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert raw() == before
+    assert not os.path.exists(os.path.join(cwd, "instance", "db.sqlite-wal"))
+
+
+def test_migrate_dry_run_takes_no_exclusive_lock_on_a_flask_table(request):
+    """A reader holds users (ACCESS SHARE) in an open transaction: adding a
+    column would wait for it. The dry run does not: it only reads."""
+    import psycopg2
+    env, cwd, schema, _ = flask_database(request, "postgres")
+    before = schema()
+    reader = psycopg2.connect(schema.uri)
+    try:
+        reader.cursor().execute("SELECT count(*) FROM users")  # the transaction stays open
+        dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env)
+        assert dry.returncode == 0, dry.stderr
+        assert "ALTER TABLE users ADD COLUMN seq bigserial" in dry.stdout
+        assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 1
+    finally:
+        reader.close()
+    assert schema() == before
+
+
 def test_admin_commands_on_a_database_that_is_not_migrated(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET}
     out = run_cli("revoke-user", "someone", cwd=str(tmp_path), env=env)

@@ -176,7 +176,7 @@ final class PostgresUserStore: UserStore {
     func migrate() throws {
         do {
             try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
-                              isCurrent: schemaIsCurrent, migrateOnce: migrateOnce,
+                              isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
                               lockBusy: { $0 is LockNotAvailable })
         } catch let busy as LockNotAvailable {
             throw StoreError.schema("another transaction kept a lock on users or token_blocklist through \(Self.migrationAttempts) attempts; nothing was changed (\(busy))")
@@ -209,29 +209,91 @@ final class PostgresUserStore: UserStore {
                             isCurrent: try schemaIsCurrent())
     }
 
-    /// The statements `migrate` would run now, found by running them in a
-    /// transaction that is rolled back (PostgreSQL's DDL is transactional):
-    /// exact, and nothing is changed. Empty when the schema is current.
+    /// The statements `migrate` would run now; empty when the schema is
+    /// current. Worked out by reading the catalogue and `users` (the
+    /// duplicate check) in a read-only transaction, never by running them:
+    /// a dry run takes no lock beyond what a SELECT takes (ACCESS SHARE),
+    /// rewrites nothing, and changes nothing. `migrate` runs exactly this
+    /// list (`migrationPlan`), so the output is what it would do.
     func migrationDryRun() throws -> [String] {
-        if try schemaIsCurrent() { return [] }
-        var statements: [String] = []
-        try migrateOnce(recording: { statements.append($0) })
-        return statements
+        try db.exec(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            // A SELECT waits only behind an ACCESS EXCLUSIVE lock (another
+            // migration): bounded, as every wait is.
+            try db.exec(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
+            let plan = try schemaIsCurrent() ? [] : try migrationPlan()
+            try db.exec(unsafeSQL: "ROLLBACK")
+            return plan
+        } catch {
+            _ = try? db.exec(unsafeSQL: "ROLLBACK")
+            throw error
+        }
     }
 
-    /// One migration in one transaction: adds the nullable `created_at`, an
-    /// ordering sequence, the unique indexes and the triggers. Duplicates
-    /// that would break the indexes abort it, naming them, with nothing changed.
-    private func migrateOnce() throws { try migrateOnce(recording: nil) }
+    /// Columns the `CREATE TABLE users` of `migrationPlan` makes.
+    static let createdUserColumns: Set<String> = ["id", "username", "email", "password", "created_at"]
 
-    /// `recording`: a dry run, told each statement that changes the
-    /// schema; the transaction is then rolled back instead of committed.
-    private func migrateOnce(recording: ((String) -> Void)?) throws {
-        // Every statement that changes something goes through here.
-        func change(_ sql: String) throws {
-            recording?(sql)
-            try db.exec(unsafeSQL: sql)
+    /// The statements that bring the database as it is now to this build's
+    /// schema, found by reads only: a missing `users` table is created, a
+    /// Flask one adopted (the nullable `created_at`, an ordering sequence,
+    /// the unique indexes), then AuthGate's tables and the triggers.
+    /// Duplicates that would break the unique indexes throw, naming them.
+    private func migrationPlan() throws -> [String] {
+        var plan: [String] = ["""
+            CREATE TABLE IF NOT EXISTS users (
+                id text PRIMARY KEY, username text NOT NULL, email text NOT NULL,
+                password text NOT NULL, created_at timestamp(6))
+            """]
+        var columns = Self.createdUserColumns
+        if try db.exec(unsafeSQL: "SELECT to_regclass('users') IS NOT NULL").first?.bool(at: 0) == true {
+            let dupNames = try db.exec(unsafeSQL:
+                "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20")
+            let dupEmails = try db.exec(unsafeSQL: """
+                SELECT lower(email COLLATE "C") FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20
+                """)
+            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
+                                           emails: dupEmails.map { try $0.string(at: 0) })
+            columns = Set(try db.exec(unsafeSQL: """
+                SELECT column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'users'
+                """).map { try $0.string(at: 0) })
         }
+        // No column default for created_at: it would stamp the adopted rows too.
+        if !columns.contains("created_at") { plan.append("ALTER TABLE users ADD COLUMN created_at timestamp(6)") }
+        // bigserial numbers existing rows in their stored order, new ones as inserted.
+        if !columns.contains("seq") { plan.append("ALTER TABLE users ADD COLUMN seq bigserial") }
+        plan.append("""
+            CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
+            CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email COLLATE "C"));
+            CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at ASC NULLS FIRST, seq);
+            CREATE TABLE IF NOT EXISTS token_blocklist (
+                jti text PRIMARY KEY, type text NOT NULL,
+                created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
+            CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
+            """)
+        plan.append(LoginFailuresSchema.postgresDDL)
+        plan.append(Self.adminTablesSQL)
+        // Created when missing, never dropped and re-created: DROP TRIGGER
+        // would take ACCESS EXCLUSIVE on users.
+        plan.append(ChangeListener.functionsSQL)
+        plan.append(ChangeListener.adminFunctionsSQL)
+        let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).map { try $0.string(at: 0) })
+        if !present.contains(ChangeListener.usersTrigger) { plan.append(ChangeListener.usersTriggerSQL) }
+        if !present.contains(ChangeListener.revocationsTrigger) { plan.append(ChangeListener.revocationsTriggerSQL) }
+        for (name, sql) in ChangeListener.adminTriggers where !present.contains(name) { plan.append(sql) }
+        plan.append("""
+            CREATE TABLE IF NOT EXISTS authgate_schema (version integer NOT NULL);
+            COMMENT ON TABLE authgate_schema IS 'AuthGate schema version: start-up skips its migration when current';
+            DELETE FROM authgate_schema;
+            INSERT INTO authgate_schema (version) VALUES (\(Self.schemaVersion));
+            """)
+        return plan
+    }
+
+    /// One migration in one transaction: `migrationPlan`, worked out and
+    /// run under the advisory lock, so two responders starting at once do
+    /// it once. `executed`, for tests: told each statement as it runs.
+    func migrateOnce(executed: ((String) -> Void)? = nil) throws {
         try db.exec(unsafeSQL: "BEGIN")
         do {
             // Bounds every lock wait below, the advisory lock's included.
@@ -242,58 +304,11 @@ final class PostgresUserStore: UserStore {
                 try db.exec(unsafeSQL: "COMMIT")
                 return
             }
-            try change("""
-                CREATE TABLE IF NOT EXISTS users (
-                    id text PRIMARY KEY, username text NOT NULL, email text NOT NULL,
-                    password text NOT NULL, created_at timestamp(6))
-                """)
-            let dupNames = try db.exec(unsafeSQL:
-                "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20")
-            let dupEmails = try db.exec(unsafeSQL: """
-                SELECT lower(email COLLATE "C") FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20
-                """)
-            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
-                                           emails: dupEmails.map { try $0.string(at: 0) })
-            let columns = Set(try db.exec(unsafeSQL: """
-                SELECT column_name FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = 'users'
-                """).map { try $0.string(at: 0) })
-            // No column default for created_at: it would stamp the adopted rows too.
-            if !columns.contains("created_at") {
-                try change("ALTER TABLE users ADD COLUMN created_at timestamp(6)")
+            for statement in try migrationPlan() {
+                executed?(statement)
+                try db.exec(unsafeSQL: statement)
             }
-            // bigserial numbers existing rows in their stored order, new ones as inserted.
-            if !columns.contains("seq") {
-                try change("ALTER TABLE users ADD COLUMN seq bigserial")
-            }
-            try change("""
-                CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
-                CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email COLLATE "C"));
-                CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at ASC NULLS FIRST, seq);
-                CREATE TABLE IF NOT EXISTS token_blocklist (
-                    jti text PRIMARY KEY, type text NOT NULL,
-                    created_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
-                CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
-                """)
-            try change(LoginFailuresSchema.postgresDDL)
-            try change(Self.adminTablesSQL)
-            // Created when missing, never dropped and re-created: DROP TRIGGER
-            // would take ACCESS EXCLUSIVE on users.
-            try change(ChangeListener.functionsSQL)
-            try change(ChangeListener.adminFunctionsSQL)
-            let present = Set(try db.exec(unsafeSQL: ChangeListener.triggersSQL).map { try $0.string(at: 0) })
-            if !present.contains(ChangeListener.usersTrigger) { try change(ChangeListener.usersTriggerSQL) }
-            if !present.contains(ChangeListener.revocationsTrigger) {
-                try change(ChangeListener.revocationsTriggerSQL)
-            }
-            for (name, sql) in ChangeListener.adminTriggers where !present.contains(name) { try change(sql) }
-            try change("""
-                CREATE TABLE IF NOT EXISTS authgate_schema (version integer NOT NULL);
-                COMMENT ON TABLE authgate_schema IS 'AuthGate schema version: start-up skips its migration when current';
-                DELETE FROM authgate_schema;
-                INSERT INTO authgate_schema (version) VALUES (\(Self.schemaVersion));
-                """)
-            try db.exec(unsafeSQL: recording == nil ? "COMMIT" : "ROLLBACK")
+            try db.exec(unsafeSQL: "COMMIT")
         } catch {
             _ = try? db.exec(unsafeSQL: "ROLLBACK")
             throw error

@@ -17,10 +17,13 @@ final class SQLiteConnection {
     static let constraintUnique: Int32 = 2067
     static let constraintPrimaryKey: Int32 = 1555
 
-    init(path: String, echo: Bool, logger: Logger) throws {
+    /// `readOnly`: for `migrate status` and the dry run, which must change
+    /// nothing: the file is opened read-only and keeps its journal mode
+    /// (a read-write open switches it to WAL for good).
+    init(path: String, echo: Bool, logger: Logger, readOnly: Bool = false) throws {
         self.echo = echo
         self.logger = logger
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -30,6 +33,7 @@ final class SQLiteConnection {
         }
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, Self.busyTimeoutMilliseconds)
+        if readOnly { return }
         try exec(unsafeSQL: "PRAGMA journal_mode=WAL")
         try exec(unsafeSQL: "PRAGMA synchronous=NORMAL")
     }

@@ -8,8 +8,9 @@ final class SQLiteUserStore: UserStore {
     let db: SQLiteConnection
     private let logger: Logger
 
-    init(path: String, echo: Bool, logger: Logger) throws {
-        self.db = try SQLiteConnection(path: path, echo: echo, logger: logger)
+    /// `readOnly`: a store that can only read (schema status, dry run).
+    init(path: String, echo: Bool, logger: Logger, readOnly: Bool = false) throws {
+        self.db = try SQLiteConnection(path: path, echo: echo, logger: logger, readOnly: readOnly)
         self.logger = logger
     }
 
@@ -114,7 +115,7 @@ final class SQLiteUserStore: UserStore {
     /// start during another process's long write transaction is not held up.
     func migrate() throws {
         try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
-                          isCurrent: schemaIsCurrent, migrateOnce: migrateOnce,
+                          isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
                           lockBusy: { if case StoreError.unavailable = $0 { return true } else { return false } })
     }
 
@@ -142,14 +143,20 @@ final class SQLiteUserStore: UserStore {
                             isCurrent: try schemaIsCurrent())
     }
 
-    /// The statements `migrate` would run now, found by running them in a
-    /// transaction that is rolled back (SQLite's DDL and user_version are
-    /// transactional): exact, and nothing is changed.
+    /// The statements `migrate` would run now; empty when the schema is
+    /// current. Worked out by reads only (`migrationPlan`, which `migrate`
+    /// runs as it is), in one read transaction: no write lock, nothing
+    /// changed. Open the store read-only for it.
     func migrationDryRun() throws -> [String] {
-        if try schemaIsCurrent() { return [] }
-        var statements: [String] = []
-        try migrateOnce(recording: { statements.append($0) })
-        return statements
+        try db.exec(unsafeSQL: "BEGIN")
+        do {
+            let plan = try schemaIsCurrent() ? [] : try migrationPlan()
+            try db.exec(unsafeSQL: "ROLLBACK")
+            return plan
+        } catch {
+            try? db.exec(unsafeSQL: "ROLLBACK")
+            throw error
+        }
     }
 
     /// AuthGate's own tables for `revoke-user` and refresh-token families.
@@ -162,22 +169,20 @@ final class SQLiteUserStore: UserStore {
         CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
         """
 
-    private func migrateOnce() throws { try migrateOnce(recording: nil) }
-
-    /// `recording`: a dry run, told each statement that changes the
-    /// schema; the transaction is then rolled back instead of committed.
-    private func migrateOnce(recording: ((String) -> Void)?) throws {
-        func change(_ sql: String) throws {
-            recording?(sql)
-            try db.exec(unsafeSQL: sql)
-        }
-        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
-        do {
-            try change("""
-                CREATE TABLE IF NOT EXISTS users (
-                    id VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
-                    password TEXT NOT NULL, created_at DATETIME)
-                """)
+    /// The statements that bring the file as it is now to this build's
+    /// schema, found by reads only: a missing `users` table is created, a
+    /// Flask one adopted (`created_at`, the unique indexes), then
+    /// AuthGate's tables. Duplicates that would break the unique indexes
+    /// throw, naming them.
+    private func migrationPlan() throws -> [String] {
+        var plan = ["""
+            CREATE TABLE IF NOT EXISTS users (
+                id VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
+                password TEXT NOT NULL, created_at DATETIME)
+            """]
+        let usersExist = try db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'users'", []).first?.int(at: 0) == 1
+        if usersExist {
             let dupNames = try db.execute(
                 "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
             let dupEmails = try db.execute(
@@ -185,22 +190,33 @@ final class SQLiteUserStore: UserStore {
             try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
                                            emails: dupEmails.map { try $0.string(at: 0) })
             let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).map { try $0.string(at: 0) }
-            if !columns.contains("created_at") {
-                try change("ALTER TABLE users ADD COLUMN created_at DATETIME")
+            if !columns.contains("created_at") { plan.append("ALTER TABLE users ADD COLUMN created_at DATETIME") }
+        }
+        plan.append(Self.adminTablesSQL)
+        plan.append("""
+            CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
+            CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
+            CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at);
+            CREATE TABLE IF NOT EXISTS token_blocklist (
+                jti VARCHAR NOT NULL PRIMARY KEY, type VARCHAR NOT NULL,
+                created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
+            CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
+            \(LoginFailuresSchema.sqliteDDL)
+            PRAGMA user_version = \(Self.schemaVersion);
+            """)
+        return plan
+    }
+
+    /// `migrationPlan`, worked out and run under the write lock, in one
+    /// transaction. `executed`, for tests: told each statement as it runs.
+    func migrateOnce(executed: ((String) -> Void)? = nil) throws {
+        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
+        do {
+            for statement in try migrationPlan() {
+                executed?(statement)
+                try db.exec(unsafeSQL: statement)
             }
-            try change(Self.adminTablesSQL)
-            try change("""
-                CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
-                CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
-                CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at);
-                CREATE TABLE IF NOT EXISTS token_blocklist (
-                    jti VARCHAR NOT NULL PRIMARY KEY, type VARCHAR NOT NULL,
-                    created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
-                CREATE INDEX IF NOT EXISTS token_blocklist_expires ON token_blocklist (expires_at);
-                \(LoginFailuresSchema.sqliteDDL)
-                PRAGMA user_version = \(Self.schemaVersion);
-                """)
-            try db.exec(unsafeSQL: recording == nil ? "COMMIT" : "ROLLBACK")
+            try db.exec(unsafeSQL: "COMMIT")
         } catch {
             try? db.exec(unsafeSQL: "ROLLBACK")
             throw error
