@@ -53,12 +53,8 @@ enum KeySettings {
         var previous: [JWTKey] = []
         if let previousSecrets {
             let hmac = algorithm.isHMAC ? algorithm : .hs256
-            // The variable lists keys with commas; a file or credential, one per line.
-            let separator = previousSecrets.path == nil ? UInt8(ascii: ",") : UInt8(ascii: "\n")
-            for (i, entry) in previousSecrets.bytes.split(separator: separator).enumerated() {
-                var secret = Array(entry)
-                if secret.last == UInt8(ascii: "\r") { secret.removeLast() }
-                if secret.isEmpty { continue }
+            let entries = try previousSecretEntries(previousSecrets)
+            for (i, secret) in entries.enumerated() {
                 previous.append(try make(previousSecrets.variable) { try JWTKey(secret: secret, algorithm: hmac) })
                 warnIfShort(secret, "\(previousSecrets.variable) (key \(i + 1))", &warnings)
             }
@@ -76,6 +72,41 @@ enum KeySettings {
             }
         }
         return try make("FLASK_JWT_ALGORITHM") { try KeyRing(current: current, previous: previous) }
+    }
+
+    /// The previous HMAC secrets: one per line from a file or credential
+    /// (blank lines skipped, so a key may hold commas or blanks); in the
+    /// variable, separated by commas. There a key cannot hold a comma, and
+    /// input that reads two ways is refused rather than guessed at: an
+    /// empty entry (`a,,b`, a leading or trailing comma: a key with a
+    /// comma split in two?) or one with blanks at either end (`a, b`: is
+    /// the space part of the key?).
+    static func previousSecretEntries(_ secret: SecretReader.Secret) throws(ConfigError) -> [[UInt8]] {
+        if secret.path != nil {
+            return secret.bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+                var key = Array(line)
+                if key.last == UInt8(ascii: "\r") { key.removeLast() }
+                return key.isEmpty ? nil : key
+            }
+        }
+        let blanks: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        var keys: [[UInt8]] = []
+        for (i, entry) in secret.bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).enumerated() {
+            let problem: String?
+            if entry.isEmpty {
+                problem = "key \(i + 1) is empty"
+            } else if let first = entry.first, let last = entry.last, blanks.contains(first) || blanks.contains(last) {
+                problem = "key \(i + 1) starts or ends with a blank"
+            } else {
+                problem = nil
+            }
+            if let problem {
+                throw ConfigError(variable: secret.variable, message:
+                    "\(problem); in the variable, keys are separated by commas and can hold neither a comma nor blanks at their ends: put them one per line in a file named by \(secret.variable)_FILE instead")
+            }
+            keys.append(Array(entry))
+        }
+        return keys
     }
 
     private static func warnIfShort(_ secret: [UInt8], _ name: String, _ warnings: inout [String]) {

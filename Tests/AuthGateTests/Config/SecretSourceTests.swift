@@ -127,6 +127,19 @@ import Testing
         }
     }
 
+    /// In the variable a comma separates keys, so a key holding one would be
+    /// split silently; input that reads two ways is refused, naming the file form.
+    @Test(arguments: ["old-key-one,,old-key-two", ",old-key-one", "old-key-one,", "old-key-one, old-key-two",
+                      " old-key-one", "old-key-one\t"])
+    func ambiguousPreviousSecretsInTheVariableAreRefused(value: String) throws {
+        #expect { try load(["FLASK_SECRET_KEY": Self.long, "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": value]) }
+            throws: { error in
+                guard let error = error as? ConfigError else { return false }
+                return error.variable == "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS"
+                    && "\(error)".contains("AUTHGATE_JWT_PREVIOUS_SECRET_KEYS_FILE") && !"\(error)".contains("old-key")
+            }
+    }
+
     @Test func aPrivateKeyFromAFile() throws {
         try withDirectory { dir in
             let path = try write(TestKeys.ed25519, "key.pem", in: dir)
