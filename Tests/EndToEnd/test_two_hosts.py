@@ -211,7 +211,7 @@ def test_hosts_agree_under_load(two):
     token; A logs it out; B is polled until it refuses it."""
     a, b = two.a, two.b
     delays, first_poll_refused, total_lags = [], 0, []
-    late_logins, never_revoked, totals_apart = [], [], []
+    late_logins, totals_apart = [], []
     refresh = two.refresh
     expected_total = sql(two, "SELECT count(*) FROM users")[0][0]
     started = time.monotonic()
@@ -242,11 +242,9 @@ def test_hosts_agree_under_load(two):
             r = a.post("/auth/logout", headers=bearer(token))
             assert r.status_code == 200, r.text
             delay, polls = until_revoked(b, token, time.monotonic())
-            if delay is None:
-                never_revoked.append(i)
-            else:
-                delays.append(delay)
-                first_poll_refused += polls == 1
+            assert delay is not None, f"trial {i}: B still accepts the token {POLL_SECONDS} s after A's logout"
+            delays.append(delay)
+            first_poll_refused += polls == 1
         records = load.snapshot()
     elapsed = time.monotonic() - started
 
@@ -260,7 +258,6 @@ def test_hosts_agree_under_load(two):
     report("load during trials (requests, unexpected)", [len(records), len(unexpected)])
 
     assert not late_logins, f"registered on A, refused by B at the next login: {late_logins[:5]}"
-    assert not never_revoked, f"B still accepted {len(never_revoked)} tokens {POLL_SECONDS} s after logout on A"
     assert not totals_apart, f"B's total never reached A's: {totals_apart[:5]}"
     assert percentile(delays, 99) <= REVOCATION_P99_BOUND, summary(delays)
     assert expected_total == sql(two, "SELECT count(*) FROM users")[0][0]
