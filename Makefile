@@ -39,3 +39,18 @@ up:
 
 down:
 	scripts/compose.sh down
+
+# Two AuthGate hosts in network namespaces (needs root) behind one front
+# nginx, on one PostgreSQL: the full form of Tests/EndToEnd/test_two_hosts.py
+# (1,000 revocation trials; `make test` runs 200). Figures on stdout and in
+# .run/twohost.json; docs/scale-out.md.
+.PHONY: twohost
+twohost:
+	scripts/check-swift.sh twohost
+	scripts/install-deps.sh test
+	swift build
+	scripts/python-env.sh
+	mkdir -p .run
+	AUTHGATE_TWOHOST_TRIALS=1000 AUTHGATE_TWOHOST_REPORT=.run/twohost.json \
+	AUTHGATE_BIN="$$(swift build --show-bin-path)/authgate" \
+	.venv/bin/python -m pytest -q -s Tests/EndToEnd/test_two_hosts.py

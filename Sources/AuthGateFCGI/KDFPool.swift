@@ -48,6 +48,8 @@ final class KDFPool: Sendable {
     private let lastRead = Atomic<Int>(0)
     /// Derivations running now.
     private let deriving = Atomic<Int>(0)
+    /// While reads are served, the oldest waiting job derives next.
+    private let turns = KDFTurns()
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
     let metrics: ServiceMetrics
@@ -90,13 +92,15 @@ final class KDFPool: Sendable {
     }
 
     /// Waits until this thread may derive: at once with no reads, else
-    /// once no other derivation runs.
+    /// once no other derivation runs and no older job waits.
     /// Gives up the turn rule once `giveUpAt` (monotonic seconds) passes:
     /// the job's deadline is then checked and answered 503, never left waiting.
-    private func claimSlot(giveUpAt: Double) {
+    private func claimSlot(queuedAt: Double, giveUpAt: Double) {
+        turns.enter(queuedAt: queuedAt)
+        defer { turns.leave(queuedAt: queuedAt) }
         while true {
             let running = deriving.load(ordering: .relaxed)
-            if running == 0 || !readsActive || Clock.monotonic() > giveUpAt,
+            if (running == 0 && turns.isOldest(queuedAt: queuedAt)) || !readsActive || Clock.monotonic() > giveUpAt,
                deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged {
                 return
             }
@@ -171,7 +175,7 @@ final class KDFPool: Sendable {
             available.wait()
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
             let started = Clock.monotonic()
-            claimSlot(giveUpAt: job.queuedAt + deadline)
+            claimSlot(queuedAt: job.queuedAt, giveUpAt: job.queuedAt + deadline)
             defer { deriving.subtract(1, ordering: .releasing) }
             let startedCPU = KDFPool.threadCPU()
             let response: Response

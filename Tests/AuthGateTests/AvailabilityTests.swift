@@ -61,6 +61,18 @@ import Testing
         #expect(error.headers["Retry-After"] == "3")
     }
 
+    @Test func theOldestWaitingJobDerivesFirst() {
+        let turns = KDFTurns()
+        turns.enter(queuedAt: 10)  // a thread waiting with an older job
+        turns.enter(queuedAt: 12)  // the thread that just finished, with a newer one
+        #expect(turns.isOldest(queuedAt: 10))
+        #expect(!turns.isOldest(queuedAt: 12))
+        turns.leave(queuedAt: 10)
+        #expect(turns.isOldest(queuedAt: 12))
+        turns.leave(queuedAt: 12)
+        #expect(turns.isOldest(queuedAt: 11))
+    }
+
     @Test func whileReadsAreServedADerivationPausesToItsShareOfACore() {
         // 0.1 s of CPU at half a core: 0.1 s of pause.
         #expect(abs(KDFPool.pause(afterCPU: 0.1, readsActive: true) - 0.1) < 1e-9)

@@ -227,8 +227,11 @@ def pg_bindir():
 class Postgres:
     """A cluster in a temp dir owned by `postgres` (it refuses root)."""
 
-    def __init__(self):
+    def __init__(self, listen_addresses=("127.0.0.1",), hba=()):
+        """`listen_addresses` and `hba` (pg_hba.conf lines added) let hosts
+        in network namespaces of their own reach it (test_two_hosts.py)."""
         self.dir = tempfile.mkdtemp(prefix="authgate-pg-")
+        self.listen_addresses = ",".join(listen_addresses)
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "log")
         self.port = None
@@ -239,6 +242,9 @@ class Postgres:
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         atexit.register(self.destroy)
         self._run("initdb", "-D", self.data, "-E", "UTF8", "--locale=C", "-A", "trust", "-U", "postgres")
+        if hba:
+            with open(os.path.join(self.data, "pg_hba.conf"), "a") as f:
+                f.write("".join(line + "\n" for line in hba))
         self.start()
 
     def _cmd(self, *args):
@@ -260,7 +266,7 @@ class Postgres:
         offset = log_size(self.log)
         try:
             self._run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-o",
-                      f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off",
+                      f"-p {port} -k {self.dir} -c listen_addresses={self.listen_addresses} -c max_connections=200 -c fsync=off",
                       "start")
         except subprocess.CalledProcessError as e:
             text = log_since(self.log, offset)
@@ -358,7 +364,9 @@ class Nginx:
     so it is started on a candidate port and again on another one when
     that was taken."""
 
-    def __init__(self, upstreams, edit=lambda text: text, source=None, replace=None):
+    def __init__(self, upstreams, edit=lambda text: text, source=None, replace=None, prefix=()):
+        """`prefix`: a command that runs nginx (`ip netns exec NAME`)."""
+        self.prefix = list(prefix)
         self.dir = tempfile.mkdtemp(prefix="authgate-nginx-")
         os.chmod(self.dir, 0o755)  # nginx workers run as www-data
         self.conf = os.path.join(self.dir, "nginx.conf")
@@ -389,7 +397,7 @@ class Nginx:
             os.unlink(pidfile)
         offset = log_size(self.stderr)
         with open(self.stderr, "ab") as err:
-            proc = start(["nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
+            proc = start([*self.prefix, "nginx", "-p", self.dir + "/", "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 20
         while not (os.path.exists(pidfile) and os.path.getsize(pidfile) > 0):
@@ -414,7 +422,9 @@ class Responder:
     (kept across restarts: nginx knows it). Ready once it logs that it
     listens, which it does after setting a unix socket's mode."""
 
-    def __init__(self, database_uri=None, env=None, workdir=None, unix_socket=None):
+    def __init__(self, database_uri=None, env=None, workdir=None, unix_socket=None, prefix=()):
+        """`prefix`: a command that runs it (`ip netns exec NAME`)."""
+        self.prefix = list(prefix)
         self.dir = workdir or tempfile.mkdtemp(prefix="authgate-run-")
         self.port = None
         self.unix_socket = unix_socket
@@ -428,7 +438,7 @@ class Responder:
         self.start()
 
     def start(self):
-        cmd, kw = [BINARY, "serve"], {"cwd": self.dir}
+        cmd, kw = [*self.prefix, BINARY, "serve"], {"cwd": self.dir}
         if self.unix_socket:
             self.proc = start_logged(cmd, self.log, listening_needles(self.env['AUTHGATE_LISTEN']),
                                      env=self.env, **kw)
