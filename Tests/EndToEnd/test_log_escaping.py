@@ -42,7 +42,7 @@ class TextResponder(Responder):
 
     def start(self):
         listen = self.env["AUTHGATE_LISTEN"]
-        self.proc = start_logged([BINARY, "serve"], self.log, ("info authgate: listening", f"address={listen}"),
+        self.proc = start_logged([BINARY, "serve"], self.log, ("listening", f"address={listen}"),
                                  env=self.env, cwd=self.dir)
 
 
@@ -72,10 +72,14 @@ def test_text_log_lines_cannot_be_forged(text_stack):
     text = text_stack.responder.log_text()
     # Split both ways: "\n" (a log shipper) and every line break Python knows.
     for lines in (text.split("\n")[:-1], text.splitlines()):
+        # The forged text stays inside the username field of a real line.
+        forged = [l for l in lines if "[FORGED]" in l]
+        assert len(forged) == len(BREAKERS), forged
+        assert all(re.search(r' username="eve\\[^ "]+2026-01-01T00:00:00\.000Z critical authgate: \[FORGED\] [0-9a-f]{8}"', l)
+                   for l in forged), forged
         for line in lines:
             assert TEXT_LINE.match(line), repr(line)
             assert "\x1b" not in line and "\x7f" not in line and "\x9b" not in line, repr(line)
-    assert not [l for l in text.splitlines() if "[FORGED]" in l and "username=" not in l]
     for breaker, request_id in ids.items():
         [audit] = [l for l in text.split("\n") if f"request.id={request_id} " in l and "authgate.audit" in l]
         assert "event=login.failure" in audit and "[FORGED]" in audit, audit
