@@ -61,7 +61,7 @@ final class Worker: Sendable {
     private enum Outcome { case answer(Request, Response, route: Int?), handedOff }
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
-    /// sent no `REQUEST_ID`; that name is built only then.
+    /// sent no well-formed `REQUEST_ID`; that name is built only then.
     private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
                         logger: Logger) -> Outcome {
         let method = fcgi.param("REQUEST_METHOD") ?? "GET"
@@ -74,7 +74,8 @@ final class Worker: Sendable {
         // Made before the checks, so even a 404 logs with the request's id;
         // the body follows once the route is known to take one.
         var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
-                              headers: headers, id: fcgi.param("REQUEST_ID") ?? "\(index)-\(served)", logger: logger)
+                              headers: headers, id: RequestID.choose(fcgi.param("REQUEST_ID")) { "\(index)-\(served)" },
+                              logger: logger)
         request.remoteAddress = fcgi.param("REMOTE_ADDR") ?? ""
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.

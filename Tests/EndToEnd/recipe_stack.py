@@ -1,7 +1,8 @@
 """AuthGate behind nginx with deploy/nginx-limit-req.conf included, as
-the recipe tells operators to: the project's nginx.conf with one
-`include` line in its http block. Clients pick the address nginx and
-AuthGate see with X-Forwarded-For (the recipe trusts loopback)."""
+the recipe tells operators to: the project's nginx.conf with two
+`include` lines in its http block (the recipe and nginx-real-ip.conf).
+Clients pick the address nginx and AuthGate see with X-Forwarded-For
+(nginx-real-ip.conf trusts loopback)."""
 import os
 import random
 import shutil
@@ -11,13 +12,15 @@ import requests
 from harness import ROOT, Nginx, Responder, private_socket_dir
 
 RECIPE = os.path.join(ROOT, "deploy", "nginx-limit-req.conf")
+# The trusted proxies (loopback), included beside it as the recipe says.
+REAL_IP = os.path.join(ROOT, "deploy", "nginx-real-ip.conf")
 # A cheap hash: these tests count answers, not derivation cost (2 shared cores).
 CHEAP_HASH = {"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 
 
 def include_recipe(text):
     assert "\nhttp {\n" in text
-    return text.replace("\nhttp {\n", f"\nhttp {{\n    include {RECIPE};\n", 1)
+    return text.replace("\nhttp {\n", f"\nhttp {{\n    include {REAL_IP};\n    include {RECIPE};\n", 1)
 
 
 def client_address():

@@ -476,11 +476,13 @@ def test_check_config_unreachable_database_fails_without_the_password(tmp_path):
     assert SECRET not in text
 
 
-def test_check_config_redacts_a_password_libpq_quotes(tmp_path):
-    """A URI libpq cannot parse is quoted back in its error; the password part is masked."""
+def test_check_config_refuses_a_uri_libpq_would_quote(tmp_path):
+    """A URI libpq cannot parse would be quoted back in its error: AuthGate
+    refuses it first, naming the variable (test_database_uri_secrets.py
+    covers every command)."""
     uri = "postgresql://admin:bad%zzsecret-55@127.0.0.1:1/db"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
            "FLASK_SQLALCHEMY_DATABASE_URI": uri}
     out = run_cli("check-config", cwd=str(tmp_path), env=env)
-    assert out.returncode == 1
+    assert out.returncode == 2 and "FLASK_SQLALCHEMY_DATABASE_URI" in out.stderr
     assert "secret-55" not in out.stdout + out.stderr

@@ -291,11 +291,59 @@ def test_headers_too_large_in_total_are_json_400(stack):
 
 # --- other statuses nginx decides itself -----------------------------------
 
-def test_trace_is_json_405(stack):
-    # nginx refuses TRACE before choosing a location, so it cannot name the
-    # path's methods: there is no Allow header here.
-    assert assert_json_error(get(stack.nginx.port, b"/healthz", method=b"TRACE"), 405) == \
-        {"error": "Method not allowed"}
+# Every path AuthGate serves and the Allow its own 405 sends (Router.allowList).
+ROUTE_ALLOW = {
+    **{prefix + "/register": "POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    **{prefix + "/login": "POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    **{prefix + "/refresh": "GET, HEAD, POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    **{prefix + "/logout": "GET, HEAD, POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    **{prefix + "/whoami": "GET, HEAD, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    "/api/users/all": "GET, HEAD, OPTIONS",
+    "/healthz": "GET, HEAD, OPTIONS",
+    "/livez": "GET, HEAD, OPTIONS",
+    "/.well-known/jwks.json": "GET, HEAD, OPTIONS",
+}
+
+
+@pytest.mark.parametrize("path", sorted(ROUTE_ALLOW))
+def test_trace_and_connect_are_json_405_with_the_routes_allow(stack, path):
+    # nginx refuses these itself, before AuthGate; its 405 says what the
+    # path allows, exactly as AuthGate's own answer to OPTIONS does.
+    options = get(stack.nginx.port, path.encode(), method=b"OPTIONS")
+    assert options.status == 200 and options.all("allow") == [ROUTE_ALLOW[path]], options.headers
+    for method, target in ((b"TRACE", path), (b"TRACE", path + "?x=1&password=q"), (b"CONNECT", path)):
+        r = get(stack.nginx.port, target.encode(), method=method)
+        assert assert_json_error(r, 405) == {"error": "Method not allowed"}, (method, target)
+        assert r.all("allow") == [ROUTE_ALLOW[path]], (method, target, r.headers)
+
+
+@pytest.mark.parametrize("target", [b"/no/such/path", b"/auth/login/", b"/auth", b"/_authgate/error/405",
+                                    b"/auth/whoami/extra?q=1", b"/metrics"])
+def test_trace_on_an_unknown_path_is_json_404_like_any_method(stack, target):
+    r = get(stack.nginx.port, target, method=b"TRACE")
+    assert assert_json_error(r, 404) == {"error": "Not found"}
+    assert r.all("allow") == [], r.headers
+    assert get(stack.nginx.port, target, method=b"GET").status == 404  # what any method gets there
+
+
+def test_trace_on_the_metrics_server_is_json_too(stack):
+    # The loopback metrics server: 405 with AuthGate's Allow for /metrics
+    # (what its POST gets), 404 elsewhere; JSON either way, never HTML.
+    r = get(stack.nginx.metrics_port, b"/metrics", method=b"TRACE")
+    assert assert_json_error(r, 405) == {"error": "Method not allowed"} and r.all("allow") == ["GET, HEAD"]
+    assert get(stack.nginx.metrics_port, b"/metrics", method=b"POST").all("allow") == ["GET, HEAD"]
+    r = get(stack.nginx.metrics_port, b"/other", method=b"TRACE")
+    assert assert_json_error(r, 404) == {"error": "Not found"} and r.all("allow") == []
+
+
+def test_authgate_own_405_and_options_carry_exactly_one_allow(stack):
+    # nginx adds Allow only to its own 405: AuthGate's answers keep one.
+    for method, path, status in ((b"DELETE", b"/auth/login", 405), (b"PUT", b"/healthz", 405),
+                                 (b"OPTIONS", b"/auth/refresh", 200), (b"POST", b"/auth/whoami", 405)):
+        r = get(stack.nginx.port, path, method=method)
+        assert r.status == status, (method, path, r.status)
+        assert r.all("allow") == [ROUTE_ALLOW[path.decode()]], (method, path, r.headers)
+        assert_nosniff_once(r)
 
 
 def test_nginx_internal_error_uri_from_outside_is_json_404(stack):
@@ -457,8 +505,8 @@ def test_responder_nosniff_is_not_doubled_and_its_errors_are_kept():
 
 
 def test_head_and_options_reach_authgate(stack):
-    # nginx forwards HEAD and OPTIONS untouched; AuthGate answers them (an
-    # Allow header is AuthGate's: nginx never adds one).
+    # nginx forwards HEAD and OPTIONS untouched; AuthGate answers them (the
+    # Allow header is AuthGate's: nginx adds one only to its own 405).
     r = get(stack.nginx.port, b"/no/such/path", method=b"HEAD")
     assert r.status == 404 and r.all("content-type") == ["application/json"]
     assert_nosniff_once(r)

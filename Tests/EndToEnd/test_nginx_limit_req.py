@@ -31,10 +31,10 @@ def limited():
 
 
 def test_the_recipe_has_the_numbers_these_tests_assume():
-    from recipe_stack import RECIPE
+    from recipe_stack import REAL_IP, RECIPE
     text = open(RECIPE).read()
     assert f"rate={RATE}r/s;" in text and f"burst={BURST} nodelay;" in text
-    assert "limit_req_status 429;" in text and "real_ip_recursive on;" in text
+    assert "limit_req_status 429;" in text and "real_ip_recursive on;" in open(REAL_IP).read()
 
 
 def test_a_burst_of_100_concurrent_logins_from_one_address_all_pass(limited):

@@ -75,6 +75,10 @@ public struct Config: Sendable {
             throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI",
                               message: "expected postgresql://... or sqlite:///path")
         }
+        // Refused here, in our words: libpq's would quote the bad part.
+        if let problem = databaseProblem(uri, database) {
+            throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI", message: problem)
+        }
         func bool(_ name: String) throws(ConfigError) -> Bool {
             guard let raw = value(name) else { return false }
             switch raw.lowercased() {
@@ -160,6 +164,14 @@ public struct Config: Sendable {
         if path.isEmpty || path == ":memory:" { return nil }
         if path.hasPrefix("/") { return .sqlite(path: path) }
         return .sqlite(path: workingDirectory + "/instance/" + path)
+    }
+
+    /// Why a URI that `parseDatabase` accepted still cannot be used, or nil.
+    static func databaseProblem(_ uri: String, _ location: DatabaseLocation) -> String? {
+        switch location {
+        case .postgres(let normalised): return DatabaseURISyntax.postgresProblem(in: normalised)
+        case .sqlite: return DatabaseURISyntax.problem(in: uri)
+        }
     }
 
     static func isValidListen(_ text: String) -> Bool {

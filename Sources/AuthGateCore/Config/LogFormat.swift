@@ -2,6 +2,7 @@
 public enum LogFormat: String, Sendable, Equatable {
     /// One JSON object per line (the default): what log shippers read.
     case json
-    /// swift-log's plain text lines, for a person at a terminal.
+    /// Plain text lines for a person at a terminal, control characters
+    /// escaped (`TextLogLine`).
     case text
 }

@@ -10,6 +10,9 @@ import AuthGateCore
 final class PGConnection {
     private var conn: OpaquePointer?
     private let uri: String
+    /// Masks the URI's secrets in every message this connection passes on:
+    /// libpq quotes what it cannot parse, the password included.
+    private let redactor: DatabaseURIRedactor
     private let profile: PGConnectionProfile
     private var prepared: Set<String> = []
     private let echo: Bool
@@ -22,6 +25,7 @@ final class PGConnection {
 
     init(uri: String, profile: PGConnectionProfile = .worker, echo: Bool, logger: Logger) {
         self.uri = uri
+        self.redactor = DatabaseURIRedactor(uri: uri)
         self.profile = profile
         self.echo = echo
         self.logger = logger
@@ -43,7 +47,7 @@ final class PGConnection {
         // Settings before the URI may be overridden by it (TCP tuning, quiet
         // NOTICEs); those after it may not (the bound on connecting, our
         // name). The URI is passed whole (expand_dbname): nothing here
-        // formats or logs it, so its password stays out of every log line.
+        // formats or logs it, and libpq's messages about it are redacted.
         let p = profile
         let keys = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                     "options", "dbname", "connect_timeout", "application_name"]
@@ -69,7 +73,7 @@ final class PGConnection {
         PQsetNoticeProcessor(conn, { context, message in
             guard let context, let message else { return }
             let connection = Unmanaged<PGConnection>.fromOpaque(context).takeUnretainedValue()
-            connection.logger.notice("database notice", metadata: ["message": "\(oneLine(String(cString: message)))"])
+            connection.logger.notice("database notice", metadata: ["message": "\(connection.clean(String(cString: message)))"])
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
@@ -81,7 +85,13 @@ final class PGConnection {
 
     private func errorMessage() -> String {
         guard let conn, let cmsg = PQerrorMessage(conn) else { return "no connection" }
-        return oneLine(String(cString: cmsg))
+        return clean(String(cString: cmsg))
+    }
+
+    /// A libpq or server message as one line, the URI's secrets masked
+    /// (before the lines are joined, so a secret is found as it was quoted).
+    private func clean(_ message: String) -> String {
+        redactor.redact(oneLine(redactor.redact(message)))
     }
 
     /// Whether an idle connection is dead. An idle connection has nothing
@@ -262,7 +272,7 @@ final class PGConnection {
 
     private func fail(_ res: OpaquePointer?, sent: Bool) throws -> Never {
         let sqlstate = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-        let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? errorMessage()
+        let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { clean(String(cString: $0)) } ?? errorMessage()
         if res == nil || PQstatus(conn) != CONNECTION_OK || sqlstate.hasPrefix(SQLState.connectionClass)
             || [SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow].contains(sqlstate) {
             drop()

@@ -44,6 +44,25 @@ import Testing
         #expect(members[text] == .string("as a key"))
     }
 
+    /// JSON allows U+2028, U+2029 and the C1 controls raw, but Python's
+    /// `splitlines` (and other line-based readers) split on them: a log
+    /// line must hold them escaped. Answers keep writing them raw.
+    @Test(arguments: ["\u{85}", "\u{2028}", "\u{2029}", "\u{80}", "\u{9F}", "\u{7F}"])
+    func lineBreakersOutsideASCIIAreEscapedInLogLines(_ breaker: String) throws {
+        let text = "user" + breaker + "{\"forged\":1}"
+        let line = render(text, ["username": .string(text), text: "key"])
+        let body = String(decoding: line.dropLast(), as: UTF8.self)
+        #expect(!body.unicodeScalars.contains { $0 == breaker.unicodeScalars.first! }, "\(body.debugDescription)")
+        let hex = String(breaker.unicodeScalars.first!.value, radix: 16)
+        let escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        #expect(body.contains(escape), "\(body)")
+        let members = try parsed(line)
+        #expect(members["msg"] == .string(text) && members["username"] == .string(text) && members[text] == .string("key"))
+        var answer: [UInt8] = []
+        JSONWriter.writeString(text, into: &answer)
+        #expect(String(decoding: answer, as: UTF8.self) == "\"user" + breaker + #"{\"forged\":1}"# + "\"")
+    }
+
     @Test func metadataIsSortedAndCannotShadowTheFixedFields() throws {
         let line = render("real message", ["zeta": "z", "alpha": "a", "msg": "fake", "level": "fake"])
         let members = try parsed(line)
@@ -73,14 +92,14 @@ import Testing
 
     @Test func timestampIsUTCWithMilliseconds() {
         var out: [UInt8] = []
-        JSONLogLine.appendTimestamp(timespec(tv_sec: 0, tv_nsec: 999_999_999), into: &out)
+        LogTimestamp.append(timespec(tv_sec: 0, tv_nsec: 999_999_999), into: &out)
         #expect(String(decoding: out, as: UTF8.self) == "1970-01-01T00:00:00.999Z")
     }
 
     @Test func theHandlerMergesMetadataAndWritesOneLinePerRecord() throws {
         let lines = Mutex<[[UInt8]]>([])
         var logger = Logger(label: "authgate.test") { label in
-            JSONLogHandler(label: label, output: { line in lines.withLock { $0.append(line) } })
+            LineLogHandler(label: label, output: { line in lines.withLock { $0.append(line) } })
         }
         logger.logLevel = .info
         logger[metadataKey: "worker"] = "3"

@@ -1,28 +1,34 @@
 import Glibc
 import Logging
+import AuthGateCore
 
-/// A swift-log handler that writes every record as one JSON line
-/// (`JSONLogLine`) to standard error: the default log format
-/// (`AUTHGATE_LOG_FORMAT=json`). Each line leaves in a single `write(2)`
-/// with no lock, so lines of concurrent threads never interleave.
-public struct JSONLogHandler: LogHandler {
+/// A swift-log handler that writes every record as one line to standard
+/// error: JSON (`JSONLogLine`, `AUTHGATE_LOG_FORMAT=json`, the default) or
+/// text (`TextLogLine`, `text`). Either way nothing a record holds can
+/// break its line. Each line leaves in a single `write(2)` with no lock: a
+/// pipe keeps such a write whole up to PIPE_BUF (4,096 bytes on Linux); a
+/// longer line, or any line on a socket, may interleave with another's.
+public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
+    let format: LogFormat
     let output: @Sendable ([UInt8]) -> Void
 
     /// `output` receives each finished line; tests pass their own.
-    init(label: String, metadataProvider: Logger.MetadataProvider? = nil,
+    init(label: String, format: LogFormat = .json, metadataProvider: Logger.MetadataProvider? = nil,
          output: @escaping @Sendable ([UInt8]) -> Void) {
         self.label = label
+        self.format = format
         self.metadataProvider = metadataProvider
         self.output = output
     }
 
     /// The factory for `LoggingSystem.bootstrap`.
-    public static func standardError(label: String, metadataProvider: Logger.MetadataProvider?) -> JSONLogHandler {
-        JSONLogHandler(label: label, metadataProvider: metadataProvider, output: writeToStandardError)
+    public static func standardError(label: String, format: LogFormat,
+                                     metadataProvider: Logger.MetadataProvider?) -> LineLogHandler {
+        LineLogHandler(label: label, format: format, metadataProvider: metadataProvider, output: writeToStandardError)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -42,8 +48,14 @@ public struct JSONLogHandler: LogHandler {
         if let error = event.error { merged["error.message"] = "\(error)" }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        output(JSONLogLine.render(timestamp: now, level: event.level, label: label,
-                                  message: event.message.description, metadata: merged))
+        switch format {
+        case .json:
+            output(JSONLogLine.render(timestamp: now, level: event.level, label: label,
+                                      message: event.message.description, metadata: merged))
+        case .text:
+            output(TextLogLine.render(timestamp: now, level: event.level, label: label,
+                                      message: event.message.description, metadata: merged))
+        }
     }
 
     /// Writes the whole line, retrying after a signal or a short write. A
