@@ -11,7 +11,7 @@
 #   FUZZ_NO_BUILD  1: use the binary already built
 # `scripts/fuzz.sh merge` folds the inputs found into the committed corpus,
 # minimized (-merge=1): the seeds (seed-*) stay, a found input stays only
-# if it adds coverage.
+# if it reaches a code edge nothing before it reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,13 +45,19 @@ options() {
 if [ "${1:-}" = merge ]; then
     for target in $TARGETS; do
         merged=$SCRATCH/merge/$target
-        rm -rf "$merged" && mkdir -p "$merged" "$SCRATCH/corpus/$target"
+        rm -rf "$merged" && mkdir -p "$merged" "$SCRATCH/corpus/$target" "$SCRATCH/artifacts/$target"
         cp Fuzz/corpus/"$target"/seed-* "$merged"/
         mapfile -t opts < <(options "$target")
-        "$BIN" "$target" "${opts[@]}" -merge=1 "$merged" "Fuzz/corpus/$target" "$SCRATCH/corpus/$target" \
-            > "$SCRATCH/merge-$target.log" 2>&1
+        log=$SCRATCH/merge-$target.log
+        # Edges only (-use_counters=0): a committed corpus several times smaller.
+        "$BIN" "$target" "${opts[@]}" -merge=1 -use_counters=0 "$merged" "Fuzz/corpus/$target" "$SCRATCH/corpus/$target" > "$log" 2>&1
+        # The committed corpus is replaced only after a merge that ran to its end.
+        if ! grep -q '^MERGE-OUTER: [0-9]* new files' "$log" || grep -q '^usage:' "$log"; then
+            echo "merge: $target failed, corpus kept (see $log)" >&2
+            exit 1
+        fi
         rm -rf "Fuzz/corpus/$target" && mv "$merged" "Fuzz/corpus/$target"
-        echo "merge: $target: $(ls "Fuzz/corpus/$target" | wc -l) inputs ($(du -sk "Fuzz/corpus/$target" | cut -f1) KiB)"
+        echo "merge: $target: $(ls "Fuzz/corpus/$target" | wc -l) inputs ($(du -sk --apparent-size "Fuzz/corpus/$target" | cut -f1) KiB)"
     done
     exit 0
 fi

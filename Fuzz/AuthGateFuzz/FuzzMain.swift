@@ -13,16 +13,35 @@ import CLibFuzzer
 @main
 enum FuzzMain {
     static func main() {
-        let arguments = CommandLine.arguments
-        guard arguments.count >= 2 else { usage() }
-        let name = arguments[1]
         #if FUZZING
+        fuzz(CommandLine.arguments)
+        #else
+        replay(CommandLine.arguments)
+        #endif
+    }
+
+    #if FUZZING
+    /// libFuzzer's argv, kept in a global for the whole run: libFuzzer may
+    /// exit from inside the driver, and LeakSanitizer scans globals.
+    nonisolated(unsafe) static var driverArguments: [UnsafeMutablePointer<CChar>?] = []
+
+    static func fuzz(_ arguments: [String]) -> Never {
+        var name = arguments.count >= 2 ? arguments[1] : ""
+        var skipped = 2
+        // libFuzzer starts copies of this program (-merge, -fork, -jobs) with
+        // its own arguments only: they learn the target from the environment.
+        if FuzzTargets.byName[name] != nil {
+            setenv(FuzzTargets.environmentVariable, name, 1)
+        } else if let inherited = getenv(FuzzTargets.environmentVariable) {
+            name = String(cString: inherited)
+            skipped = 1
+        }
         guard let target = FuzzTargets.byName[name] else { usage() }
         FuzzTargets.selected = target
-        // libFuzzer sees the program name and what follows the target name.
-        var argv: [UnsafeMutablePointer<CChar>?] = ([arguments[0]] + arguments.dropFirst(2)).map { strdup($0) } + [nil]
-        var argc = Int32(argv.count - 1)
-        let status = argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        // libFuzzer sees the program name and the arguments after the target.
+        driverArguments = [strdup(arguments[0])] + arguments.dropFirst(skipped).map { strdup($0) } + [nil]
+        var argc = Int32(driverArguments.count - 1)
+        let status = driverArguments.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var base = buffer.baseAddress
             return LLVMFuzzerRunDriver(&argc, &base) { data, size in
                 FuzzTargets.selected(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
@@ -30,7 +49,11 @@ enum FuzzMain {
             }
         }
         exit(status)
-        #else
+    }
+    #else
+    static func replay(_ arguments: [String]) {
+        guard arguments.count >= 3 else { usage() }
+        let name = arguments[1]
         if name == "all" {
             guard arguments.count == 3 else { usage() }
             for (target, run) in FuzzTargets.all {
@@ -39,11 +62,11 @@ enum FuzzMain {
             }
             return
         }
-        guard let run = FuzzTargets.byName[name], arguments.count > 2 else { usage() }
+        guard let run = FuzzTargets.byName[name] else { usage() }
         let count = Replay.run(paths: Array(arguments.dropFirst(2)), through: run)
         print("\(name): \(count) inputs replayed, no crash")
-        #endif
     }
+    #endif
 
     static func usage() -> Never {
         let names = FuzzTargets.all.map(\.name).joined(separator: "|")

@@ -16,6 +16,9 @@ enum FuzzTargets {
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.run) })
 
+    /// Names the target to the copies of the program libFuzzer starts.
+    static let environmentVariable = "AUTHGATE_FUZZ_TARGET"
+
     /// The target libFuzzer calls; set once, before the fuzzer starts.
     nonisolated(unsafe) static var selected: Run = { _ in }
 }
