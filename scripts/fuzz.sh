@@ -30,6 +30,10 @@ if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
         -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 fi
 
+# A trap is reported by libFuzzer with Swift's message ("Fatal error: ...");
+# Swift's own backtracer would read memory ASan flags and bury it.
+export SWIFT_BACKTRACE=enable=no
+
 # Leaks are findings too, but for the fixtures' key rings (Fuzz/lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
