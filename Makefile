@@ -1,5 +1,5 @@
 # AuthGate: `make run` serves on :8080 behind nginx, `make test` runs every test.
-.PHONY: run reload test build bench compose-test clean
+.PHONY: run reload test build bench compose-test clean fuzz fuzz-merge
 
 run:
 	scripts/run.sh
@@ -30,6 +30,15 @@ bench:
 
 compose-test:
 	scripts/compose-test.sh
+
+# libFuzzer + AddressSanitizer over each fuzz target, FUZZ_SECONDS each
+# (default 300); report in .build-fuzz/report.txt (docs/fuzzing.md).
+# fuzz-merge folds what was found into the committed corpus, minimized.
+fuzz:
+	scripts/fuzz.sh
+
+fuzz-merge:
+	scripts/fuzz.sh merge
 
 # The docker-compose stack on a machine with internet (deploy/production/README.md):
 # build, start, wait for /healthz; `make down` stops it, keeping the data.

@@ -58,6 +58,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Fuzzing (docs/fuzzing.md): one program, the target named by its first
+        // argument. `make fuzz` builds it with -DFUZZING and -sanitize=fuzzer;
+        // a normal build replays files through a target instead.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "authgate-fuzz", dependencies: [
+            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "CLibFuzzer",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Fuzz/AuthGateFuzz"),
         .testTarget(name: "AuthGateTests", dependencies: [
             "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 scripts/check-swift.sh test
 scripts/install-deps.sh test
 swift build
+# The committed fuzz corpus through every fuzz target, without the fuzzer
+# runtime (docs/fuzzing.md): a second, and each past finding stays fixed.
+"$(swift build --show-bin-path)/authgate-fuzz" all Fuzz/corpus
 swift test
 scripts/python-env.sh
 AUTHGATE_BIN="$(swift build --show-bin-path)/authgate" .venv/bin/python -m pytest -q Tests/EndToEnd "$@"

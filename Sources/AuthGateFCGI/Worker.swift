@@ -64,36 +64,23 @@ final class Worker: Sendable {
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
     private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
                         logger: Logger) -> Outcome {
-        let method = fcgi.param("REQUEST_METHOD") ?? "GET"
-        let path = fcgi.param("DOCUMENT_URI")
-            ?? fcgi.param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
-        let declared = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) }
-        var headers: [String: String] = [:]
-        if let v = fcgi.param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
-        if let v = fcgi.param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
-        // Made before the checks, so even a 404 logs with the request's id;
-        // the body follows once the route is known to take one.
-        var request = Request(method: method, path: path, queryString: fcgi.param("QUERY_STRING") ?? "",
-                              headers: headers, id: RequestID.choose(fcgi.param("REQUEST_ID")) { "\(index)-\(served)" },
-                              logger: logger)
-        request.remoteAddress = fcgi.param("REMOTE_ADDR") ?? ""
+        let head = RequestHead(param: fcgi.param, fallbackID: { "\(self.index)-\(served)" }, logger: logger)
+        var request = head.request
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.
-        if path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
+        if request.path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
             return .answer(request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
         }
         let handler: Handler
         do {
-            // 404/405/413 are decided before a byte of the body is read.
-            handler = try Dispatcher.checkBeforeBody(method: method, path: path, declaredLength: declared)
+            handler = try head.handler()
         } catch {
             // HEAD answers keep their head only; the Dispatcher knows how.
             return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
         }
-        // nginx buffers every body (chunked ones too) and always sends its
-        // length. One byte past the cap tells a too-long body from one exactly at it.
-        request.body = fcgi.readBody(limit: min(max(declared ?? 0, 0), Dispatcher.maxBodyBytes + 1))
-        if KDFPool.handles(method: method, path: path) {
+        // The body is read once the route is known to take one.
+        request.body = fcgi.readBody(limit: head.bodyLimit)
+        if KDFPool.handles(method: request.method, path: request.path) {
             let job = KDFPool.Job(connection: fcgi, request: request, handler: handler, queuedAt: Clock.monotonic())
             switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff

@@ -5,6 +5,13 @@ public struct PublicUser: Sendable, Equatable {
     public var id: String
     public var username: String
     public var email: String
+
+    /// `package`: stores outside this module (the fuzz target's, in memory) make rows too.
+    package init(id: String, username: String, email: String) {
+        self.id = id
+        self.username = username
+        self.email = email
+    }
 }
 
 extension PublicUser: RowDecodable {

@@ -6,6 +6,14 @@ public struct UserRecord: Sendable, Equatable {
     public var username: String
     public var email: String
     public var passwordHash: String
+
+    /// `package`: stores outside this module (the fuzz target's, in memory) make rows too.
+    package init(id: String, username: String, email: String, passwordHash: String) {
+        self.id = id
+        self.username = username
+        self.email = email
+        self.passwordHash = passwordHash
+    }
 }
 
 extension UserRecord: RowDecodable {

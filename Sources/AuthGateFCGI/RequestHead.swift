@@ -1,0 +1,43 @@
+import Logging
+import AuthGateHTTP
+
+/// What a request's FastCGI parameters say, before its body is read: the
+/// `Request` nginx's params make (method, path, query, the two headers
+/// AuthGate reads, id, client address) and the body length it declared.
+/// Kept apart from libfcgi so the fuzz target (Fuzz/, docs/fuzzing.md)
+/// runs this very code on made-up parameters.
+package struct RequestHead {
+    /// The request without its body.
+    package var request: Request
+    /// CONTENT_LENGTH as sent; nil when absent or not a number.
+    package let declaredLength: Int?
+
+    /// `param` looks a parameter up as libfcgi does (`FCGX_GetParam`);
+    /// `fallbackID` names the request when nginx sent no well-formed
+    /// `REQUEST_ID`, built only then.
+    package init(param: (String) -> String?, fallbackID: () -> String, logger: Logger) {
+        let method = param("REQUEST_METHOD") ?? "GET"
+        let path = param("DOCUMENT_URI")
+            ?? param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
+        declaredLength = param("CONTENT_LENGTH").flatMap { Int($0) }
+        var headers: [String: String] = [:]
+        if let v = param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
+        if let v = param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
+        // Made before the route checks, so even a 404 logs with the request's id.
+        request = Request(method: method, path: path, queryString: param("QUERY_STRING") ?? "",
+                          headers: headers, id: RequestID.choose(param("REQUEST_ID"), otherwise: fallbackID), logger: logger)
+        request.remoteAddress = param("REMOTE_ADDR") ?? ""
+    }
+
+    /// The route's handler. 404/405/413 are decided here, before a byte of
+    /// the body is read; what this throws is answered by
+    /// `Dispatcher.errorResponse(for:to:)`.
+    package func handler() throws -> Handler {
+        try Dispatcher.checkBeforeBody(method: request.method, path: request.path, declaredLength: declaredLength)
+    }
+
+    /// How many body bytes to read. nginx buffers every body (chunked ones
+    /// too) and always sends its length; one byte past the cap tells a
+    /// too-long body from one exactly at it.
+    package var bodyLimit: Int { min(max(declaredLength ?? 0, 0), Dispatcher.maxBodyBytes + 1) }
+}
