@@ -8,7 +8,7 @@ WORKDIR /src
 # A build context that carries resolved packages (.build/checkouts) builds
 # without network; otherwise SwiftPM fetches them as usual.
 COPY . .
-RUN swift build -c release --static-swift-stdlib \
+RUN swift build -c release --product authgate --static-swift-stdlib \
  && install -D -m 755 "$(swift build -c release --show-bin-path)/authgate" /out/authgate
 
 FROM debian:bookworm-slim

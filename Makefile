@@ -17,7 +17,7 @@ test:
 build:
 	scripts/check-swift.sh build
 	scripts/install-deps.sh run
-	swift build -c release
+	swift build -c release --product authgate
 
 clean:
 	rm -rf .build .run .venv

@@ -60,7 +60,7 @@ if [ -n "${AUTHGATE_BIN:-}" ]; then
     bin=$AUTHGATE_BIN
 else
     scripts/install-deps.sh run
-    swift build -c release
+    swift build -c release --product authgate
     bin="$(swift build -c release --show-bin-path)/authgate"
 fi
 

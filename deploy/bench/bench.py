@@ -197,7 +197,7 @@ def bulk_load(pg, dbname, total, password_hash):
 
 def main():
     if not PREBUILT:
-        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "authgate"], cwd=ROOT, check=True)
     pg = Postgres()
     started = []
     workdir = tempfile.mkdtemp(prefix="authgate-bench-")
