@@ -268,7 +268,7 @@ class LeakWatch:
                 continue
             scanned_bytes += len(data)
             for line, kind in matcher.lines(data.decode("utf-8", "replace")):
-                findings.append(f"{kept}:{line} (was {original}, started in {test}): {kind}")
+                findings.append((kept, line, f"{kept}:{line} (was {original}, started in {test}): {kind}"))
         if bodies:
             joined = "\n\0\n".join(text for _, text in bodies)
             starts, offset = [], 0
@@ -277,8 +277,8 @@ class LeakWatch:
                 offset += len(text) + 3
             for offset, kind in matcher.find(joined):
                 where = bodies[bisect.bisect_right(starts, offset) - 1][0]
-                findings.append(f"error answer {where}: {kind}")
-        return ScanResult(findings=sorted(set(findings)), files=len(logs), missing=missing,
+                findings.append(("~", offset, f"error answer {where}: {kind}"))
+        return ScanResult(findings=[text for *_, text in sorted(set(findings))], files=len(logs), missing=missing,
                           scanned_bytes=scanned_bytes, secrets=matcher.size, ambiguous=len(ambiguous),
                           bodies=len(bodies), archive=self.archive)
 
