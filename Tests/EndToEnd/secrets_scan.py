@@ -203,7 +203,7 @@ class LeakWatch:
         if isinstance(body, bytes) and body[:1] == b"{" and len(body) < 200_000:
             try:
                 payload = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):  # tests send garbage and 10,000-deep nesting
                 payload = None
             if isinstance(payload, dict):
                 self.add("password", payload.get("password"))
@@ -231,7 +231,7 @@ class LeakWatch:
             return
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(payload, dict):
             return
