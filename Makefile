@@ -40,6 +40,19 @@ fuzz:
 fuzz-merge:
 	scripts/fuzz.sh merge
 
+# Ten minutes of mixed load through nginx on PostgreSQL, judged on unexpected
+# answers, RSS, open fds and database connections (docs/soak.md). SOAK_SECONDS,
+# SOAK_CLIENTS, SOAK_OUT (.soak/); AUTHGATE_BIN names a binary already built.
+.PHONY: soak
+soak:
+	[ -n "$$AUTHGATE_BIN" ] || scripts/check-swift.sh soak
+	scripts/install-deps.sh test
+	[ -n "$$AUTHGATE_BIN" ] || swift build -c release --product authgate
+	scripts/python-env.sh
+	.venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-soak.txt
+	AUTHGATE_BIN="$${AUTHGATE_BIN:-$$(swift build -c release --show-bin-path)/authgate}" \
+	  .venv/bin/python Tests/EndToEnd/soak.py
+
 # The docker-compose stack on a machine with internet (deploy/production/README.md):
 # build, start, wait for /healthz; `make down` stops it, keeping the data.
 .PHONY: up down

@@ -1,11 +1,18 @@
 import os
 import sys
+import time
 import uuid
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+import secrets_scan  # noqa: E402
 from harness import Postgres, Stack  # noqa: E402
+
+# The whole suite runs with debug logging and SQL echo on (a test that sets
+# either keeps its own value), so the secrets scan sees the most there is.
+harness.DEFAULT_RESPONDER_ENV.update(secrets_scan.DEBUG_LOGGING)
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -44,3 +51,31 @@ def make_stack(request):
 
 def unique(prefix="u"):
     return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_never_leak(request):
+    """After the last test: no password, token, key or database password
+    in any log the harness wrote or any error answer a test received
+    (secrets_scan.py). Set up first, so torn down after every stack."""
+    watch = secrets_scan.SESSION
+    watch.start()
+    yield
+    watch.stop()
+    started = time.monotonic()
+    result = watch.scan()
+    result.seconds = time.monotonic() - started
+    request.config.stash[SCAN_RESULT] = result
+    if result.findings:
+        pytest.fail("secrets scan of the whole session (not of this test alone): " + result.report(),
+                    pytrace=False)
+    watch.discard_archive()
+
+
+SCAN_RESULT = pytest.StashKey()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    result = config.stash.get(SCAN_RESULT, None)
+    if result is not None:
+        terminalreporter.write_line(result.summary())

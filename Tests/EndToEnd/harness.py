@@ -22,9 +22,14 @@ import uuid
 
 import requests
 
+from secrets_scan import SESSION as LEAKS
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("AUTHGATE_BIN", os.path.join(ROOT, ".build", "debug", "authgate"))
 SECRET = "e2e-" + uuid.uuid4().hex
+# Settings every responder started here gets unless its env sets them
+# (conftest.py: debug logging and SQL echo, for the secrets scan).
+DEFAULT_RESPONDER_ENV = {}
 
 
 # Every process started here, so none outlives the run: stopped by its
@@ -132,8 +137,12 @@ def start_logged(cmd, log, ready, **kw):
     """Starts `cmd` with stdout and stderr appended to `log` and waits for
     a line holding every string of `ready`; one that fails to start is
     stopped, not leaked."""
+    if "env" in kw:
+        kw["env"] = {**DEFAULT_RESPONDER_ENV, **kw["env"]}
+        LEAKS.add_environment(kw["env"])
     offset = log_size(log)
     with open(log, "ab") as out:
+        LEAKS.watch_log(log)
         proc = start(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, **kw)
     try:
         wait_for_log(proc, log, *ready, offset=offset)
@@ -384,6 +393,7 @@ class Nginx:
         except BaseException:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
+        LEAKS.watch_logs_in(self.dir)
         self.url = f"http://127.0.0.1:{self.port}"
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
 
@@ -413,6 +423,7 @@ class Nginx:
 
     def stop(self):
         stop_process(self.proc, signal.SIGQUIT)
+        LEAKS.watch_logs_in(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
