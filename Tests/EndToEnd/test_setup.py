@@ -141,7 +141,7 @@ def test_make_run_installs_the_run_packages_only(project, stand_ins):
     installs = [c for c in calls_of(calls) if c.startswith("apt-get install")]
     assert len(installs) == 1
     assert {w for w in installs[0].split()[2:] if not w.startswith("-")} == RUN_PACKAGES
-    assert calls_of(calls)[-1] == "swift build -c release"
+    assert calls_of(calls)[-1] == "swift build -c release --product authgate"
 
 
 def test_every_test_has_a_timeout(request):

@@ -5,14 +5,18 @@ extension Config {
     /// `AUTHGATE_REGISTRATION*` through `value`; a bad value throws naming
     /// its variable, even for a feature left off.
     mutating func loadLoginAndRegistrationPolicies(_ value: (String) -> String?) throws(ConfigError) {
-        let maxFailures = try Self.policyInteger(value, "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES",
-                                                 default: LoginThrottleSettings.defaultMaxFailures, range: 1...1000)
-        let window = try Self.policyInteger(value, "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS",
-                                            default: LoginThrottleSettings.defaultWindowSeconds, range: 1...604_800)
-        if try Self.policyBool(value, "AUTHGATE_LOGIN_THROTTLE") {
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {
+            try SettingParser.integer(value(name), name, default: fallback, range: range)
+        }
+        func bool(_ name: String) throws(ConfigError) -> Bool { try SettingParser.bool(value(name), name) }
+        let maxFailures = try integer("AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES",
+                                      default: LoginThrottleSettings.defaultMaxFailures, range: 1...1000)
+        let window = try integer("AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS",
+                                 default: LoginThrottleSettings.defaultWindowSeconds, range: 1...604_800)
+        if try bool("AUTHGATE_LOGIN_THROTTLE") {
             loginThrottle = LoginThrottleSettings(maxFailures: maxFailures, windowSeconds: window)
         }
-        rehashOnLogin = try Self.policyBool(value, "AUTHGATE_REHASH_ON_LOGIN")
+        rehashOnLogin = try bool("AUTHGATE_REHASH_ON_LOGIN")
 
         let isOpen: Bool
         switch (value("AUTHGATE_REGISTRATION") ?? "open").trimmingASCIIWhitespace().lowercased() {
@@ -41,22 +45,5 @@ extension Config {
             domains.append(domain)
         }
         return domains
-    }
-
-    private static func policyBool(_ value: (String) -> String?, _ name: String) throws(ConfigError) -> Bool {
-        switch (value(name) ?? "").trimmingASCIIWhitespace().lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off", "": return false
-        default: throw ConfigError(variable: name, message: "expected true or false")
-        }
-    }
-
-    private static func policyInteger(_ value: (String) -> String?, _ name: String, default fallback: Int,
-                                      range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard let raw = value(name) else { return fallback }
-        guard let n = Int(raw.trimmingASCIIWhitespace()), range.contains(n) else {
-            throw ConfigError(variable: name, message: "expected a whole number in \(range)")
-        }
-        return n
     }
 }

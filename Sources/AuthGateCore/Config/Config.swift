@@ -79,20 +79,10 @@ public struct Config: Sendable {
         if let problem = databaseProblem(uri, database) {
             throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI", message: problem)
         }
-        func bool(_ name: String) throws(ConfigError) -> Bool {
-            guard let raw = value(name) else { return false }
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off", "": return false
-            default: throw ConfigError(variable: name, message: "expected true or false")
-            }
-        }
+        func bool(_ name: String) throws(ConfigError) -> Bool { try SettingParser.bool(value(name), name) }
         func integer(_ name: String, default fallback: Int64, range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
-            guard let raw = value(name) else { return fallback }
-            guard let n = Int64(raw.trimmingASCIIWhitespace()), range.contains(n) else {
-                throw ConfigError(variable: name, message: "expected a whole number of seconds in \(range)")
-            }
-            return n
+            try SettingParser.integer(value(name), name, default: fallback, range: range,
+                                      unit: name.hasSuffix("THREADS") ? nil : "seconds")
         }
         let algorithmName = value("FLASK_JWT_ALGORITHM") ?? "HS256"
         guard let algorithm = JWTAlgorithm(rawValue: algorithmName) else {

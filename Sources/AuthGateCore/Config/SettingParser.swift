@@ -1,0 +1,24 @@
+/// How a setting's text becomes a flag or a number, for every part of
+/// `Config.load`: one spelling of true/false, one range check, and an
+/// error that names the variable, never its value.
+enum SettingParser {
+    /// Unset or empty: false.
+    static func bool(_ raw: String?, _ name: String) throws(ConfigError) -> Bool {
+        switch (raw ?? "").trimmingASCIIWhitespace().lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: throw ConfigError(variable: name, message: "expected true or false")
+        }
+    }
+
+    /// Unset: `fallback`. `unit` words the message ("seconds").
+    static func integer<T: FixedWidthInteger>(_ raw: String?, _ name: String, default fallback: T,
+                                              range: ClosedRange<T>, unit: String? = nil) throws(ConfigError) -> T {
+        guard let raw else { return fallback }
+        guard let n = T(raw.trimmingASCIIWhitespace()), range.contains(n) else {
+            let what = unit.map { "a whole number of \($0)" } ?? "a whole number"
+            throw ConfigError(variable: name, message: "expected \(what) in \(range)")
+        }
+        return n
+    }
+}
