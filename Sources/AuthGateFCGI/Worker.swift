@@ -77,6 +77,11 @@ final class Worker: Sendable {
                               headers: headers, id: RequestID.choose(fcgi.param("REQUEST_ID")) { "\(index)-\(served)" },
                               logger: logger)
         request.remoteAddress = fcgi.param("REMOTE_ADDR") ?? ""
+        // Only /auth/verify's cookie source reads these: no lookups otherwise.
+        if context.config.verifyCookie != nil {
+            if let v = fcgi.param("HTTP_COOKIE") { request.headers["cookie"] = v }
+            request.originalMethod = fcgi.param(VerifyHandler.originalMethodParameter)
+        }
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.
         if path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
