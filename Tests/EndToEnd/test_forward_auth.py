@@ -2,15 +2,18 @@
 protected locations as deploy/forward-auth/ builds them, in front of an
 upstream that reports the headers it received, on SQLite and PostgreSQL."""
 import json
+import os
 import re
+import shutil
 import time
 import urllib.parse
 
 import pytest
+import requests
 
 from conftest import unique
-from forward_auth_stack import ForwardAuthStack
-from harness import run_sql
+from forward_auth_stack import RECIPE, ForwardAuthStack
+from harness import ROOT, Nginx, Responder, free_port, private_socket_dir, run_sql
 from helpers import bearer, decode, eventually, forge, login, register
 
 COOKIE = "ag_token"
@@ -247,3 +250,49 @@ def test_nginx_logs_no_warning_about_the_recipe(fa):
     lines = [l for l in lines if "auth request unexpected status: 400" not in l
              and not re.search(r'prematurely closed .* request: "POST /auth/(register|login) ', l)]
     assert lines == []
+
+
+def compose_nginx_conf(local):
+    """deploy/compose/nginx.conf for this host: the addresses and paths its
+    `compose:` lines give for the container, here; everything else as
+    shipped, the demo included. `local` is the harness's edit of the
+    top-level nginx.conf, whose ports (main, then metrics) it reuses."""
+    main_port, metrics_port = re.findall(r"listen 127\.0\.0\.1:(\d+);", local)[:2]
+    upstream = re.search(r"upstream authgate \{\n\s*(server [^;]+;)", local).group(1)
+    demo_port = free_port()  # chosen again whenever the harness starts nginx again
+    text = open(os.path.join(ROOT, "deploy", "compose", "nginx.conf")).read()
+    for old, new in {"pid /tmp/nginx.pid;": "pid nginx.pid;", "error_log stderr warn;": "error_log error.log warn;",
+                     "/tmp/": "", "access_log /dev/stdout": "access_log access.log",
+                     "listen 8080;": f"listen 127.0.0.1:{main_port};",
+                     "listen 127.0.0.1:9145;": f"listen 127.0.0.1:{metrics_port};",
+                     "127.0.0.1:8081": f"127.0.0.1:{demo_port}",
+                     "server unix:/run/authgate/authgate.sock;": upstream,
+                     "/etc/nginx/authgate/": RECIPE + "/"}.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_the_compose_demo_lets_only_authgates_users_in():
+    parent, folder = private_socket_dir()
+    responder = nginx = None
+    try:
+        responder = Responder(env={"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+                              unix_socket=os.path.join(folder, "authgate.sock"))
+        nginx = Nginx([responder.address], edit=compose_nginx_conf)
+        url = nginx.url
+        name = unique("demo")
+        assert requests.post(url + "/auth/register", json={"username": name, "email": f"{name}@example.com",
+                                                          "password": "123456"}, timeout=30).status_code == 201
+        tokens = requests.post(url + "/auth/login", json={"username": name, "password": "123456"}, timeout=30).json()["tokens"]
+        uid = requests.get(url + "/auth/whoami", headers=bearer(tokens["access"]), timeout=30).json()["user_details"]["id"]
+        r = requests.get(url + "/demo/", headers={**bearer(tokens["access"]), "X-Auth-User": "admin"}, timeout=30)
+        assert r.status_code == 200 and r.text == f"Hello {name} (id {uid}): AuthGate let you in.\n"
+        r = requests.get(url + "/demo/", headers={"X-Auth-User": "admin"}, timeout=30)
+        assert r.status_code == 401 and r.json() == MISSING and r.headers["WWW-Authenticate"] == "Bearer"
+    finally:
+        if nginx:
+            nginx.stop()
+        if responder:
+            responder.stop()
+        shutil.rmtree(parent, ignore_errors=True)
