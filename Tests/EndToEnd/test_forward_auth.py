@@ -219,7 +219,7 @@ def test_the_cookie_serves_get_and_head_only(fa):
     assert_refused(fa, fa.get("/app/", headers=cookie), REVOKED, fa.upstream.count)
 
 
-def test_the_cookie_is_off_by_default_and_an_outage_is_a_json_503(postgres):
+def test_the_cookie_is_off_by_default_and_an_outage_is_a_json_503():
     s = ForwardAuthStack("sqlite")
     try:
         name, uid, tokens = user(s)
