@@ -14,8 +14,10 @@ package struct RequestHead {
 
     /// `param` looks a parameter up as libfcgi does (`FCGX_GetParam`);
     /// `fallbackID` names the request when nginx sent no well-formed
-    /// `REQUEST_ID`, built only then.
-    package init(param: (String) -> String?, fallbackID: () -> String, logger: Logger) {
+    /// `REQUEST_ID`, built only then. `readsCookie`: /auth/verify's opt-in
+    /// cookie source is configured (the cookie and the original method are
+    /// looked up only then).
+    package init(param: (String) -> String?, fallbackID: () -> String, readsCookie: Bool = false, logger: Logger) {
         let method = param("REQUEST_METHOD") ?? "GET"
         let path = param("DOCUMENT_URI")
             ?? param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
@@ -27,6 +29,10 @@ package struct RequestHead {
         request = Request(method: method, path: path, queryString: param("QUERY_STRING") ?? "",
                           headers: headers, id: RequestID.choose(param("REQUEST_ID"), otherwise: fallbackID), logger: logger)
         request.remoteAddress = param("REMOTE_ADDR") ?? ""
+        if readsCookie {
+            if let v = param("HTTP_COOKIE") { request.headers["cookie"] = v }
+            request.originalMethod = param(VerifyHandler.originalMethodParameter)
+        }
     }
 
     /// The route's handler. 404/405/413 are decided here, before a byte of

@@ -64,7 +64,8 @@ final class Worker: Sendable {
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
     private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
                         logger: Logger) -> Outcome {
-        let head = RequestHead(param: fcgi.param, fallbackID: { "\(self.index)-\(served)" }, logger: logger)
+        let head = RequestHead(param: fcgi.param, fallbackID: { "\(self.index)-\(served)" },
+                               readsCookie: context.config.verifyCookie != nil, logger: logger)
         var request = head.request
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.

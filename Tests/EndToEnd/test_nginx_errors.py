@@ -298,6 +298,7 @@ ROUTE_ALLOW = {
     **{prefix + "/refresh": "GET, HEAD, POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
     **{prefix + "/logout": "GET, HEAD, POST, OPTIONS" for prefix in ("/auth", "/api/auth")},
     **{prefix + "/whoami": "GET, HEAD, OPTIONS" for prefix in ("/auth", "/api/auth")},
+    **{prefix + "/verify": "GET, HEAD, OPTIONS" for prefix in ("/auth", "/api/auth")},
     "/api/users/all": "GET, HEAD, OPTIONS",
     "/healthz": "GET, HEAD, OPTIONS",
     "/livez": "GET, HEAD, OPTIONS",

@@ -3,7 +3,8 @@ throwaway PostgreSQL, measured with wrk side by side with two ceilings in
 the same run: nginx answering by itself, and a trivial C libfcgi responder;
 then reads under a wrong-password login flood, and the users page as the
 table grows. Prints markdown tables; asserts nothing about timing (the flood
-scenario prints PASS/FAIL beside its targets).
+and forward-auth scenarios print PASS/FAIL beside their targets).
+BENCH_ONLY=forward_auth runs the forward-auth scenario alone.
 AUTHGATE_BIN names a release binary already built (no build is run);
 without it `swift build -c release` builds .build/release/authgate."""
 import hashlib
@@ -31,6 +32,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from harness import Nginx, Postgres, Responder, free_port, start, stop_process  # noqa: E402
 from cpu_usage import CpuMeter  # noqa: E402
 from login_flood import LoginFlood  # noqa: E402
+import forward_auth  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 SCALE_DURATION = os.environ.get("BENCH_SCALE_DURATION", "5s")
@@ -38,6 +40,8 @@ SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "1000,100000,1000000").
 # Concurrent connections of each wrong-password flood on /auth/login.
 FLOODS = [int(x) for x in os.environ.get("BENCH_FLOODS", "64,256").split(",")]
 THREADS = "16"
+# One scenario alone: "forward_auth"; empty runs them all.
+ONLY = os.environ.get("BENCH_ONLY", "")
 # Issue 7's targets for reads under a login flood.
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 50.0
@@ -195,6 +199,24 @@ def bulk_load(pg, dbname, total, password_hash):
     pg.psql("ANALYZE users", db=dbname)
 
 
+def forward_auth_only(authgate, started, workdir):
+    """BENCH_ONLY=forward_auth: one user, its token, the scenario."""
+    probe = Nginx([authgate.address])
+    started.append(probe)
+    user = {"username": "fa-user", "email": "fa-user@bench.io", "password": "123456"}
+    assert requests.post(probe.url + "/auth/register", json=user, timeout=60).status_code == 201
+    token = requests.post(probe.url + "/auth/login", json=user, timeout=60).json()["tokens"]["access"]
+    probe.stop()
+    started.remove(probe)
+    ceiling_port = free_port()
+    started.append(ceiling_responder(f"127.0.0.1:{ceiling_port}", 2, workdir))
+    time.sleep(0.5)
+    print()
+    print(f"wrk -t2 -c32 -d{DURATION} --timeout 10s through nginx; AuthGate {THREADS} threads on PostgreSQL; "
+          f"{usable_cores()} cores shared by all; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    forward_auth.run(authgate, token, f"127.0.0.1:{ceiling_port}", wrk, verdict)
+
+
 def main():
     if not PREBUILT:
         subprocess.run(["swift", "build", "-c", "release", "--product", "authgate"], cwd=ROOT, check=True)
@@ -205,6 +227,11 @@ def main():
         dbname, uri = pg.new_database()
         authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS})
         started.append(authgate)
+        if ONLY == "forward_auth":
+            forward_auth_only(authgate, started, workdir)
+            return
+        if ONLY:
+            raise SystemExit(f"BENCH_ONLY: unknown scenario {ONLY!r} (known: forward_auth)")
         idle_rss = rss_kib(authgate.proc.pid)
         # Register 1,000 users through the API (bounded by scrypt: ~1 min).
         probe = Nginx([authgate.address])
@@ -263,6 +290,10 @@ def main():
               f"{after_rss / 1024:.1f} MiB after login/register load, peak {peak_rss / 1024:.1f} MiB "
               f"(scrypt buffer 32 MiB; {cores} cores)")
         print(f"- registering the first 1,000 users through the API took {register_seconds:.1f} s")
+        # The auth_request subrequest's answer carries no body: a 2-byte ceiling (its minimum).
+        fa_ceiling_port = free_port()
+        started.append(ceiling_responder(f"127.0.0.1:{fa_ceiling_port}", 2, workdir))
+        forward_auth.run(authgate, token, f"127.0.0.1:{fa_ceiling_port}", wrk, verdict)
 
         with open(os.path.join(pg.data, "postmaster.pid")) as f:
             postgres_pid = int(f.readline())

@@ -56,6 +56,9 @@ public struct Config: Sendable {
     public var warnings: [String] = []
     /// `AUTHGATE_LOG_FORMAT`: `json` (default) or `text`.
     public var logFormat: LogFormat = .json
+    /// `AUTHGATE_VERIFY_COOKIE`: the cookie `/auth/verify` may take the
+    /// token from (docs/forward-auth.md); nil: off (the default).
+    public var verifyCookie: String? = nil
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -129,6 +132,7 @@ public struct Config: Sendable {
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         config.refreshMaxAge = try integer("AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,
                                            range: 1...tenYears)
+        config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.warnings = secrets.warnings + warnings
         if let raw = value("AUTHGATE_LOG_FORMAT") {
             guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {

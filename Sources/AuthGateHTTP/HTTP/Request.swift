@@ -14,6 +14,11 @@ public struct Request: Sendable {
     /// The client's address as nginx passes it (`REMOTE_ADDR`: its realip
     /// module decides it); empty when unknown.
     public var remoteAddress = ""
+    /// The method of the request nginx asks `/auth/verify` about
+    /// (`AUTHGATE_ORIGINAL_METHOD`, set by the forward-auth recipe; an
+    /// `auth_request` subrequest is itself always a GET). Read only with
+    /// the verify cookie on; nil when not passed.
+    public var originalMethod: String?
     /// The logger of the thread serving this request, as the transport gave it.
     private let threadLogger: Logger
 

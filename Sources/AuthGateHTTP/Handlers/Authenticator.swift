@@ -10,6 +10,12 @@ enum Authenticator {
     /// refused (refresh-token reuse detection).
     static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?,
                              onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
+        try authenticate(token: bearerToken(request), context, kind: kind, onRevoked: onRevoked)
+    }
+
+    /// The token of the `Authorization: Bearer` header, as its bytes: the
+    /// header step of the contract's order.
+    static func bearerToken(_ request: Request) throws(TokenError) -> [UInt8] {
         guard let header = request.headers["authorization"] else { throw TokenError.authorizationHeader }
         // Bytes, not Characters: no grapheme breaking on the hot path. One
         // copy into an array, then plain integer indices: walking the
@@ -18,7 +24,14 @@ enum Authenticator {
         let parts = fields(bytes)
         guard let scheme = parts.first, isBearer(bytes[scheme]) else { throw TokenError.authorizationHeader }
         guard let token = parts.second, !parts.more else { throw TokenError.invalidToken }
-        let payload = try context.verifiedPayload(tokenBytes: Array(bytes[token]))
+        return Array(bytes[token])
+    }
+
+    /// The checks after the header, for a token however it was found
+    /// (the header, or the forward-auth cookie).
+    static func authenticate(token: [UInt8], _ context: Context, kind: Claims.Kind?,
+                             onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
+        let payload = try context.verifiedPayload(tokenBytes: token)
         let claims = try context.services.tokens.claims(from: payload, now: context.now)
         if let kind, claims.kind != kind {
             throw kind == .access ? TokenError.accessRequired : TokenError.refreshRequired

@@ -1,4 +1,4 @@
-/// The route table of shared/API.md (v1.1). Every auth route answers under both
+/// The route table of shared/API.md (v1.1, and v1.2's forward auth). Every auth route answers under both
 /// `/auth` and `/api/auth`.
 public enum Routes {
     public static let authPrefixes = ["/auth", "/api/auth"]
@@ -13,6 +13,7 @@ public enum Routes {
             rows.append(Route(method: "GET", path: prefix + "/whoami", handler: WhoAmIHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/logout", handler: LogoutHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/logout", handler: LogoutHandler.handle))
+            rows.append(Route(method: "GET", path: prefix + "/verify", handler: VerifyHandler.handle))
         }
         rows.append(Route(method: "GET", path: "/api/users/all", handler: UsersListHandler.handle))
         rows.append(Route(method: "GET", path: "/healthz", handler: HealthHandler.handle))

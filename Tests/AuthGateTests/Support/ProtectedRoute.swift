@@ -13,7 +13,9 @@ struct ProtectedRoute: Sendable, CustomTestStringConvertible {
 
     static let accessRoutes = [ProtectedRoute(method: "GET", path: "/auth/whoami", kind: .access),
                                ProtectedRoute(method: "GET", path: "/api/auth/whoami", kind: .access),
-                               ProtectedRoute(method: "GET", path: "/api/users/all", kind: .access)]
+                               ProtectedRoute(method: "GET", path: "/api/users/all", kind: .access),
+                               ProtectedRoute(method: "GET", path: "/auth/verify", kind: .access),
+                               ProtectedRoute(method: "GET", path: "/api/auth/verify", kind: .access)]
     static let refreshRoutes = [ProtectedRoute(method: "GET", path: "/auth/refresh", kind: .refresh),
                                 ProtectedRoute(method: "POST", path: "/api/auth/refresh", kind: .refresh)]
     static let eitherRoutes = [ProtectedRoute(method: "GET", path: "/auth/logout", kind: .access),

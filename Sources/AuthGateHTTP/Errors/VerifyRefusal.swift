@@ -1,0 +1,22 @@
+import AuthGateCore
+
+/// A 401 from `/auth/verify`: the refusal's own answer, plus its JSON body
+/// once more as the `X-Auth-Error` header. nginx's `auth_request` keeps
+/// only a subrequest's status (and `WWW-Authenticate`), never its body;
+/// the recipe reads this header with `auth_request_set` and answers the
+/// client with AuthGate's exact body.
+package struct VerifyRefusal: HTTPError {
+    package static let bodyHeader = "X-Auth-Error"
+    package let refusal: any HTTPError
+
+    package init(_ refusal: any HTTPError) { self.refusal = refusal }
+
+    package var httpStatus: Int { refusal.httpStatus }
+    package var httpBody: [(String, JSONValue)] { refusal.httpBody }
+    /// Every 401 body is one of the contract's fixed ASCII messages: no
+    /// CR, LF or other byte a header value cannot hold.
+    package var httpHeaders: [(name: String, value: String)] {
+        refusal.httpHeaders + [(Self.bodyHeader, String(decoding: JSONWriter.object(refusal.httpBody), as: UTF8.self))]
+    }
+    package var logEntry: ErrorLogEntry? { refusal.logEntry }
+}

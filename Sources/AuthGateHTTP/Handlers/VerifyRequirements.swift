@@ -1,0 +1,38 @@
+import AuthGateCore
+/// What an nginx location may require of a token beyond its validity,
+/// by `/auth/verify`'s query: `fresh=1` (a token from a login, not from a
+/// refresh) and `max_age=N` (issued at most N seconds ago). A token that
+/// falls short is refused as Flask-JWT-Extended refuses a stale token on a
+/// fresh-only route (`FreshTokenRequired`).
+struct VerifyRequirements: Equatable {
+    var fresh = false
+    var maxAge: Int64?
+
+    /// Bad values are a 400 naming the parameter: the location is wrong.
+    init(_ request: Request) throws(APIError) {
+        switch request.queryValue("fresh") {
+        case nil, "0"?: fresh = false
+        case "1"?: fresh = true
+        default: throw .badRequest("fresh must be 0 or 1")
+        }
+        if let raw = request.queryValue("max_age") {
+            guard !raw.isEmpty, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let seconds = Int64(raw) else {
+                throw .badRequest("max_age must be a whole number of seconds")
+            }
+            maxAge = seconds
+        }
+    }
+
+    init(fresh: Bool = false, maxAge: Int64? = nil) {
+        self.fresh = fresh
+        self.maxAge = maxAge
+    }
+
+    /// `claims` already passed every token check. The leeway widens the
+    /// age as it widens `exp`: the age limit is an expiry of its own.
+    func check(_ claims: Claims, now: Double, leeway: Int64) throws(FreshTokenRequired) {
+        if fresh, !claims.fresh { throw FreshTokenRequired() }
+        if let maxAge, now - Double(claims.issuedAt) > Double(maxAge) + Double(leeway) { throw FreshTokenRequired() }
+    }
+}
