@@ -23,9 +23,11 @@ NGINX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def json_lines(text):
-    """Every non-empty line, parsed: each must be one JSON object."""
+    """Every non-empty finished line, parsed: each must be one JSON object.
+    The text after the last newline is a line still being written (a
+    write(2) that crosses a page boundary is seen in parts), not one yet."""
     lines = []
-    for line in text.splitlines():
+    for line in text.split("\n")[:-1]:
         if line.strip():
             value = json.loads(line)
             assert isinstance(value, dict), line
