@@ -39,3 +39,17 @@ up:
 
 down:
 	scripts/compose.sh down
+
+# The end-to-end suite against a responder built with AddressSanitizer (+
+# LeakSanitizer) or ThreadSanitizer; any report fails it (docs/sanitizers.md).
+# sanitizers-short: CI's bounded subset, under each.
+.PHONY: asan tsan sanitizers-short
+asan:
+	scripts/sanitizers.sh asan
+
+tsan:
+	scripts/sanitizers.sh tsan
+
+sanitizers-short:
+	scripts/sanitizers.sh asan --short
+	scripts/sanitizers.sh tsan --short

@@ -7,6 +7,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Postgres, Stack  # noqa: E402
 
+# Sanitizer runs (scripts/sanitizers.sh): any report fails the run.
+pytest_plugins = ["sanitizer_reports"]
+
 BACKENDS = ["sqlite", "postgres"]
 
 
