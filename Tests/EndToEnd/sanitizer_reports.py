@@ -44,6 +44,12 @@ SANITIZER_SKIPS = {
         MEMORY_CEILING: "bounds RSS in MiB; ASan's shadow memory, redzones and quarantine (256 MiB of freed "
                         "blocks held back) are what it would measure",
         **LIBFCGI_CASES,
+        # Not in lsan.supp: a leak per record, not a one-time allocation,
+        # and libfcgi's frames cannot be told apart from AuthGate's use of it.
+        "test_fastcgi_fuzz.py::test_malformed_case_leaves_service_answering[unknown-type-99-management]":
+            "libfcgi answers an unknown management record itself and leaks the 48-byte parameter list it made "
+            "for it (ProcessManagementRecord frees it only for GET_VALUES); LeakSanitizer reports it when the "
+            "child exits. nginx never sends one (SECURITY.md: only nginx may reach the socket)",
     },
     "thread": {
         MEMORY_CEILING: "bounds RSS in MiB; TSan's shadow memory (several times the application's) is what it "
