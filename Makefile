@@ -76,3 +76,17 @@ twohost:
 	AUTHGATE_TWOHOST_TRIALS=1000 AUTHGATE_TWOHOST_REPORT=.run/twohost.json \
 	AUTHGATE_BIN="$$(swift build --show-bin-path)/authgate" \
 	.venv/bin/python -m pytest -q -s Tests/EndToEnd/test_two_hosts.py
+
+# The end-to-end suite against a responder built with AddressSanitizer (+
+# LeakSanitizer) or ThreadSanitizer; any report fails it (docs/sanitizers.md).
+# sanitizers-short: CI's bounded subset, under each.
+.PHONY: asan tsan sanitizers-short
+asan:
+	scripts/sanitizers.sh asan
+
+tsan:
+	scripts/sanitizers.sh tsan
+
+sanitizers-short:
+	scripts/sanitizers.sh asan --short
+	scripts/sanitizers.sh tsan --short

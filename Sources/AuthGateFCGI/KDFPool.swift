@@ -38,7 +38,7 @@ final class KDFPool: Sendable {
     /// caps them whatever the cost estimate says.
     static let maxQueued = 512
 
-    private let queue = Mutex<[Job]>([])
+    private let queue = Locked<[Job]>([])
     private let available = DispatchSemaphore(value: 0)
     /// Queued plus running.
     private let pending = Atomic<Int>(0)

@@ -17,7 +17,11 @@ enum TransportMetrics {
         let kdfBusy = metrics.gauge("authgate_threads_busy", [("kind", "kdf")])
         let queueDepth = metrics.gauge("authgate_kdf_queue_depth")
         kdfThreads.record(pool.threads)
-        metrics.onScrape {
+        // `pool` weakly: it holds `metrics`, which holds this closure; a
+        // strong capture is a retain cycle that outlives the responder
+        // (LeakSanitizer reported it at exit).
+        metrics.onScrape { [weak pool] in
+            guard let pool else { return }
             var running = 0, busy = 0
             for worker in workers {
                 if worker.state.withLock({ $0 }) != .stopped { running += 1 }

@@ -9,7 +9,7 @@ import AuthGateHTTP
 /// the KDF pool with their connection, and the worker takes a new slot.
 final class Worker: Sendable {
     let index: Int
-    let state = Mutex(WorkerState.working)
+    let state = Locked(WorkerState.working)
     /// Serving a request now (for the busy-threads gauge, read at scrape
     /// time); an atomic of its own, not `state`'s lock, on the request path.
     let busy = Atomic<Bool>(false)

@@ -1,4 +1,3 @@
-import Synchronization
 import AuthGateCore
 
 /// What the read path may answer from memory instead of the database:
@@ -37,7 +36,7 @@ public final class ReadCache: Sendable {
     /// Held while one thread reloads the count or a page after a miss, so
     /// the others wait for its answer instead of all running the same
     /// query (count(*) over a million rows took ~50 ms per thread).
-    let reload = Mutex(())
+    let reload = Locked(())
     private let metrics = ReadCacheMetrics()
 
     public init() {}

@@ -14,6 +14,9 @@ from harness import Postgres, Stack  # noqa: E402
 # either keeps its own value), so the secrets scan sees the most there is.
 harness.DEFAULT_RESPONDER_ENV.update(secrets_scan.DEBUG_LOGGING)
 
+# Sanitizer runs (scripts/sanitizers.sh): any report fails the run.
+pytest_plugins = ["sanitizer_reports"]
+
 BACKENDS = ["sqlite", "postgres"]
 
 

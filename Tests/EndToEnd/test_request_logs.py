@@ -24,12 +24,14 @@ NGINX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def json_lines(text):
-    """Every non-empty line, parsed: each must be one JSON object. Lines
-    end at "\n" only, as for a log shipper: str.splitlines() also splits
-    at U+2028, U+0085 and others, which a username may hold (AuthGate
-    escapes them, test_log_escaping.py)."""
+    """Every non-empty finished line, parsed: each must be one JSON object.
+    Lines end at "\n" only, as for a log shipper: str.splitlines() also
+    splits at U+2028, U+0085 and others, which a username may hold (AuthGate
+    escapes them, test_log_escaping.py). The text after the last newline is
+    a line still being written (a write(2) that crosses a page boundary is
+    seen in parts), not one yet."""
     lines = []
-    for line in text.split("\n"):
+    for line in text.split("\n")[:-1]:
         if line.strip():
             value = json.loads(line)
             assert isinstance(value, dict), line

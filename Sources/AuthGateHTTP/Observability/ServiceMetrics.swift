@@ -1,5 +1,5 @@
 import CoreMetrics
-import Synchronization
+import AuthGateCore
 
 /// The metrics of one responder process, served by `MetricsEndpoint`.
 /// Counters and gauges go through swift-metrics (`factory`: the Prometheus
@@ -23,7 +23,7 @@ public final class ServiceMetrics: Sendable {
     /// By `RouteLabel` index.
     let latency: [LatencyHistogram] = RouteLabel.all.map { _ in LatencyHistogram() }
     private let emitRegistry: (@Sendable (inout [UInt8]) -> Void)?
-    private let samplers = Mutex<[@Sendable () -> Void]>([])
+    private let samplers = Locked<[@Sendable () -> Void]>([])
 
     /// `emit` appends the registry behind `factory` in the Prometheus text
     /// format (nil: no registry to show).
