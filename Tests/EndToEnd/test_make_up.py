@@ -60,7 +60,7 @@ def nginx_standin():
 def make(repo, target, port, wait="20"):
     env = {**os.environ, "PATH": f"{repo / 'stubs'}:{os.environ['PATH']}", "DOCKER_LOG": str(repo / "docker.log"),
            "AUTHGATE_HTTP_PORT": str(port), "AUTHGATE_UP_WAIT": wait}
-    return subprocess.run(["make", "-s", target], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(["make", "-s", "--no-print-directory", target], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
 
 
 def calls(repo):
@@ -101,7 +101,7 @@ def test_make_down_keeps_the_data(repo, nginx_standin):
 
 
 def test_make_n_up_names_the_script():
-    out = subprocess.run(["make", "-n", "up"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    out = subprocess.run(["make", "-n", "--no-print-directory", "up"], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and out.stdout.strip() == "scripts/compose.sh up"
 
 
