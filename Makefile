@@ -35,9 +35,13 @@ compose-test:
 # (default 300); report in .build-fuzz/report.txt (docs/fuzzing.md).
 # fuzz-merge folds what was found into the committed corpus, minimized.
 fuzz:
+	scripts/check-swift.sh fuzz
+	scripts/install-deps.sh run
 	scripts/fuzz.sh
 
 fuzz-merge:
+	scripts/check-swift.sh fuzz
+	scripts/install-deps.sh run
 	scripts/fuzz.sh merge
 
 # Ten minutes of mixed load through nginx on PostgreSQL, judged on unexpected
