@@ -78,7 +78,8 @@ fi
 
 echo "compose-test: checking the compose file and its nginx configuration"
 compose config -q
-docker run --rm -v "$root/deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro" nginx:1.27 nginx -t -q
+docker run --rm -v "$root/deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro" \
+    -v "$root/deploy/forward-auth:/etc/nginx/authgate:ro" nginx:1.27 nginx -t -q
 
 # The build context carries the resolved packages, so the build needs no network.
 swift package resolve >/dev/null

@@ -99,5 +99,16 @@ elif sys.argv[2] == "register":
     assert (status, body) == (201, {"message": "User created"}), (status, body)
     status, body = call("GET", "/nope")
     assert (status, body) == (404, {"error": "Not found"}), (status, body)
-assert USER["username"] in listed(logged_in())
+token = logged_in()
+assert USER["username"] in listed(token)
+if sys.argv[2] == "register":
+    # The forward-auth demo: /demo/ is let through only with a valid token,
+    # and the application sees the identity AuthGate gave, not the client's.
+    status, body = call("GET", "/demo/")
+    assert status == 401 and body.get("error") == "authorization_header", (status, body)
+    req = urllib.request.Request(BASE + "/demo/", headers={"Authorization": "Bearer " + token,
+                                                         "X-Auth-User": "mallory"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        greeting = r.read().decode()
+    assert r.status == 200 and f"Hello {USER['username']} (id " in greeting, greeting
 print(f"compose check {sys.argv[2]}: ok")
