@@ -6,13 +6,10 @@ that records the headers it was sent."""
 import http.client
 import json
 import os
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import requests
-
-from harness import ROOT, Nginx, Responder, private_socket_dir
+from harness import ROOT, Stack
 
 RECIPE = os.path.join(ROOT, "deploy", "forward-auth")
 # path prefix -> the auth_request URI of its location.
@@ -91,43 +88,18 @@ def include_recipe(upstream):
     return edit
 
 
-class ForwardAuthStack:
+class ForwardAuthStack(Stack):
     """One responder, nginx with the recipe, and the echo upstream."""
 
     def __init__(self, backend, postgres=None, env=None):
-        self.backend = backend
-        self.postgres = postgres
-        database_uri = None
-        if backend == "postgres":
-            self.dbname, database_uri = postgres.new_database()
         self.upstream = EchoUpstream()
-        self.socket_parent, folder = private_socket_dir()
         try:
-            self.responder = Responder(database_uri, env={"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                                                          **(env or {})},
-                                       unix_socket=os.path.join(folder, "authgate.sock"))
+            super().__init__(backend, postgres,
+                             env={"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **(env or {})},
+                             nginx_edit=include_recipe(f"http://127.0.0.1:{self.upstream.port}"))
         except BaseException:
             self.upstream.stop()
-            shutil.rmtree(self.socket_parent, ignore_errors=True)
             raise
-        try:
-            self.nginx = Nginx([self.responder.address],
-                               edit=include_recipe(f"http://127.0.0.1:{self.upstream.port}"))
-        except BaseException:
-            self.responder.stop()
-            self.upstream.stop()
-            shutil.rmtree(self.socket_parent, ignore_errors=True)
-            raise
-        self.url = self.nginx.url
-        self.http = requests.Session()
-
-    def get(self, path, **kw):
-        kw.setdefault("timeout", 30)
-        return self.http.get(self.url + path, **kw)
-
-    def post(self, path, **kw):
-        kw.setdefault("timeout", 30)
-        return self.http.post(self.url + path, **kw)
 
     def request(self, method, path, **kw):
         kw.setdefault("timeout", 30)
@@ -150,7 +122,5 @@ class ForwardAuthStack:
             conn.close()
 
     def stop(self):
-        self.nginx.stop()
-        self.responder.stop()
+        super().stop()
         self.upstream.stop()
-        shutil.rmtree(self.socket_parent, ignore_errors=True)

@@ -476,11 +476,15 @@ class Responder:
 class Stack:
     """AuthGate behind nginx on one database: what a client sees."""
 
-    def __init__(self, backend, postgres=None, env=None, database_uri=None, workdir=None):
+    def __init__(self, backend, postgres=None, env=None, database_uri=None, workdir=None, nginx_edit=None):
+        """`nginx_edit`: a change to the project's nginx.conf (a recipe's
+        include lines), as `Nginx(edit=...)` takes it."""
         self.backend = backend
         self.postgres = postgres
         if database_uri is None and backend == "postgres":
             self.dbname, database_uri = postgres.new_database()
+        elif backend == "postgres":
+            self.dbname = database_uri.rsplit("/", 1)[1]
         # The shipped layout: nginx reaches the responder on a unix socket
         # in a folder of its own (no port to race for).
         self.socket_parent, folder = private_socket_dir()
@@ -491,7 +495,7 @@ class Stack:
             shutil.rmtree(self.socket_parent, ignore_errors=True)
             raise
         try:
-            self.nginx = Nginx([self.responder.address])
+            self.nginx = Nginx([self.responder.address], edit=nginx_edit or (lambda text: text))
         except BaseException:
             self.responder.stop()
             shutil.rmtree(self.socket_parent, ignore_errors=True)

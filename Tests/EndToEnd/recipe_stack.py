@@ -5,11 +5,8 @@ Clients pick the address nginx and AuthGate see with X-Forwarded-For
 (nginx-real-ip.conf trusts loopback)."""
 import os
 import random
-import shutil
 
-import requests
-
-from harness import ROOT, Nginx, Responder, private_socket_dir
+from harness import ROOT, Stack
 
 RECIPE = os.path.join(ROOT, "deploy", "nginx-limit-req.conf")
 # The trusted proxies (loopback), included beside it as the recipe says.
@@ -32,42 +29,10 @@ def from_address(address):
     return {"X-Forwarded-For": address}
 
 
-class RecipeStack:
+class RecipeStack(Stack):
     """One responder behind nginx with the limit_req recipe included."""
 
     def __init__(self, backend, postgres=None, env=None, database_uri=None, edit=lambda text: text):
         """`edit`: a further change to nginx.conf, after the include."""
-        self.backend = backend
-        self.postgres = postgres
-        if database_uri is None and backend == "postgres":
-            self.dbname, database_uri = postgres.new_database()
-        elif backend == "postgres":
-            self.dbname = database_uri.rsplit("/", 1)[1]
-        self.socket_parent, folder = private_socket_dir()
-        try:
-            self.responder = Responder(database_uri, env={**CHEAP_HASH, **(env or {})},
-                                       unix_socket=os.path.join(folder, "authgate.sock"))
-        except BaseException:
-            shutil.rmtree(self.socket_parent, ignore_errors=True)
-            raise
-        try:
-            self.nginx = Nginx([self.responder.address], edit=lambda text: edit(include_recipe(text)))
-        except BaseException:
-            self.responder.stop()
-            shutil.rmtree(self.socket_parent, ignore_errors=True)
-            raise
-        self.url = self.nginx.url
-        self.http = requests.Session()
-
-    def post(self, path, **kw):
-        kw.setdefault("timeout", 30)
-        return self.http.post(self.url + path, **kw)
-
-    def get(self, path, **kw):
-        kw.setdefault("timeout", 30)
-        return self.http.get(self.url + path, **kw)
-
-    def stop(self):
-        self.nginx.stop()
-        self.responder.stop()
-        shutil.rmtree(self.socket_parent, ignore_errors=True)
+        super().__init__(backend, postgres, env={**CHEAP_HASH, **(env or {})}, database_uri=database_uri,
+                         nginx_edit=lambda text: edit(include_recipe(text)))
