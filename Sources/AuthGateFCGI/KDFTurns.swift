@@ -1,4 +1,4 @@
-import Synchronization
+import AuthGateCore
 
 /// Whose turn it is at the one derivation slot while reads are served:
 /// the oldest job's. Without an order, the thread that has just finished
@@ -8,7 +8,7 @@ import Synchronization
 /// deadline and answer 503 (seen with all the load on one host).
 final class KDFTurns: Sendable {
     /// When each job waiting for the slot was queued.
-    private let waiting = Mutex<[Double]>([])
+    private let waiting = Locked<[Double]>([])
 
     init() {}
 
