@@ -2,7 +2,7 @@
 # bookworm-slim runtime carries it with only the C libraries it links.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libfcgi-dev libpq-dev libssl-dev libsqlite3-dev pkg-config \
+ && apt-get install -y --no-install-recommends libfcgi-dev libpq-dev libssl-dev libsqlite3-dev libicu-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # A build context that carries resolved packages (.build/checkouts) builds
@@ -13,7 +13,7 @@ RUN swift build -c release --product authgate --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libfcgi0ldbl libpq5 libssl3 libsqlite3-0 \
+ && apt-get install -y --no-install-recommends libfcgi0ldbl libpq5 libssl3 libsqlite3-0 libicu72 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/authgate authgate \
  && install -d -o authgate -g authgate -m 0700 /var/lib/authgate \

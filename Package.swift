@@ -24,13 +24,15 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Unicode's NFKC_Casefold, for the caseless username policy.
+        .systemLibrary(name: "CICU", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
         // Linux calls Swift's Glibc module hides behind _GNU_SOURCE.
         .systemLibrary(name: "CSystem"),
         // Keeps scrypt's working buffers between hashes (an OpenSSL allocator hook).
         .target(name: "CScryptArena", dependencies: ["COpenSSL"]),
 
-        // Domain: configuration, tokens, passwords, JSON, errors. C: only OpenSSL.
-        .target(name: "AuthGateCore", dependencies: ["COpenSSL", "CScryptArena"]),
+        // Domain: configuration, tokens, passwords, JSON, errors. C: OpenSSL, and ICU for UsernameFold.
+        .target(name: "AuthGateCore", dependencies: ["COpenSSL", "CScryptArena", "CICU"]),
         // Storage: the UserStore protocol, PostgreSQL (libpq), SQLite, migrations, the read cache.
         .target(name: "AuthGateStore", dependencies: [
             "AuthGateCore", "CLibPQ", "CSQLite", .product(name: "Logging", package: "swift-log"),

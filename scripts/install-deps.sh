@@ -13,7 +13,7 @@ set -euo pipefail
 # linked even when the database is SQLite), and git for SwiftPM to fetch the
 # Swift packages. Serving: nginx in front. (Debian's nginx package starts a
 # system nginx on :80 where it can; AuthGate's runs from its own prefix.)
-run=(libfcgi-dev libpq-dev libssl-dev libsqlite3-dev pkg-config git ca-certificates nginx)
+run=(libfcgi-dev libpq-dev libssl-dev libsqlite3-dev libicu-dev pkg-config git ca-certificates nginx)
 # The Python environment of the tests and the benchmark (Debian's python3
 # lacks ensurepip, hence venv, without python3-venv).
 python=()

@@ -26,6 +26,20 @@ final class FuzzUserStore: UserStore {
         users.append(UserRecord(id: id, username: username, email: email, passwordHash: passwordHash))
     }
 
+    func usernameKeyTaken(_ key: String) throws -> Bool {
+        users.contains { UsernameFold.key($0.username).map { $0.utf8.elementsEqual(key.utf8) } ?? false }
+    }
+
+    func syncUsernameKeys() throws {}
+
+    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
+                    usernameKey: String) throws {
+        if try usernameKeyTaken(usernameKey) { throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey") }
+        try insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
+    }
+
+    func allUsernames() throws -> [String] { users.map(\.username) }
+
     func user(named username: String) throws -> UserRecord? {
         users.first { $0.username.utf8.elementsEqual(username.utf8) }
     }

@@ -31,6 +31,11 @@ public final class Server: Sendable {
         // Before the socket: a start that cannot adopt the schema (or waits
         // for a lock) must not accept requests it cannot serve.
         try config.database.migrate(logger: logger)
+        if config.usernamePolicy == .caseless {
+            // The bulk of an adopted table's keys, here rather than in the
+            // first registration; each registration adds what came since.
+            try config.database.open(echo: false, logger: logger).syncUsernameKeys()
+        }
         let listenFD = try Responder.openListener(config.listen, logger: logger)
         responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger,
                                   metrics: MetricsRegistry.serviceMetrics(cache: cache))

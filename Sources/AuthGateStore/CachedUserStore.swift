@@ -16,6 +16,17 @@ package final class CachedUserStore: UserStore {
         try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
     }
 
+    package func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
+                            usernameKey: String) throws {
+        defer { cache.usersChanged() }
+        try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt,
+                            usernameKey: usernameKey)
+    }
+
+    package func syncUsernameKeys() throws { try base.syncUsernameKeys() }
+    package func usernameKeyTaken(_ key: String) throws -> Bool { try base.usernameKeyTaken(key) }
+    package func allUsernames() throws -> [String] { try base.allUsernames() }
+
     package func user(named username: String) throws -> UserRecord? {
         let key = Array(username.utf8)
         switch cache.user(named: key) {

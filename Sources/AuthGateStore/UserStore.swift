@@ -5,7 +5,7 @@ import Logging
 /// Persistence for users and revoked tokens. Each worker thread owns one
 /// store (one database connection); implementations are not shared.
 /// Usernames are compared as UTF-8 bytes, e-mails ignoring ASCII case only.
-public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore {
+public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore, UsernameKeyStore {
     /// Cheap round trip for `/healthz`; throws `StoreError.unavailable`.
     func ping() throws
     /// Inserts a user; throws `StoreError.uniqueViolation` on a taken

@@ -18,6 +18,13 @@ import Testing
             throw StoreError.unavailable("test")
         }
         func user(named username: String) throws -> UserRecord? { throw StoreError.unavailable("test") }
+        func syncUsernameKeys() throws { throw StoreError.unavailable("test") }
+        func usernameKeyTaken(_ key: String) throws -> Bool { throw StoreError.unavailable("test") }
+        func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
+                        usernameKey: String) throws {
+            throw StoreError.unavailable("test")
+        }
+        func allUsernames() throws -> [String] { throw StoreError.unavailable("test") }
         func usernameExists(_ username: String) throws -> Bool { throw StoreError.unavailable("test") }
         func emailExists(_ email: String) throws -> Bool { throw StoreError.unavailable("test") }
         func usersPage(limit: Int, offset: Int) throws -> [PublicUser] { throw StoreError.unavailable("test") }

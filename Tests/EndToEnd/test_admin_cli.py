@@ -307,7 +307,7 @@ def test_migrate_status_dry_run_and_apply(empty_database):
     assert "current" in applied.stdout
     assert {"users", "token_blocklist", "authgate_user_revocations", "authgate_refresh_families"} <= set(tables())
     status = run_cli("migrate", "status", cwd=cwd, env=env)
-    assert status.returncode == 0 and "recorded version 3, this build 3: current" in status.stdout
+    assert status.returncode == 0 and "recorded version 4, this build 4: current" in status.stdout
     assert "nothing to run" in run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
     if backend == "sqlite":
         assert os.stat(os.path.join(cwd, "instance", "db.sqlite")).st_mode & 0o077 == 0

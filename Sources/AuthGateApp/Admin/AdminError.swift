@@ -1,3 +1,5 @@
+import AuthGateStore
+
 /// Why an admin command did not do what it was asked; the command line
 /// prints the description and exits non-zero. Never carries a secret.
 public enum AdminError: Error, Equatable, CustomStringConvertible {
@@ -20,6 +22,16 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
         case .deletedButNotRevoked(let name, let reason):
             return "deleted user \(name), but its tokens are not revoked (\(reason)): run `authgate revoke-user --force \(name)`"
         case .password(let message): return message
+        }
+    }
+}
+
+extension AdminError {
+    /// The refusal for what `create-user` found taken.
+    init(_ conflict: RegistrationConflict, username: String, email: String) {
+        switch conflict {
+        case .username: self = .userExists(username)
+        case .email: self = .emailExists(email)
         }
     }
 }

@@ -20,8 +20,11 @@ public struct DatabaseReport {
                                       reachable: true)
             }
             // The status read above is the round trip; ping as /healthz does.
-            try location.open(echo: false, logger: logger).ping()
-            return DatabaseReport(lines: ["database: reachable", "schema: " + describe(status)], reachable: true)
+            let store = try location.open(echo: false, logger: logger)
+            try store.ping()
+            var lines = ["database: reachable", "schema: " + describe(status)]
+            lines.append(describe(lookAlikes: lookAlikes(try store.allUsernames()), policy: config.usernamePolicy))
+            return DatabaseReport(lines: lines, reachable: true)
         } catch {
             // Messages from the connection are redacted already; this also
             // covers any other path an error takes (one redaction, in Core).
@@ -35,5 +38,34 @@ public struct DatabaseReport {
         if status.isCurrent { return head + ": current" }
         if !status.exists { return head + ": no database yet (`authgate migrate apply` creates it)" }
         return head + ": migration needed (`authgate migrate apply`, or `authgate serve` at start)"
+    }
+
+    /// Groups of two or more usernames that share a `UsernameFold` key, in
+    /// name order: accounts people could take for one another.
+    static func lookAlikes(_ usernames: [String]) -> [[String]] {
+        var byKey: [[UInt8]: [String]] = [:]
+        for name in usernames {
+            byKey[Array((UsernameFold.key(name) ?? name).utf8), default: []].append(name)
+        }
+        return byKey.values.filter { $0.count > 1 }
+            .map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+            .sorted { $0[0].utf8.lexicographicallyPrecedes($1[0].utf8) }
+    }
+
+    /// One line: none found, or the first groups (names escaped as in JSON
+    /// strings, so a hostile name cannot forge a line of the report).
+    static func describe(lookAlikes groups: [[String]], policy: UsernamePolicy) -> String {
+        guard !groups.isEmpty else { return "usernames: no look-alikes (policy \(policy.rawValue))" }
+        let shown = groups.prefix(20).map { group in
+            group.map { name in
+                var out: [UInt8] = []
+                JSONWriter.write(.string(name), into: &out)
+                return String(decoding: out, as: UTF8.self)
+            }.joined(separator: " ")
+        }
+        let more = groups.count > shown.count ? "; and \(groups.count - shown.count) more" : ""
+        return "usernames: \(groups.count) group(s) of look-alikes, left as they are (policy \(policy.rawValue): "
+            + (policy == .caseless ? "no new look-alike can register" : "AUTHGATE_USERNAME_POLICY=caseless refuses new ones")
+            + "): " + shown.joined(separator: "; ") + more
     }
 }

@@ -24,8 +24,8 @@ public struct UserAdmin {
         self.clock = clock
     }
 
-    /// Validates as register does, refuses taken names before hashing, and
-    /// lets the unique indexes settle a race. Returns the new user's id.
+    /// Validates as register does, refuses taken names (under the username
+    /// policy) before hashing, and lets the unique indexes settle a race. Returns the new user's id.
     @discardableResult
     public func createUser(username: String, email: String, password: String) throws -> String {
         do {
@@ -35,15 +35,15 @@ public struct UserAdmin {
         } catch {
             throw AdminError.invalid(error.message)
         }
-        if try store.usernameExists(username) { throw AdminError.userExists(username) }
-        if try store.emailExists(email) { throw AdminError.emailExists(email) }
+        let policy = config.usernamePolicy
+        if let conflict = try store.registrationConflict(username: username, email: email, policy: policy) {
+            throw AdminError(conflict, username: username, email: email)
+        }
         let hash = try WerkzeugHash.make(password: password, method: config.hashMethod)
         let id = try UUID4.make()
-        do {
-            try store.insertUser(id: id, username: username, email: email, passwordHash: hash,
-                                 createdAt: Timestamp.format(clock.now()))
-        } catch StoreError.uniqueViolation {
-            throw try store.usernameExists(username) ? AdminError.userExists(username) : AdminError.emailExists(email)
+        if let conflict = try store.insertNewUser(id: id, username: username, email: email, passwordHash: hash,
+                                                  createdAt: Timestamp.format(clock.now()), policy: policy) {
+            throw AdminError(conflict, username: username, email: email)
         }
         return id
     }

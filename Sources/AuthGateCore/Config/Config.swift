@@ -51,6 +51,15 @@ public struct Config: Sendable {
     /// login its refresh tokens may still be renewed (default: the refresh
     /// lifetime). Rotation never extends a login past it.
     public var refreshMaxAge: Int64 = 2_592_000
+    /// `AUTHGATE_LOGOUT_SCOPE`: `session` (default with rotation) ends the
+    /// whole login, `token` (default without, as Flask) the token presented.
+    public var logoutScope = LogoutScope.token
+    /// `AUTHGATE_USERNAME_POLICY`: `exact` (default) or `caseless`.
+    public var usernamePolicy = UsernamePolicy.exact
+    /// Whether a login starts a family (`fam`) that each of its tokens,
+    /// access and refresh, carries, so that reuse detection or a session
+    /// logout can end them all at once.
+    public var tokenFamilies: Bool { refreshRotation || logoutScope == .session }
     /// What start-up should log as warnings (a short HMAC key, a secret
     /// file others may read); never a secret.
     public var warnings: [String] = []
@@ -132,6 +141,10 @@ public struct Config: Sendable {
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         config.refreshMaxAge = try integer("AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,
                                            range: 1...tenYears)
+        config.logoutScope = try SettingParser.choice(value("AUTHGATE_LOGOUT_SCOPE"), "AUTHGATE_LOGOUT_SCOPE",
+                                                      default: config.refreshRotation ? .session : .token)
+        config.usernamePolicy = try SettingParser.choice(value("AUTHGATE_USERNAME_POLICY"),
+                                                         "AUTHGATE_USERNAME_POLICY", default: .exact)
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.warnings = secrets.warnings + warnings
         if let raw = value("AUTHGATE_LOG_FORMAT") {

@@ -21,4 +21,18 @@ enum SettingParser {
         }
         return n
     }
+
+    /// One of an enum's raw values, ignoring ASCII case and surrounding
+    /// blanks; unset or empty: `fallback`.
+    static func choice<T: RawRepresentable & CaseIterable>(_ raw: String?, _ name: String,
+                                                           default fallback: T) throws(ConfigError) -> T
+    where T.RawValue == String {
+        let text = (raw ?? "").trimmingASCIIWhitespace().lowercased()
+        if text.isEmpty { return fallback }
+        guard let value = T(rawValue: text) else {
+            throw ConfigError(variable: name,
+                              message: "expected " + T.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        return value
+    }
 }

@@ -2,10 +2,12 @@
 /// Registration allows any non-blank, non-control character, and a table
 /// adopted from Flask may hold anything, while a header value must not
 /// hold CR, LF or NUL and is read as Latin-1 by many frameworks. So every
-/// byte of the UTF-8 outside visible ASCII, and `%` itself, is written as
-/// `%XX`: names of visible ASCII other than `%` pass unchanged, and any
-/// name comes back exactly with one percent-decoding (Python's
-/// `urllib.parse.unquote`, JavaScript's `decodeURIComponent`).
+/// byte of the UTF-8 outside visible ASCII, `%` itself, and the four
+/// characters that list-splitting and quoted-string header parsers treat
+/// as syntax (`,` `"` `;` `\`) are written as `%XX`: other names of
+/// visible ASCII pass unchanged (`alice`), and any name comes back exactly
+/// with one percent-decoding (Python's `urllib.parse.unquote`,
+/// JavaScript's `decodeURIComponent`).
 enum IdentityHeaderValue {
     static func encode(_ text: String) -> String {
         if text.utf8.allSatisfy(isPlain) { return text }
@@ -23,6 +25,12 @@ enum IdentityHeaderValue {
     }
 
     static func isPlain(_ b: UInt8) -> Bool {
-        b >= 0x21 && b <= 0x7E && b != UInt8(ascii: "%")
+        guard b >= 0x21 && b <= 0x7E else { return false }
+        switch b {
+        case UInt8(ascii: "%"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: ";"), UInt8(ascii: "\\"):
+            return false
+        default:
+            return true
+        }
     }
 }

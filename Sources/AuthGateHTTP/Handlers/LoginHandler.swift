@@ -30,19 +30,7 @@ enum LoginHandler {
         guard try context.store.user(named: username)?.id == user.id else { throw APIError.invalidCredentials }
         try throttle?.clear()
         PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
-        let issuer = TokenIssuer(context)
-        let access = try issuer.token(for: user.username, kind: .access, fresh: true)
-        let refresh: String
-        if context.config.refreshRotation {
-            // The login starts a family its rotated tokens carry on, and
-            // the moment from which the family's absolute lifetime counts.
-            let loginTime = Int64(context.now)
-            refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: try UUID4.make(),
-                                       authTime: loginTime,
-                                       expiresBy: Double(loginTime) + Double(context.config.refreshMaxAge))
-        } else {
-            refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false)
-        }
+        let (access, refresh) = try TokenIssuer(context).login(for: user.username)
         return .json(200, [
             ("message", .string("Logged in")),
             ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),

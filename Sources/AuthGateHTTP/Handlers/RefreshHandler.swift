@@ -2,11 +2,15 @@ import AuthGateCore
 /// GET|POST /auth/refresh: a refresh token buys a new, non-fresh access
 /// token. With `AUTHGATE_REFRESH_ROTATION` it also buys a new refresh token
 /// of the same family, and the one presented is revoked
-/// (docs/refresh-rotation.md).
+/// (docs/refresh-rotation.md). HEAD answers what GET would and changes
+/// nothing: it neither rotates nor takes a reuse for theft, since its
+/// answer carries no body and a new pair would be lost.
 enum RefreshHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
-        let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh,
-                                                            onRevoked: { try RefreshReuse.revokeFamily(of: $0, request, context) })
+        let changesState = request.method != "HEAD"
+        let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh, onRevoked: { claims in
+            if changesState { try RefreshReuse.revokeFamily(of: claims, request, context) }
+        })
         let config = context.config
         // A login's absolute lifetime: rotation renews tokens, never the
         // login. A token without `auth_time` (from before rotation was on,
@@ -17,24 +21,27 @@ enum RefreshHandler {
             throw TokenError.expired
         }
         let issuer = TokenIssuer(context)
+        // The new access token stays in the login's family, so that ending
+        // the login (reuse, a session logout) ends it too.
+        let family = config.tokenFamilies ? try RefreshFamily.name(of: claims) : nil
+        let access = try issuer.token(for: user.username, kind: .access, fresh: false, family: family)
         guard config.refreshRotation else {
-            let access = try issuer.token(for: user.username, kind: .access, fresh: false)
             return .json(200, [("access_token", .string(access))], headers: TokenIssuer.responseHeaders)
         }
         // The blocklist's unique jti is the arbiter: of two refreshes with
         // one token, one insert takes it and the other is refused. The
         // loser is not taken for reuse (a client's retry looks the same);
         // presenting the token again later is.
-        guard try context.store.revokeIfLive(jti: claims.jti, type: Claims.Kind.refresh.rawValue, now: context.now,
-                                             expiresAt: claims.expires) else {
+        if changesState, try !context.store.revokeIfLive(jti: claims.jti, type: Claims.Kind.refresh.rawValue,
+                                                         now: context.now, expiresAt: claims.expires) {
             request.logger.notice("refresh token lost a concurrent rotation", metadata: ["username": "\(claims.subject)"])
             throw TokenError.revoked
         }
         // A token without `fam` continues under a family named after its
-        // jti, which a later reuse of it revokes (RefreshReuse).
-        let access = try issuer.token(for: user.username, kind: .access, fresh: false)
-        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false,
-                                       family: try RefreshFamily.name(of: claims),
+        // jti, which a later reuse of it revokes (RefreshReuse). To HEAD the
+        // pair is signed only so that its head (Content-Length) is GET's;
+        // it is never sent.
+        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family,
                                        authTime: RefreshFamily.loginTime(of: claims), expiresBy: deadline)
         return .json(200, [("access_token", .string(access)), ("refresh_token", .string(refresh))],
                      headers: TokenIssuer.responseHeaders)

@@ -1,6 +1,8 @@
 import AuthGateCore
-/// POST /auth/register: validates, refuses taken names before paying for
-/// a hash, and lets the unique indexes settle races (one 201, the rest 409).
+import AuthGateStore
+/// POST /auth/register: validates, refuses taken names (look-alikes too
+/// under the caseless policy) before paying for a hash, and lets the
+/// unique indexes settle races (one 201, the rest 409).
 enum RegisterHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let body = try JSONBody(request)
@@ -15,16 +17,26 @@ enum RegisterHandler {
         try context.config.registration.admit(email: email)
 
         let store = context.store
-        if try store.usernameExists(username) { throw APIError.userExists }
-        if try store.emailExists(email) { throw APIError.emailExists }
+        let policy = context.config.usernamePolicy
+        if let conflict = try store.registrationConflict(username: username, email: email, policy: policy) {
+            throw APIError(conflict)
+        }
         let hash = try context.services.passwords.hash(password)
-        do {
-            try store.insertUser(id: UUID4.make(), username: username, email: email, passwordHash: hash,
-                                 createdAt: Timestamp.format(context.now))
-        } catch StoreError.uniqueViolation {
-            // PostgreSQL names one index even when both collide: the username wins.
-            throw try store.usernameExists(username) ? APIError.userExists : APIError.emailExists
+        if let conflict = try store.insertNewUser(id: UUID4.make(), username: username, email: email,
+                                                  passwordHash: hash, createdAt: Timestamp.format(context.now),
+                                                  policy: policy) {
+            throw APIError(conflict)
         }
         return .json(201, [("message", .string("User created"))])
+    }
+}
+
+extension APIError {
+    /// The contract's 409 for what a registration found taken.
+    init(_ conflict: RegistrationConflict) {
+        switch conflict {
+        case .username: self = .userExists
+        case .email: self = .emailExists
+        }
     }
 }

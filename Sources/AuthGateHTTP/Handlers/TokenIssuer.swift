@@ -22,4 +22,26 @@ struct TokenIssuer {
             subject: subject, kind: kind, fresh: fresh, jti: UUID4.make(),
             issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime))
     }
+
+    /// The pair a login answers. With token families on (rotation, or a
+    /// session logout scope) both tokens carry a new family, so that reuse
+    /// detection or a logout ends the whole login; with rotation the
+    /// refresh token also carries `auth_time` and never outlives the
+    /// login's absolute lifetime. Off: Flask's claims exactly.
+    func login(for subject: String) throws -> (access: String, refresh: String) {
+        let config = context.config
+        guard config.tokenFamilies else {
+            return (try token(for: subject, kind: .access, fresh: true),
+                    try token(for: subject, kind: .refresh, fresh: false))
+        }
+        let family = try UUID4.make()
+        let access = try token(for: subject, kind: .access, fresh: true, family: family)
+        guard config.refreshRotation else {
+            return (access, try token(for: subject, kind: .refresh, fresh: false, family: family))
+        }
+        let loginTime = Int64(context.now)
+        let refresh = try token(for: subject, kind: .refresh, fresh: false, family: family, authTime: loginTime,
+                                expiresBy: Double(loginTime) + Double(config.refreshMaxAge))
+        return (access, refresh)
+    }
 }

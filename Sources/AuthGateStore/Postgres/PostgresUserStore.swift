@@ -150,9 +150,10 @@ final class PostgresUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 3  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families
-    /// AuthGate's own tables for `revoke-user` and refresh-token families
-    /// (never columns on `users`: a Flask app shares that table).
+    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys
+    /// AuthGate's own tables for `revoke-user`, refresh-token families and
+    /// caseless usernames (never columns on `users`: a Flask app shares
+    /// that table).
     static let adminTablesSQL = """
         CREATE TABLE IF NOT EXISTS authgate_user_revocations (
             username text PRIMARY KEY, not_before bigint NOT NULL, revoked_at timestamp(6) NOT NULL);
@@ -162,6 +163,8 @@ final class PostgresUserStore: UserStore {
             revoked_at timestamp(6) NOT NULL, expires_at timestamp(6) NOT NULL);
         COMMENT ON TABLE authgate_refresh_families IS 'AuthGate refresh rotation: families revoked on reuse, kept until their tokens expire';
         CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
+        CREATE TABLE IF NOT EXISTS authgate_username_keys (key text PRIMARY KEY, user_id text NOT NULL UNIQUE);
+        COMMENT ON TABLE authgate_username_keys IS 'AuthGate caseless usernames: the NFKC_Casefold key of each user''s name';
         """
 
     /// Migration attempts while other transactions hold locks on the tables.

@@ -104,7 +104,7 @@ final class SQLiteUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 3  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families
+    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -131,9 +131,9 @@ final class SQLiteUserStore: UserStore {
         guard found == 4 else { return false }
         let adminTables = try db.execute("""
             SELECT count(*) FROM sqlite_master WHERE type = 'table'
-            AND name IN ('authgate_user_revocations', 'authgate_refresh_families')
+            AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys')
             """, []).first?.int(at: 0)
-        return adminTables == 2
+        return adminTables == 3
     }
 
     /// What `authgate migrate status` reports; reads only.
@@ -159,7 +159,8 @@ final class SQLiteUserStore: UserStore {
         }
     }
 
-    /// AuthGate's own tables for `revoke-user` and refresh-token families.
+    /// AuthGate's own tables for `revoke-user`, refresh-token families and
+    /// caseless usernames (`UsernameKeyStore`).
     static let adminTablesSQL = """
         CREATE TABLE IF NOT EXISTS authgate_user_revocations (
             username VARCHAR NOT NULL PRIMARY KEY, not_before INTEGER NOT NULL, revoked_at DATETIME NOT NULL);
@@ -167,6 +168,8 @@ final class SQLiteUserStore: UserStore {
             family VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL,
             revoked_at DATETIME NOT NULL, expires_at DATETIME NOT NULL);
         CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
+        CREATE TABLE IF NOT EXISTS authgate_username_keys (
+            key VARCHAR NOT NULL PRIMARY KEY, user_id VARCHAR NOT NULL UNIQUE);
         """
 
     /// The statements that bring the file as it is now to this build's

@@ -57,6 +57,29 @@ final class MemoryUserStore: UserStore {
         self.createdAt[id] = createdAt
     }
 
+    /// The key table's rule without a table: every present user's name folded.
+    func usernameKeyTaken(_ key: String) throws -> Bool {
+        try touch()
+        return users.contains { UsernameFold.key($0.username).map { $0.utf8.elementsEqual(key.utf8) } ?? false }
+    }
+
+    func syncUsernameKeys() throws { try touch() }
+
+    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
+                    usernameKey: String) throws {
+        // The race hook runs before the key check, as a concurrent commit would land.
+        let hook = beforeInsert
+        beforeInsert = nil
+        hook?()
+        if try usernameKeyTaken(usernameKey) { throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey") }
+        try insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
+    }
+
+    func allUsernames() throws -> [String] {
+        try touch()
+        return users.map(\.username)
+    }
+
     func user(named username: String) throws -> UserRecord? {
         try touch()
         defer { afterUserLookup?() }
