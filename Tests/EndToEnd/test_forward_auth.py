@@ -185,8 +185,24 @@ def test_a_username_a_header_cannot_hold_is_percent_encoded(fa):
     name = "J\u00f6rg\u2603" + unique("")  # registration allows it
     _, uid, tokens = user(fa, name)
     got = dict(identity(received(fa.get("/app/", headers=bearer(tokens["access"])))))
-    assert got["x-auth-user"] == urllib.parse.quote(name, safe="!\"#$&'()*+,/:;<=>?@[\\]^`{|}~")
+    assert got["x-auth-user"] == urllib.parse.quote(name, safe="!#$&'()*+/:<=>?@[]^`{|}~")
     assert urllib.parse.unquote(got["x-auth-user"]) == name and got["x-auth-user-id"] == uid
+
+
+def test_list_and_quoting_syntax_in_a_username_is_percent_encoded(fa):
+    """`,` `"` `;` and `\\` are what list-splitting and quoted-string header
+    parsers read as syntax: a name holding them reaches the application as
+    one opaque token; a plain name passes as it is."""
+    suffix = unique("")
+    name = 'a,b"c;d\\e' + suffix
+    _, _, tokens = user(fa, name)
+    got = dict(identity(received(fa.get("/app/", headers=bearer(tokens["access"])))))
+    assert got["x-auth-user"] == "a%2Cb%22c%3Bd%5Ce" + suffix
+    assert not set(got["x-auth-user"]) & set(',";\\')
+    assert urllib.parse.unquote(got["x-auth-user"]) == name
+    plain = "alice" + suffix
+    _, _, tokens = user(fa, plain)
+    assert dict(identity(received(fa.get("/app/", headers=bearer(tokens["access"])))))["x-auth-user"] == plain
 
 
 def test_the_internal_locations_are_not_reachable_from_outside(fa):
