@@ -13,7 +13,7 @@ import pytest
 from harness import ROOT
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-RUN_PACKAGES = {"libfcgi-dev", "libpq-dev", "libssl-dev", "libsqlite3-dev", "pkg-config", "git",
+RUN_PACKAGES = {"libfcgi-dev", "libpq-dev", "libssl-dev", "libsqlite3-dev", "libicu-dev", "pkg-config", "git",
                 "ca-certificates", "nginx"}
 
 
