@@ -7,7 +7,8 @@ import Synchronization
 import AuthGateCore
 import AuthGateHTTP
 
-/// Runs the requests that derive a key (login, register) on threads of
+/// Runs the requests that derive a key (the routes of the `keyDerivation`
+/// lane: login, register, the sign-in form) on threads of
 /// their own, one per usable core, so the worker threads that serve reads
 /// are never held by scrypt: a worker reads such a request, hands its
 /// connection here and goes back to accepting. Waiting is bounded: a
@@ -15,17 +16,10 @@ import AuthGateHTTP
 /// `Retry-After` at once, and one that waited too long anyway (the cost
 /// estimate was low) gets the same answer when its turn comes.
 final class KDFPool: Sendable {
-    /// The routes whose handlers derive a key, under both prefixes.
-    static let paths: Set<String> = Set(Routes.authPrefixes.flatMap { [$0 + "/login", $0 + "/register"] })
-
-    static func handles(method: String, path: String) -> Bool {
-        method == "POST" && paths.contains(path) && path.utf8.allSatisfy { $0 < 0x80 }
-    }
-
     struct Job: Sendable {
         let connection: FCGIRequest
         let request: Request
-        let handler: Handler
+        let route: Route
         let queuedAt: Double
     }
 
@@ -189,7 +183,7 @@ final class KDFPool: Sendable {
                 do {
                     let opened = try context ?? services.makeContext(logger: logger)
                     context = opened
-                    response = Dispatcher.respond(to: job.request, with: job.handler, context: opened)
+                    response = Dispatcher.respond(to: job.request, with: job.route, context: opened)
                 } catch {
                     response = Dispatcher.errorResponse(for: error, to: job.request)
                 }

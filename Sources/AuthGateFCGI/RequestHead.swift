@@ -14,10 +14,11 @@ package struct RequestHead {
 
     /// `param` looks a parameter up as libfcgi does (`FCGX_GetParam`);
     /// `fallbackID` names the request when nginx sent no well-formed
-    /// `REQUEST_ID`, built only then. `readsCookie`: /auth/verify's opt-in
-    /// cookie source is configured (the cookie and the original method are
-    /// looked up only then).
-    package init(param: (String) -> String?, fallbackID: () -> String, readsCookie: Bool = false, logger: Logger) {
+    /// `REQUEST_ID`, built only then. `selection`: the further headers the
+    /// configuration needs (cookies, CSRF headers, the forward-auth
+    /// recipe's original method and URI), looked up only when configured.
+    package init(param: (String) -> String?, fallbackID: () -> String, selection: HeaderSelection = .none,
+                 logger: Logger) {
         let method = param("REQUEST_METHOD") ?? "GET"
         let path = param("DOCUMENT_URI")
             ?? param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
@@ -29,16 +30,19 @@ package struct RequestHead {
         request = Request(method: method, path: path, queryString: param("QUERY_STRING") ?? "",
                           headers: headers, id: RequestID.choose(param("REQUEST_ID"), otherwise: fallbackID), logger: logger)
         request.remoteAddress = param("REMOTE_ADDR") ?? ""
-        if readsCookie {
-            if let v = param("HTTP_COOKIE") { request.headers["cookie"] = v }
+        for (name, key) in selection.headers {
+            if let v = param(name) { request.headers[key] = v }
+        }
+        if selection.readsOriginal {
             request.originalMethod = param(VerifyHandler.originalMethodParameter)
+            request.originalURI = param(VerifyHandler.originalURIParameter)
         }
     }
 
     /// The route's handler. 404/405/413 are decided here, before a byte of
     /// the body is read; what this throws is answered by
     /// `Dispatcher.errorResponse(for:to:)`.
-    package func handler() throws -> Handler {
+    package func route() throws -> Route {
         try Dispatcher.checkBeforeBody(method: request.method, path: request.path, declaredLength: declaredLength)
     }
 

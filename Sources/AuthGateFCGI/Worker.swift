@@ -65,24 +65,24 @@ final class Worker: Sendable {
     private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
                         logger: Logger) -> Outcome {
         let head = RequestHead(param: fcgi.param, fallbackID: { "\(self.index)-\(served)" },
-                               readsCookie: context.config.verifyCookie != nil, logger: logger)
+                               selection: context.services.headerSelection, logger: logger)
         var request = head.request
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.
         if request.path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
             return .answer(request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
         }
-        let handler: Handler
+        let route: Route
         do {
-            handler = try head.handler()
+            route = try head.route()
         } catch {
             // HEAD answers keep their head only; the Dispatcher knows how.
             return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
         }
         // The body is read once the route is known to take one.
         request.body = fcgi.readBody(limit: head.bodyLimit)
-        if KDFPool.handles(method: request.method, path: request.path) {
-            let job = KDFPool.Job(connection: fcgi, request: request, handler: handler, queuedAt: Clock.monotonic())
+        if route.lane == .keyDerivation {
+            let job = KDFPool.Job(connection: fcgi, request: request, route: route, queuedAt: Clock.monotonic())
             switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff
             case .overloaded(let error):
@@ -90,6 +90,6 @@ final class Worker: Sendable {
             }
         }
         pool.noteRead()
-        return .answer(request, Dispatcher.respond(to: request, with: handler, context: context), route: nil)
+        return .answer(request, Dispatcher.respond(to: request, with: route, context: context), route: nil)
     }
 }

@@ -25,14 +25,24 @@ import Testing
         #expect(cores <= CPUBudget.affinityCount())
     }
 
-    @Test func onlyPostsToLoginAndRegisterGoToThePool() {
-        for prefix in ["/auth", "/api/auth"] {
-            #expect(KDFPool.handles(method: "POST", path: prefix + "/login"))
-            #expect(KDFPool.handles(method: "POST", path: prefix + "/register"))
-            #expect(!KDFPool.handles(method: "GET", path: prefix + "/login"))
-            #expect(!KDFPool.handles(method: "POST", path: prefix + "/refresh"))
+    /// The routes that derive a key say so in the table; the transport
+    /// sends exactly those to the pool.
+    @Test func onlyThePostsThatDeriveAKeyGoToThePool() throws {
+        func lane(_ method: String, _ path: String) throws -> Route.Lane {
+            try Routes.router.route(method: method, path: path).lane
         }
-        #expect(!KDFPool.handles(method: "POST", path: "/auth/logi\u{0301}n"))
+        for prefix in ["/auth", "/api/auth"] {
+            for path in ["/login", "/register", "/sign-in"] {
+                #expect(try lane("POST", prefix + path) == .keyDerivation)
+            }
+            #expect(try lane("GET", prefix + "/sign-in") == .worker)
+            #expect(try lane("HEAD", prefix + "/sign-in") == .worker)
+            #expect(try lane("POST", prefix + "/refresh") == .worker)
+            #expect(try lane("OPTIONS", prefix + "/login") == .worker)
+        }
+        let derives = Routes.table.filter { $0.lane == .keyDerivation }.map { "\($0.method) \($0.path)" }
+        #expect(derives.count == 6 && derives.allSatisfy { $0.hasPrefix("POST ") })
+        #expect(throws: APIError.notFound) { try lane("POST", "/auth/logi\u{0301}n") }
     }
 
     @Test func expectedWaitSharesTheQueueAmongThreads() {

@@ -68,6 +68,12 @@ public struct Config: Sendable {
     /// `AUTHGATE_VERIFY_COOKIE`: the cookie `/auth/verify` may take the
     /// token from (docs/forward-auth.md); nil: off (the default).
     public var verifyCookie: String? = nil
+    /// Flask-JWT-Extended's cookie mode (`FLASK_JWT_TOKEN_LOCATION` and the
+    /// cookie settings); off by default, as in Flask.
+    public var cookies = JWTCookieSettings()
+    /// `AUTHGATE_REDIRECT_HOSTS`: where the sign-in pages may send a browser
+    /// back to, beyond relative paths.
+    public var redirectHosts = RedirectHosts.none
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -147,6 +153,8 @@ public struct Config: Sendable {
                                                          "AUTHGATE_USERNAME_POLICY", default: .exact)
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.warnings = secrets.warnings + warnings
+        try config.loadCookieSettings(value)
+        config.redirectHosts = try RedirectHosts.parse(value("AUTHGATE_REDIRECT_HOSTS") ?? "")
         if let raw = value("AUTHGATE_LOG_FORMAT") {
             guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {
                 throw ConfigError(variable: "AUTHGATE_LOG_FORMAT", message: "expected json or text")

@@ -1,10 +1,10 @@
 internal import COpenSSL
 
-enum Crypto {
+public enum Crypto {
     static func fail(_ name: String) -> OpenSSLError { .call(name, ERR_get_error()) }
 
     /// `count` bytes from OpenSSL's CSPRNG.
-    static func randomBytes(_ count: Int) throws -> [UInt8] {
+    public static func randomBytes(_ count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
         guard ok == 1 else { throw fail("RAND_bytes") }
@@ -12,7 +12,7 @@ enum Crypto {
     }
 
     /// Constant-time equality; unequal lengths are unequal (lengths are public).
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         if a.isEmpty { return true }
         return a.withUnsafeBytes { pa in
@@ -84,7 +84,7 @@ enum Crypto {
 
 extension Crypto {
     /// SHA-256 of `data` (RFC 7638 thumbprints, long throttle keys).
-    static func sha256(_ data: [UInt8]) throws -> [UInt8] {
+    public static func sha256(_ data: [UInt8]) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         guard EVP_Digest(data, data.count, &out, &length, EVP_sha256(), nil) == 1 else { throw fail("EVP_Digest") }

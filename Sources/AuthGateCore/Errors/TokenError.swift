@@ -8,6 +8,11 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
     case refreshRequired
     case revoked
     case userNotFound
+    /// A cookie-authenticated request whose method needs the CSRF
+    /// double-submit value (`JWT_CSRF_METHODS`) sent none.
+    case csrfMissing
+    /// It sent one that is not the token's `csrf` claim.
+    case csrfMismatch
 
     public var code: String {
         switch self {
@@ -17,6 +22,8 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
         case .accessRequired, .refreshRequired: return "wrong_token_type"
         case .revoked: return "token_revoked"
         case .userNotFound: return "user_not_found"
+        case .csrfMissing: return "csrf_missing"
+        case .csrfMismatch: return "csrf_mismatch"
         }
     }
 
@@ -29,6 +36,8 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
         case .refreshRequired: return "Only refresh tokens are allowed"
         case .revoked: return "Token has been revoked"
         case .userNotFound: return "User not found"
+        case .csrfMissing: return "Missing CSRF token"
+        case .csrfMismatch: return "CSRF double submit tokens do not match"
         }
     }
 

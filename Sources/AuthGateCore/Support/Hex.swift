@@ -1,7 +1,7 @@
 /// Lower-case hexadecimal, as Werkzeug writes digests and salts.
-enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
-    static func encode(_ bytes: [UInt8]) -> String {
+public enum Hex {
+    public static let digits = Array("0123456789abcdef".utf8)
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
         for b in bytes {

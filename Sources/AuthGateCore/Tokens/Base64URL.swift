@@ -23,6 +23,15 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Standard base64 with padding (RFC 4648 §4), as a CSP hash source is written.
+    public static func standard(_ bytes: [UInt8]) -> String {
+        var out = encode(bytes).utf8.map { b -> UInt8 in
+            b == UInt8(ascii: "-") ? UInt8(ascii: "+") : b == UInt8(ascii: "_") ? UInt8(ascii: "/") : b
+        }
+        while out.count % 4 != 0 { out.append(UInt8(ascii: "=")) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
         if text.count % 4 == 1 { return nil }
         var out: [UInt8] = []

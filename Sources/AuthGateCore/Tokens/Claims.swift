@@ -18,9 +18,12 @@ public struct Claims: Sendable, Equatable {
     /// refresh token descends from took place, whole seconds. Written with
     /// `fam` only, so tokens stay Flask's when rotation is off.
     public var authTime: Int64?
+    /// `csrf`: Flask-JWT-Extended's double-submit value, which the CSRF
+    /// cookie repeats; written only in cookie mode with CSRF protection.
+    public var csrf: String?
 
     package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
-                 expires: Double, family: String? = nil, authTime: Int64? = nil) {
+                 expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil) {
         self.subject = subject
         self.kind = kind
         self.fresh = fresh
@@ -30,6 +33,7 @@ public struct Claims: Sendable, Equatable {
         self.expires = expires
         self.family = family
         self.authTime = authTime
+        self.csrf = csrf
     }
 
     /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
@@ -46,7 +50,8 @@ public struct Claims: Sendable, Equatable {
         jti.utf8.count <= maxJTIBytes && !jti.utf8.contains(0)
     }
 
-    /// The payload as Flask-JWT-Extended lays it out (no `csrf`).
+    /// The payload as Flask-JWT-Extended lays it out (`csrf` after `nbf`
+    /// when present, as it writes it).
     func json() -> [UInt8] {
         var members: [(String, JSONValue)] = [
             ("fresh", .bool(fresh)),
@@ -55,8 +60,9 @@ public struct Claims: Sendable, Equatable {
             ("type", .string(kind.rawValue)),
             ("sub", .string(subject)),
             ("nbf", .number(Double(notBefore))),
-            ("exp", .number(expires)),
         ]
+        if let csrf { members.append(("csrf", .string(csrf))) }
+        members.append(("exp", .number(expires)))
         if let family { members.append(("fam", .string(family))) }
         if let authTime { members.append(("auth_time", .number(Double(authTime)))) }
         return JSONWriter.object(members)

@@ -91,10 +91,16 @@ public struct JWTCodec: Sendable {
             guard let seconds = Int64(exactly: n.rounded(.down)) else { throw .invalidToken }
             authTime = seconds
         }
+        // Compared with the CSRF header only when a cookie carried the token.
+        var csrf: String?
+        if let value = payload["csrf"] {
+            guard let text = value.stringValue else { throw .invalidToken }
+            csrf = text
+        }
         return Claims(subject: subject, kind: kind, fresh: fresh, jti: jti,
                       issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
                       notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
-                      expires: exp, family: family, authTime: authTime)
+                      expires: exp, family: family, authTime: authTime, csrf: csrf)
     }
 
     private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {

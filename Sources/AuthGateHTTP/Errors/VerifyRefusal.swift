@@ -8,8 +8,14 @@ import AuthGateCore
 package struct VerifyRefusal: HTTPError {
     package static let bodyHeader = "X-Auth-Error"
     package let refusal: any HTTPError
+    /// For a browser's navigation in cookie mode: where the recipe sends
+    /// it (the sign-in page, or the session-refresh bounce), as `Location`.
+    package var location: String?
 
-    package init(_ refusal: any HTTPError) { self.refusal = refusal }
+    package init(_ refusal: any HTTPError, location: String? = nil) {
+        self.refusal = refusal
+        self.location = location
+    }
 
     package var httpStatus: Int { refusal.httpStatus }
     package var httpBody: [(String, JSONValue)] { refusal.httpBody }
@@ -17,6 +23,7 @@ package struct VerifyRefusal: HTTPError {
     /// CR, LF or other byte a header value cannot hold.
     package var httpHeaders: [(name: String, value: String)] {
         refusal.httpHeaders + [(Self.bodyHeader, String(decoding: JSONWriter.object(refusal.httpBody), as: UTF8.self))]
+            + (location.map { [("Location", $0)] } ?? [])
     }
     package var logEntry: ErrorLogEntry? { refusal.logEntry }
 }

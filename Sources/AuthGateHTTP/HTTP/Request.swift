@@ -19,6 +19,10 @@ public struct Request: Sendable {
     /// `auth_request` subrequest is itself always a GET). Read only with
     /// the verify cookie on; nil when not passed.
     public var originalMethod: String?
+    /// The path and query of the request nginx asks `/auth/verify` about
+    /// (`AUTHGATE_ORIGINAL_URI`, `$request_uri`), for the sign-in page's
+    /// return address; nil when not passed.
+    public var originalURI: String?
     /// The logger of the thread serving this request, as the transport gave it.
     private let threadLogger: Logger
 

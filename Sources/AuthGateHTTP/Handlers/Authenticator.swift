@@ -10,7 +10,8 @@ enum Authenticator {
     /// refused (refresh-token reuse detection).
     static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?,
                              onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
-        try authenticate(token: bearerToken(request), context, kind: kind, onRevoked: onRevoked)
+        let source = try TokenSource(request, context, kind: kind, method: request.method)
+        return try authenticate(token: source.token, csrf: source.csrf, context, kind: kind, onRevoked: onRevoked)
     }
 
     /// The token of the `Authorization: Bearer` header, as its bytes: the
@@ -28,11 +29,14 @@ enum Authenticator {
     }
 
     /// The checks after the header, for a token however it was found
-    /// (the header, or the forward-auth cookie).
-    static func authenticate(token: [UInt8], _ context: Context, kind: Claims.Kind?,
+    /// (the header, or a cookie). `csrf`: the double-submit value a
+    /// cookie-borne token must match, checked right after the claims, as
+    /// Flask-JWT-Extended's `decode_token` does.
+    static func authenticate(token: [UInt8], csrf: [UInt8]? = nil, _ context: Context, kind: Claims.Kind?,
                              onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
         let payload = try context.verifiedPayload(tokenBytes: token)
         let claims = try context.services.tokens.claims(from: payload, now: context.now)
+        if let csrf { try TokenSource.check(csrf, against: claims) }
         if let kind, claims.kind != kind {
             throw kind == .access ? TokenError.accessRequired : TokenError.refreshRequired
         }

@@ -1,39 +1,18 @@
 import AuthGateCore
-/// POST /auth/login: one full hash verification whatever the outcome, so
-/// neither the answer nor its timing tells which usernames exist. With the
-/// opt-in throttle, a refused attempt is answered before any hashing, and
-/// unknown users and wrong passwords are counted alike.
+/// POST /auth/login: the password check (`Credentials`), then a new pair
+/// of tokens; in cookie mode the same tokens are set as cookies too.
 enum LoginHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let body = try JSONBody(request)
         let username = try body.string("username")
         let password = try body.string("password")
-        let throttle = try LoginThrottle(request, username: username, context: context)
-        try throttle?.refuseIfThrottled(username: username, logger: request.logger)
-        let user = try context.store.user(named: username)
-        switch context.services.passwords.verify(password, against: user?.passwordHash) {
-        case .match:
-            break
-        case .unreadable:
-            request.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits")
-            try throttle?.recordFailure()
-            throw APIError.invalidCredentials
-        case .mismatch:
-            try throttle?.recordFailure()
-            throw APIError.invalidCredentials
-        }
-        guard let user else { throw APIError.invalidCredentials }
-        // The hash check can wait in the KDF queue for seconds: a user
-        // deleted meanwhile (and the name perhaps registered again) gets
-        // no token. `delete-user` revokes tokens only after its delete, so
-        // one issued past this check still falls before its not-before.
-        guard try context.store.user(named: username)?.id == user.id else { throw APIError.invalidCredentials }
-        try throttle?.clear()
-        PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
+        let user = try Credentials.verify(username: username, password: password, request, context)
         let (access, refresh) = try TokenIssuer(context).login(for: user.username)
+        let cookies = context.config.cookies
         return .json(200, [
             ("message", .string("Logged in")),
-            ("tokens", .object(["access": .string(access), "refresh": .string(refresh)])),
-        ], headers: TokenIssuer.responseHeaders)
+            ("tokens", .object(["access": .string(access.text), "refresh": .string(refresh.text)])),
+        ], headers: TokenIssuer.responseHeaders
+            + (cookies.enabled ? SessionCookies.set(access: access, refresh: refresh, cookies) : []))
     }
 }

@@ -1,4 +1,5 @@
 import AuthGateCore
+import AuthGateStore
 /// GET|POST /auth/refresh: a refresh token buys a new, non-fresh access
 /// token. With `AUTHGATE_REFRESH_ROTATION` it also buys a new refresh token
 /// of the same family, and the one presented is revoked
@@ -11,6 +12,21 @@ enum RefreshHandler {
         let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh, onRevoked: { claims in
             if changesState { try RefreshReuse.revokeFamily(of: claims, request, context) }
         })
+        let (access, refresh) = try renew(claims, user, request, context, changesState: changesState)
+        var members: [(String, JSONValue)] = [("access_token", .string(access.text))]
+        if let refresh { members.append(("refresh_token", .string(refresh.text))) }
+        // Cookie mode: the new tokens as cookies too; never to HEAD, whose
+        // tokens are signed only for the head's length and are never used.
+        let cookies = context.config.cookies
+        let setCookies = cookies.enabled && changesState ? SessionCookies.set(access: access, refresh: refresh, cookies) : []
+        return .json(200, members, headers: TokenIssuer.responseHeaders + setCookies)
+    }
+
+    /// The tokens a verified refresh token buys: an access token, and with
+    /// rotation its successor (nil without). `changesState` false (HEAD)
+    /// signs them without revoking the one presented.
+    static func renew(_ claims: Claims, _ user: UserRecord, _ request: Request, _ context: Context,
+                      changesState: Bool) throws -> (access: IssuedToken, refresh: IssuedToken?) {
         let config = context.config
         // A login's absolute lifetime: rotation renews tokens, never the
         // login. A token without `auth_time` (from before rotation was on,
@@ -25,9 +41,7 @@ enum RefreshHandler {
         // the login (reuse, a session logout) ends it too.
         let family = config.tokenFamilies ? try RefreshFamily.name(of: claims) : nil
         let access = try issuer.token(for: user.username, kind: .access, fresh: false, family: family)
-        guard config.refreshRotation else {
-            return .json(200, [("access_token", .string(access))], headers: TokenIssuer.responseHeaders)
-        }
+        guard config.refreshRotation else { return (access, nil) }
         // The blocklist's unique jti is the arbiter: of two refreshes with
         // one token, one insert takes it and the other is refused. The
         // loser is not taken for reuse (a client's retry looks the same);
@@ -38,12 +52,9 @@ enum RefreshHandler {
             throw TokenError.revoked
         }
         // A token without `fam` continues under a family named after its
-        // jti, which a later reuse of it revokes (RefreshReuse). To HEAD the
-        // pair is signed only so that its head (Content-Length) is GET's;
-        // it is never sent.
+        // jti, which a later reuse of it revokes (RefreshReuse).
         let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family,
                                        authTime: RefreshFamily.loginTime(of: claims), expiresBy: deadline)
-        return .json(200, [("access_token", .string(access)), ("refresh_token", .string(refresh))],
-                     headers: TokenIssuer.responseHeaders)
+        return (access, refresh)
     }
 }

@@ -10,6 +10,8 @@ public struct Services: Sendable {
     public let clock: Clock
     /// The read cache, on PostgreSQL (whose NOTIFY keeps it correct).
     public let cache: ReadCache?
+    /// What each request's head reads beyond the basics (`HeaderSelection`).
+    public let headerSelection: HeaderSelection
 
     /// `cache`: the composition root passes one where something keeps it
     /// true (PostgreSQL's NOTIFY); nil reads every time from the store.
@@ -19,6 +21,7 @@ public struct Services: Sendable {
         self.cache = cache
         self.tokens = JWTCodec(keys: config.keys, leeway: config.leeway)
         self.passwords = try PasswordService(method: config.hashMethod)
+        self.headerSelection = HeaderSelection(config)
     }
 
     /// A new store (one connection) for the calling thread, behind the cache.

@@ -11,16 +11,20 @@ struct TokenIssuer {
     /// `family`, `authTime`: the `fam` and `auth_time` claims of a rotated
     /// refresh token; nil writes none. `expiresBy`: a moment the token must
     /// not outlive (its family's absolute deadline), else the full lifetime.
+    /// In cookie mode with CSRF protection the token carries a new `csrf`
+    /// value, as Flask-JWT-Extended's do.
     func token(for subject: String, kind: Claims.Kind, fresh: Bool, family: String? = nil,
-               authTime: Int64? = nil, expiresBy deadline: Double? = nil) throws -> String {
+               authTime: Int64? = nil, expiresBy deadline: Double? = nil) throws -> IssuedToken {
         let now = Int64(context.now)
         let config = context.config
         let lifetime = kind == .access ? config.accessExpires : config.refreshExpires
         var expires = Double(now + lifetime)
         if let deadline { expires = min(expires, deadline) }
-        return try context.services.tokens.sign(Claims(
+        let csrf = config.cookies.tokensCarryCSRF ? try UUID4.make() : nil
+        let text = try context.services.tokens.sign(Claims(
             subject: subject, kind: kind, fresh: fresh, jti: UUID4.make(),
-            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime))
+            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf))
+        return IssuedToken(text: text, csrf: csrf)
     }
 
     /// The pair a login answers. With token families on (rotation, or a
@@ -28,7 +32,7 @@ struct TokenIssuer {
     /// detection or a logout ends the whole login; with rotation the
     /// refresh token also carries `auth_time` and never outlives the
     /// login's absolute lifetime. Off: Flask's claims exactly.
-    func login(for subject: String) throws -> (access: String, refresh: String) {
+    func login(for subject: String) throws -> (access: IssuedToken, refresh: IssuedToken) {
         let config = context.config
         guard config.tokenFamilies else {
             return (try token(for: subject, kind: .access, fresh: true),

@@ -3,18 +3,24 @@ import AuthGateCore
 /// reach the application behind it. A valid access token answers 200 with
 /// an empty body and the identity headers nginx passes on; anything else
 /// is the usual token 401 (the whoami checks, in the same order), plus the
-/// requirements the nginx location sets (`fresh`, `max_age`).
+/// requirements the nginx location sets (`fresh`, `max_age`). In cookie
+/// mode a browser's navigation that is refused also learns where to go:
+/// `Location` names the sign-in page, or the session-refresh bounce when
+/// its refresh cookie can renew an expired access cookie.
 public enum VerifyHandler {
     /// The FastCGI parameter the recipe sets to the method of the request
     /// being authorized. Not an `HTTP_*` parameter: no client header becomes it.
     public static let originalMethodParameter = "AUTHGATE_ORIGINAL_METHOD"
+    /// The recipe's `$request_uri` of the request being authorized.
+    public static let originalURIParameter = "AUTHGATE_ORIGINAL_URI"
 
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         do {
             // An operator's mistake in the location, so it is answered
             // whatever the token (nginx turns it into a 500 and logs it).
             let requirements = try VerifyRequirements(request)
-            let (claims, user) = try Authenticator.authenticate(token: try token(of: request, context), context,
+            let source = try tokenSource(of: request, context)
+            let (claims, user) = try Authenticator.authenticate(token: source.token, csrf: source.csrf, context,
                                                                 kind: .access)
             try requirements.check(claims, now: context.now, leeway: context.config.leeway)
             return Response(status: 200, headers: [
@@ -22,17 +28,22 @@ public enum VerifyHandler {
                 ("X-Auth-User-Id", IdentityHeaderValue.encode(user.id)),
             ], body: [])
         } catch let refusal as any HTTPError where refusal.httpStatus == 401 {
-            throw VerifyRefusal(refusal)
+            throw VerifyRefusal(refusal, location: BrowserNavigation.location(for: request, context, refusal: refusal))
         }
     }
 
-    /// The Authorization header's token when there is that header (it wins);
-    /// else, with the cookie source on, the cookie's, for a GET or HEAD only.
-    static func token(of request: Request, _ context: Context) throws(TokenError) -> [UInt8] {
+    /// Where the token is: in cookie mode as every route finds it (the
+    /// CSRF rule applied to the original request's method: one nginx did
+    /// not pass counts as unsafe); else the Authorization header, or with
+    /// `AUTHGATE_VERIFY_COOKIE` that cookie for a GET or HEAD original only.
+    static func tokenSource(of request: Request, _ context: Context) throws(TokenError) -> TokenSource {
+        if context.config.cookies.enabled {
+            return try TokenSource(request, context, kind: .access, method: request.originalMethod ?? "POST")
+        }
         guard request.headers["authorization"] == nil, let name = context.config.verifyCookie,
               TokenCookie.isSafe(originalMethod: request.originalMethod) else {
-            return try Authenticator.bearerToken(request)
+            return TokenSource(token: try Authenticator.bearerToken(request), csrf: nil)
         }
-        return try TokenCookie.token(named: name, in: request.headers["cookie"])
+        return TokenSource(token: try TokenCookie.token(named: name, in: request.headers["cookie"]), csrf: nil)
     }
 }

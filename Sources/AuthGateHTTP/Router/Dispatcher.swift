@@ -12,31 +12,31 @@ public enum Dispatcher {
     /// `declaredLength` is CONTENT_LENGTH, checked before the body is read.
     /// An error thrown here is answered by `errorResponse(for:to:)`.
     public static func checkBeforeBody(method: String, path: String, declaredLength: Int?,
-                                       router: Router = Routes.router) throws -> Handler {
-        let handler = try router.handler(method: method, path: path)
+                                       router: Router = Routes.router) throws -> Route {
+        let route = try router.route(method: method, path: path)
         if let declaredLength, declaredLength > maxBodyBytes { throw APIError.payloadTooLarge }
-        return handler
+        return route
     }
 
     public static func respond(to request: Request, context: Context, router: Router = Routes.router) -> Response {
         do {
-            let handler = try checkBeforeBody(method: request.method, path: request.path,
-                                              declaredLength: request.body.count, router: router)
-            return respond(to: request, with: handler, context: context)
+            let route = try checkBeforeBody(method: request.method, path: request.path,
+                                            declaredLength: request.body.count, router: router)
+            return respond(to: request, with: route, context: context)
         } catch {
             return errorResponse(for: error, to: request)
         }
     }
 
-    /// The rest of the checks once `handler` was routed: body size as read,
+    /// The rest of the checks once `route` was found: body size as read,
     /// media type (415), then the handler itself.
-    public static func respond(to request: Request, with handler: Handler, context: Context) -> Response {
+    public static func respond(to request: Request, with route: Route, context: Context) -> Response {
         do {
             if request.body.count > maxBodyBytes { throw APIError.payloadTooLarge }
-            if request.method == "POST", !request.body.isEmpty, request.mediaType != "application/json" {
-                throw APIError.unsupportedMediaType
+            if request.method == "POST", !request.body.isEmpty, request.mediaType != route.body.mediaType {
+                throw route.body == .json ? APIError.unsupportedMediaType : APIError.unsupportedFormMediaType
             }
-            return try handler(request, context).answering(request.method)
+            return try route.handler(request, context).answering(request.method)
         } catch {
             return errorResponse(for: error, to: request)
         }

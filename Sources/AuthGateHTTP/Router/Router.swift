@@ -10,7 +10,7 @@ public typealias Handler = @Sendable (Request, Context) throws -> Response
 public struct Router: Sendable {
     private struct Entry: Sendable {
         var path: String
-        var handlers: [(method: String, handler: Handler)]
+        var routes: [Route]
         /// What `Allow` lists: the table's methods in table order, HEAD
         /// right after GET, OPTIONS last. Flask lists the same set in hash
         /// order, which changes from process to process.
@@ -22,10 +22,9 @@ public struct Router: Sendable {
     public init(_ routes: [Route]) {
         var table: [String: Entry] = [:]
         for route in routes {
-            table[route.path, default: Entry(path: route.path, handlers: [], allow: [])]
-                .handlers.append((route.method, route.handler))
+            table[route.path, default: Entry(path: route.path, routes: [], allow: [])].routes.append(route)
         }
-        for (path, entry) in table { table[path]?.allow = Router.allowList(entry.handlers.map(\.method)) }
+        for (path, entry) in table { table[path]?.allow = Router.allowList(entry.routes.map(\.method)) }
         byPath = table
     }
 
@@ -39,15 +38,23 @@ public struct Router: Sendable {
         return allow
     }
 
-    public func handler(method: String, path: String) throws(APIError) -> Handler {
+    /// The row that answers `method` on `path` (HEAD: the GET row; OPTIONS:
+    /// a row answering `Allow`).
+    public func route(method: String, path: String) throws(APIError) -> Route {
         // String == is canonical equivalence; a path must match byte for byte.
         guard let entry = byPath[path], entry.path.utf8.elementsEqual(path.utf8) else { throw .notFound }
-        if let row = entry.handlers.first(where: { $0.method == method }) { return row.handler }
-        if method == "HEAD", let get = entry.handlers.first(where: { $0.method == "GET" }) { return get.handler }
+        if let row = entry.routes.first(where: { $0.method == method }) { return row }
+        if method == "HEAD", let get = entry.routes.first(where: { $0.method == "GET" }) { return get }
         if method == "OPTIONS" {
             let allow = entry.allow.joined(separator: ", ")
-            return { _, _ in Response(status: 200, headers: [("Allow", allow)], body: []) }
+            return Route(method: method, path: path, handler: { _, _ in
+                Response(status: 200, headers: [("Allow", allow)], body: [])
+            })
         }
         throw .methodNotAllowed(allow: entry.allow)
+    }
+
+    public func handler(method: String, path: String) throws(APIError) -> Handler {
+        try route(method: method, path: path).handler
     }
 }

@@ -1,19 +1,30 @@
-/// The route table of shared/API.md (v1.1, and v1.2's forward auth). Every auth route answers under both
-/// `/auth` and `/api/auth`.
+/// The route table of shared/API.md (v1.1, and v1.2's forward auth), and
+/// cookie mode's browser pages. Every auth route answers under both
+/// `/auth` and `/api/auth`. A row declares its lane: a handler that
+/// derives a key must say `.keyDerivation`, or scrypt would run on the
+/// threads that serve reads.
 public enum Routes {
     public static let authPrefixes = ["/auth", "/api/auth"]
 
     public static let table: [Route] = {
         var rows: [Route] = []
         for prefix in authPrefixes {
-            rows.append(Route(method: "POST", path: prefix + "/register", handler: RegisterHandler.handle))
-            rows.append(Route(method: "POST", path: prefix + "/login", handler: LoginHandler.handle))
+            rows.append(Route(method: "POST", path: prefix + "/register", handler: RegisterHandler.handle,
+                              lane: .keyDerivation))
+            rows.append(Route(method: "POST", path: prefix + "/login", handler: LoginHandler.handle,
+                              lane: .keyDerivation))
             rows.append(Route(method: "GET", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/whoami", handler: WhoAmIHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/logout", handler: LogoutHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/logout", handler: LogoutHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/verify", handler: VerifyHandler.handle))
+            // Cookie mode's browser pages (docs/browser-sessions.md); 404 without it.
+            rows.append(Route(method: "GET", path: prefix + "/sign-in", handler: SignInHandler.page))
+            rows.append(Route(method: "POST", path: prefix + "/sign-in", handler: SignInHandler.signIn,
+                              lane: .keyDerivation, body: .form))
+            rows.append(Route(method: "POST", path: prefix + "/sign-out", handler: SignOutHandler.signOut, body: .form))
+            rows.append(Route(method: "GET", path: prefix + "/refresh-session", handler: SessionRefreshHandler.handle))
         }
         rows.append(Route(method: "GET", path: "/api/users/all", handler: UsersListHandler.handle))
         rows.append(Route(method: "GET", path: "/healthz", handler: HealthHandler.handle))

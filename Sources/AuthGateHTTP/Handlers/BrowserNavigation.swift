@@ -1,0 +1,24 @@
+import AuthGateCore
+/// A person's browser opening a gated page, as `/auth/verify` sees it in
+/// cookie mode: the original request is a GET or HEAD that accepts HTML.
+/// Its 401 names where the forward-auth recipe sends it (`Location`, which
+/// the recipe turns into a 302): the session-refresh bounce when the
+/// access cookie is missing or expired but a refresh cookie may renew it,
+/// else the sign-in page; either returns to the original address. API
+/// clients (no `text/html` in Accept) keep the JSON 401 alone.
+enum BrowserNavigation {
+    static let signInPath = "/auth/sign-in"
+    static let refreshPath = "/auth/refresh-session"
+
+    static func location(for request: Request, _ context: Context, refusal: any HTTPError) -> String? {
+        let cookies = context.config.cookies
+        guard cookies.enabled, TokenCookie.isSafe(originalMethod: request.originalMethod),
+              let accept = request.headers["accept"], accept.lowercased().contains("text/html") else { return nil }
+        let rd = SafeRedirect.target(request.originalURI, allowed: context.config.redirectHosts)
+        var renewable = false
+        if let error = refusal as? TokenError, error == .expired || error == .authorizationHeader {
+            renewable = (try? TokenCookie.token(named: cookies.refreshName, in: request.headers["cookie"])) != nil
+        }
+        return (renewable ? refreshPath : signInPath) + "?rd=" + URLComponent.encode(rd)
+    }
+}

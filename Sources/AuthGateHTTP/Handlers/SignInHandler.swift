@@ -1,0 +1,69 @@
+import AuthGateCore
+import AuthGateStore
+/// GET|POST /auth/sign-in: the sign-in page of cookie mode
+/// (docs/browser-sessions.md). GET serves the form; POST runs the same
+/// login as `POST /auth/login` (the KDF pool, the throttle, the audit
+/// events), sets the token and CSRF cookies and answers 303 to `rd`, a
+/// safe return address (`SafeRedirect`). A refused attempt re-renders the
+/// form with one generic message. Without cookie mode there is no page:
+/// 404, as for any unknown path.
+enum SignInHandler {
+    static let refusedMessage = "Invalid username or password."
+
+    @Sendable static func page(_ request: Request, _ context: Context) throws -> Response {
+        let config = context.config
+        guard config.cookies.enabled else { throw APIError.notFound }
+        if let problem = CookieDelivery.problem(request, config.cookies) {
+            request.logger.warning("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
+            return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
+        }
+        let rd = SafeRedirect.target(request.queryValue("rd"), allowed: config.redirectHosts)
+        let (token, cookie) = try formToken(request, config)
+        let notice: SignInPage.Notice = request.queryValue("signed_out") == "1" ? .info("You are signed out.") : .none
+        return SignInPage.render(status: 200, action: request.path, rd: rd, formToken: token, notice: notice,
+                                 config: config, extraHeaders: cookie)
+    }
+
+    @Sendable static func signIn(_ request: Request, _ context: Context) throws -> Response {
+        let config = context.config
+        guard config.cookies.enabled else { throw APIError.notFound }
+        if let problem = CookieDelivery.problem(request, config.cookies) {
+            request.logger.warning("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
+            return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
+        }
+        let form = FormBody(request)
+        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
+        let username = form.value("username") ?? ""
+        let (token, cookie) = try formToken(request, config)
+        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
+            SignInPage.render(status: status, action: request.path, rd: rd, formToken: token, username: username,
+                              notice: .error(message), config: config, extraHeaders: cookie + headers)
+        }
+        // Login CSRF: checked before the password, so a forged post costs no key derivation.
+        guard SignInFormToken.accepts(request, form: form) else {
+            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
+        }
+        guard let password = form.value("password"), !username.isEmpty, !password.isEmpty else {
+            return again(400, "Enter your username and password.")
+        }
+        let user: UserRecord
+        do {
+            user = try Credentials.verify(username: username, password: password, request, context)
+        } catch let error as APIError where error.status == 400 {
+            return again(400, refusedMessage)
+        } catch let error as APIError where error.status == 429 {
+            return again(429, "Too many failed sign-in attempts. Please wait and try again.",
+                         error.headers.map { (name: $0.key, value: $0.value) })
+        }
+        let (access, refresh) = try TokenIssuer(context).login(for: user.username)
+        return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config)
+                        + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
+    }
+
+    /// The browser's form token, or a new one with the cookie that sets it.
+    static func formToken(_ request: Request, _ config: Config) throws -> (String, [(name: String, value: String)]) {
+        if let current = SignInFormToken.current(request) { return (current, []) }
+        let token = try SignInFormToken.make()
+        return (token, [SignInFormToken.cookie(token, config.cookies)])
+    }
+}
