@@ -34,7 +34,10 @@ public final class Server: Sendable {
         if config.usernamePolicy == .caseless {
             // The bulk of an adopted table's keys, here rather than in the
             // first registration; each registration adds what came since.
+            let started = Clock.monotonic()
             try config.database.open(echo: false, logger: logger).syncUsernameKeys()
+            logger.info("username keys are current (caseless username policy)",
+                        metadata: ["seconds": "\(Clock.monotonic() - started)"])
         }
         let listenFD = try Responder.openListener(config.listen, logger: logger)
         responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger,

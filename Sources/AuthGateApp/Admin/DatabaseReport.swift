@@ -23,7 +23,15 @@ public struct DatabaseReport {
             let store = try location.open(echo: false, logger: logger)
             try store.ping()
             var lines = ["database: reachable", "schema: " + describe(status)]
-            lines.append(describe(lookAlikes: lookAlikes(try store.allUsernames()), policy: config.usernamePolicy))
+            // Only a current schema surely has the users table; a failure
+            // here is the report's, not the database's reachability.
+            if status.isCurrent {
+                do {
+                    lines.append(describe(lookAlikes: lookAlikes(try store.allUsernames()), policy: config.usernamePolicy))
+                } catch {
+                    lines.append("usernames: not read: " + location.redacting("\(error)"))
+                }
+            }
             return DatabaseReport(lines: lines, reachable: true)
         } catch {
             // Messages from the connection are redacted already; this also

@@ -2,9 +2,10 @@
 /// Registration allows any non-blank, non-control character, and a table
 /// adopted from Flask may hold anything, while a header value must not
 /// hold CR, LF or NUL and is read as Latin-1 by many frameworks. So every
-/// byte of the UTF-8 outside visible ASCII, `%` itself, and the four
+/// byte of the UTF-8 outside visible ASCII, `%` itself, the four
 /// characters that list-splitting and quoted-string header parsers treat
-/// as syntax (`,` `"` `;` `\`) are written as `%XX`: other names of
+/// as syntax (`,` `"` `;` `\`), and `+` (which form decoders read as a
+/// space) are written as `%XX`: other names of
 /// visible ASCII pass unchanged (`alice`), and any name comes back exactly
 /// with one percent-decoding (Python's `urllib.parse.unquote`,
 /// JavaScript's `decodeURIComponent`).
@@ -27,7 +28,8 @@ enum IdentityHeaderValue {
     static func isPlain(_ b: UInt8) -> Bool {
         guard b >= 0x21 && b <= 0x7E else { return false }
         switch b {
-        case UInt8(ascii: "%"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: ";"), UInt8(ascii: "\\"):
+        case UInt8(ascii: "%"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: ";"), UInt8(ascii: "\\"),
+             UInt8(ascii: "+"):
             return false
         default:
             return true

@@ -44,7 +44,9 @@ enum Authenticator {
             try onRevoked?(claims)
             throw TokenError.revoked
         }
-        if let family = claims.family, try context.store.isFamilyRevoked(family) { throw TokenError.revoked }
+        if let family = try familyChecked(claims, context), try context.store.isFamilyRevoked(family) {
+            throw TokenError.revoked
+        }
         // iat is whole seconds and not-before is the first second a new
         // token may carry (see docs/admin.md, revoke semantics).
         if let notBefore = try context.store.tokensNotBefore(ofUser: claims.subject), claims.issuedAt < notBefore {
@@ -52,6 +54,16 @@ enum Authenticator {
         }
         guard let user = try context.store.user(named: claims.subject) else { throw TokenError.userNotFound }
         return (claims, user)
+    }
+
+    /// The family whose revocation refuses this token: its `fam`; with
+    /// token families on, a refresh token without one (Flask's, or from
+    /// before) belongs to the family its successors and access tokens were
+    /// given (`RefreshFamily.name`), which a session logout may revoke.
+    static func familyChecked(_ claims: Claims, _ context: Context) throws -> String? {
+        if let family = claims.family { return family }
+        guard claims.kind == .refresh, context.config.tokenFamilies else { return nil }
+        return try RefreshFamily.name(of: claims)
     }
 
     /// The first two fields of `bytes` split at runs of spaces and tabs

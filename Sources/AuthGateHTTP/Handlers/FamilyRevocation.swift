@@ -20,9 +20,16 @@ enum FamilyRevocation {
     static func revoke(_ family: String, of claims: Claims, _ context: Context) throws {
         let config = context.config
         let now = context.now
-        // Every token of the family was issued by now, so expires by now + lifetime.
+        // Every token of the family was issued by now, so expires by now +
+        // lifetime, and a rotating login's by its deadline. (A token issued
+        // under a longer lifetime than today's may outlive the row: lower
+        // lifetimes with `revoke-user`, docs/refresh-rotation.md.)
         let lifetime = Double(max(config.accessExpires, config.refreshExpires))
-        let expiresAt = max(claims.expires, now + lifetime) + marginSeconds
+        var expiresAt = max(claims.expires, now + lifetime)
+        if claims.authTime != nil {
+            expiresAt = max(expiresAt, RefreshFamily.deadline(of: claims, maxAge: config.refreshMaxAge))
+        }
+        expiresAt += marginSeconds
         try context.store.revokeFamily(family, username: claims.subject, now: now, expiresAt: expiresAt)
     }
 }

@@ -10,7 +10,7 @@ enum RefreshHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let changesState = request.method != "HEAD"
         let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh, onRevoked: { claims in
-            if changesState { try RefreshReuse.revokeFamily(of: claims, request, context) }
+            try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
         })
         let (access, refresh) = try renew(claims, user, request, context, changesState: changesState)
         var members: [(String, JSONValue)] = [("access_token", .string(access.text))]

@@ -18,7 +18,7 @@ enum SessionRefreshHandler {
             let token = try TokenCookie.token(named: config.cookies.refreshName, in: request.headers["cookie"])
             let (claims, user) = try Authenticator.authenticate(token: token, context, kind: .refresh,
                                                                 onRevoked: { claims in
-                if changesState { try RefreshReuse.revokeFamily(of: claims, request, context) }
+                try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
             })
             let (access, refresh) = try RefreshHandler.renew(claims, user, request, context, changesState: changesState)
             let cookies = changesState ? SessionCookies.set(access: access, refresh: refresh, config.cookies) : []

@@ -6,12 +6,23 @@ extension PostgresUserStore {
         static let forgetDeleted = PGStatement(name: "username_keys_forget", sql: """
             DELETE FROM authgate_username_keys k WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = k.user_id)
             """)
+        static let forgetDeletedLookalikes = PGStatement(name: "username_lookalikes_forget", sql: """
+            DELETE FROM authgate_username_lookalikes l WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)
+            """)
+        // Once a table is keyed this finds nothing: each user has a key, or
+        // is recorded as a look-alike of one that has.
         static let missing = PGStatement(name: "username_keys_missing", sql: """
             SELECT id, username FROM users u
-            WHERE NOT EXISTS (SELECT 1 FROM authgate_username_keys k WHERE k.user_id = u.id) ORDER BY id
+            WHERE NOT EXISTS (SELECT 1 FROM authgate_username_keys k WHERE k.user_id = u.id)
+            AND NOT EXISTS (SELECT 1 FROM authgate_username_lookalikes l WHERE l.user_id = u.id) ORDER BY id
             """)
-        static let record = PGStatement(name: "username_keys_record", sql:
-            "INSERT INTO authgate_username_keys (key, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        // The key, or when another user holds it, the look-alike record.
+        static let record = PGStatement(name: "username_keys_record", sql: """
+            WITH key AS (INSERT INTO authgate_username_keys (key, user_id) VALUES ($1, $2)
+                         ON CONFLICT DO NOTHING RETURNING 1)
+            INSERT INTO authgate_username_lookalikes (user_id) SELECT $2 WHERE NOT EXISTS (SELECT 1 FROM key)
+            ON CONFLICT DO NOTHING
+            """)
         static let taken = PGStatement(name: "username_keys_taken", sql: """
             SELECT 1 FROM authgate_username_keys k JOIN users u ON u.id = k.user_id WHERE k.key = $1
             """)
@@ -25,6 +36,7 @@ extension PostgresUserStore {
 
     func syncUsernameKeys() throws {
         try db.execute(KeySQL.forgetDeleted, [])
+        try db.execute(KeySQL.forgetDeletedLookalikes, [])
         for row in try db.execute(KeySQL.missing, []) {
             let id = try row.string(at: 0)
             try db.execute(KeySQL.record, [try Self.key(of: try row.string(at: 1)), id])

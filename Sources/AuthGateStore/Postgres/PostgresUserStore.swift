@@ -150,7 +150,7 @@ final class PostgresUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys
+    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes
     /// AuthGate's own tables for `revoke-user`, refresh-token families and
     /// caseless usernames (never columns on `users`: a Flask app shares
     /// that table).
@@ -165,6 +165,8 @@ final class PostgresUserStore: UserStore {
         CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
         CREATE TABLE IF NOT EXISTS authgate_username_keys (key text PRIMARY KEY, user_id text NOT NULL UNIQUE);
         COMMENT ON TABLE authgate_username_keys IS 'AuthGate caseless usernames: the NFKC_Casefold key of each user''s name';
+        CREATE TABLE IF NOT EXISTS authgate_username_lookalikes (user_id text PRIMARY KEY);
+        COMMENT ON TABLE authgate_username_lookalikes IS 'AuthGate caseless usernames: users whose key another user holds (left as they are)';
         """
 
     /// Migration attempts while other transactions hold locks on the tables.

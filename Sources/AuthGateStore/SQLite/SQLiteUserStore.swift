@@ -104,7 +104,7 @@ final class SQLiteUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys
+    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -131,9 +131,10 @@ final class SQLiteUserStore: UserStore {
         guard found == 4 else { return false }
         let adminTables = try db.execute("""
             SELECT count(*) FROM sqlite_master WHERE type = 'table'
-            AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys')
+            AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys',
+                         'authgate_username_lookalikes')
             """, []).first?.int(at: 0)
-        return adminTables == 3
+        return adminTables == 4
     }
 
     /// What `authgate migrate status` reports; reads only.
@@ -170,6 +171,7 @@ final class SQLiteUserStore: UserStore {
         CREATE INDEX IF NOT EXISTS authgate_refresh_families_expires ON authgate_refresh_families (expires_at);
         CREATE TABLE IF NOT EXISTS authgate_username_keys (
             key VARCHAR NOT NULL PRIMARY KEY, user_id VARCHAR NOT NULL UNIQUE);
+        CREATE TABLE IF NOT EXISTS authgate_username_lookalikes (user_id VARCHAR NOT NULL PRIMARY KEY);
         """
 
     /// The statements that bring the file as it is now to this build's

@@ -129,4 +129,43 @@ import Testing
         #expect(app.send("GET", "/auth/whoami", token: access).status == 200)
         #expect(app.send("HEAD", "/auth/logout").status == 401)
     }
+
+    /// Session scope without rotation: a refresh token without `fam`
+    /// (Flask's) belongs to the family its access tokens were given, so a
+    /// logout with one of those ends the refresh token too.
+    @Test func aFamilylessRefreshTokenEndsWithTheLoginItsAccessTokensBelongTo() throws {
+        let app = try TestApp(environment: ["AUTHGATE_LOGOUT_SCOPE": "session"])
+        try app.addUser()
+        let legacy = try app.token(kind: .refresh, jti: "flask-jti")
+        let access = try #require(app.send("POST", "/auth/refresh", token: legacy).object?["access_token"]?.stringValue)
+        #expect(app.send("POST", "/auth/logout", token: access).status == 200)
+        #expect(app.send("POST", "/auth/refresh", token: legacy).object == TokenBodies.revoked)
+    }
+
+    /// Without rotation nothing is renewed: a logged-out refresh token
+    /// presented again is refused, and is no theft to record.
+    @Test func withoutRotationALoggedOutRefreshTokenIsNoReuse() throws {
+        let app = try TestApp(environment: ["AUTHGATE_LOGOUT_SCOPE": "token"])
+        try app.addUser()
+        let (_, refresh) = try loginTokens(app)
+        #expect(app.send("POST", "/auth/logout", token: refresh).status == 200)
+        let capture = LogCapture()
+        let again = app.send(Request(method: "POST", path: "/auth/refresh",
+                                     headers: ["authorization": "Bearer \(refresh)"], logger: capture.logger))
+        #expect(again.object == TokenBodies.revoked && app.store.revokedFamilies.isEmpty)
+        #expect(!capture.entries.contains { $0.metadata["event"] == "refresh_token_reuse" })
+    }
+
+    @Test func headWithARotatedTokenRaisesTheAlarmButRevokesNothing() throws {
+        let app = try TestApp(environment: Self.rotation)
+        try app.addUser()
+        let (_, refresh) = try loginTokens(app)
+        #expect(app.send("POST", "/auth/refresh", token: refresh).status == 200)
+        let capture = LogCapture()
+        let head = app.send(Request(method: "HEAD", path: "/auth/refresh", headers: ["authorization": "Bearer \(refresh)"],
+                                    logger: capture.logger))
+        #expect(head.status == 401 && app.store.revokedFamilies.isEmpty)
+        let probe = try #require(capture.entries.first { $0.metadata["event"] == "refresh_token_reuse_probe" })
+        #expect(probe.level == .warning && probe.metadata["username"] == "alice" && !probe.text.contains(refresh))
+    }
 }

@@ -147,7 +147,8 @@ import Testing
                       ("\u{E9}", "%C3%A9"), ("e\u{301}", "e%CC%81"), ("a b", "a%20b"), ("a\r\nX-Evil: 1", "a%0D%0AX-Evil:%201"),
                       ("nul\u{0}", "nul%00"), ("tab\t", "tab%09"), ("del\u{7F}", "del%7F"), ("\u{1F600}", "%F0%9F%98%80"),
                       // What list-splitting and quoted-string parsers read as syntax.
-                      ("a,b", "a%2Cb"), ("say\"hi\"", "say%22hi%22"), ("k;v", "k%3Bv"), ("back\\slash", "back%5Cslash")])
+                      ("a,b", "a%2Cb"), ("say\"hi\"", "say%22hi%22"), ("k;v", "k%3Bv"), ("back\\slash", "back%5Cslash"),
+                      ("a+b", "a%2Bb")])
     func identityValuesAreVisibleASCIIAndDecodeBack(name: String, header: String) {
         let encoded = IdentityHeaderValue.encode(name)
         #expect(encoded == header)
