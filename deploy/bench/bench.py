@@ -225,7 +225,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="authgate-bench-")
     try:
         dbname, uri = pg.new_database()
-        authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS})
+        # Cookie mode on, so the forward-auth scenario can measure a cookie
+        # token too; header tokens work as before.
+        authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS,
+                                       "FLASK_JWT_TOKEN_LOCATION": '["headers", "cookies"]'})
         started.append(authgate)
         if ONLY == "forward_auth":
             forward_auth_only(authgate, started, workdir)
