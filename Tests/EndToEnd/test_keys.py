@@ -102,9 +102,19 @@ def test_hs256_tokens_name_their_key_and_the_key_set_is_empty(stack):
     assert r.headers["Cache-Control"] == "public, max-age=300"
     assert r.headers["Content-Type"].startswith("application/json")
     assert SECRET not in r.text
-    # A kid that names no key is refused, even on a good signature.
-    forged = jwt.encode(claims_for(name), SECRET, algorithm="HS256", headers={"kid": "not-a-key"})
-    assert error_of(whoami(stack, forged)) == (401, "invalid_token")
+    # A kid that names no key is a hint only: a Flask app that adds its own
+    # kid (additional_headers_loader) signs tokens AuthGate accepts on every
+    # token route, while one signed with another key is still refused.
+    foreign = jwt.encode(claims_for(name), SECRET, algorithm="HS256", headers={"kid": "flask-key-1"})
+    assert whoami(stack, foreign).status_code == 200
+    assert stack.get("/api/users/all", headers={"Authorization": f"Bearer {foreign}"}).status_code == 200
+    assert stack.get("/auth/verify", headers={"Authorization": f"Bearer {foreign}"}).status_code == 200
+    foreign_refresh = jwt.encode(claims_for(name, kind="refresh"), SECRET, algorithm="HS256",
+                                 headers={"kid": "flask-key-1"})
+    assert stack.post("/auth/refresh", headers={"Authorization": f"Bearer {foreign_refresh}"}).status_code == 200
+    other_key = jwt.encode(claims_for(name), "another-secret-of-32-bytes-or-more!", algorithm="HS256",
+                           headers={"kid": "flask-key-1"})
+    assert error_of(whoami(stack, other_key)) == (401, "invalid_token")
     # The Flask service's tokens carry no kid and still pass.
     assert whoami(stack, jwt.encode(claims_for(name), SECRET, algorithm="HS256")).status_code == 200
 

@@ -2,9 +2,10 @@
 /// the current key signs (and verifies); previous keys only verify, for a
 /// grace period after a rotation.
 ///
-/// A token naming a `kid` is checked with that key alone, under that key's
-/// algorithm (an unknown kid is refused). A token without one (what
-/// Flask-JWT-Extended issues) is tried with each key of its `alg`, current
+/// A token naming the `kid` of one of these keys is checked with that key
+/// alone, under that key's algorithm. A token without one (what
+/// Flask-JWT-Extended issues), or with a kid that names none of them (a
+/// hint from another issuer), is tried with each key of its `alg`, current
 /// first. Either way a key verifies only under the algorithm it is pinned
 /// to, so a public key is never used as an HMAC secret.
 public struct KeyRing: Sendable {
@@ -49,11 +50,18 @@ public struct KeyRing: Sendable {
     /// says `alg` and `kid` (see the type's comment for the rules).
     func verifies(_ signature: [UInt8], over input: [UInt8], alg: String, kid: JSONValue?) -> Bool {
         switch kid {
+        case .string(let name)?:
+            // A kid is a hint: one that names a key of AuthGate's selects
+            // it (pinned to its algorithm); one that names none is treated
+            // as no kid, as PyJWT and Flask do (a Flask app may add its own
+            // kid through `additional_headers_loader`). A token of a dropped
+            // key still fails: every key tried is a current one.
+            if let key = byKid[name] {
+                return key.algorithm.rawValue == alg && key.verifies(signature, over: input)
+            }
+            fallthrough
         case nil:
             return byAlgorithm[alg]?.contains { $0.verifies(signature, over: input) } ?? false
-        case .string(let name)?:
-            guard let key = byKid[name], key.algorithm.rawValue == alg else { return false }
-            return key.verifies(signature, over: input)
         default:
             return false
         }
