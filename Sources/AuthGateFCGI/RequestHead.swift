@@ -34,8 +34,8 @@ package struct RequestHead {
             if let v = param(name) { request.headers[key] = v }
         }
         if selection.readsOriginal {
-            request.originalMethod = param(VerifyHandler.originalMethodParameter)
-            request.originalURI = param(VerifyHandler.originalURIParameter)
+            request.originalMethod = param(HeaderSelection.originalMethodParameter)
+            request.originalURI = param(HeaderSelection.originalURIParameter)
         }
     }
 

@@ -12,6 +12,12 @@ public struct HeaderSelection: Sendable {
     public let readsOriginal: Bool
 
     public static let none = HeaderSelection(headers: [], readsOriginal: false)
+    /// The FastCGI parameter the forward-auth recipe sets to the method of
+    /// the request `/auth/verify` authorizes. Not an `HTTP_*` parameter: no
+    /// client header becomes it.
+    public static let originalMethodParameter = "AUTHGATE_ORIGINAL_METHOD"
+    /// The recipe's `$request_uri` of that request.
+    public static let originalURIParameter = "AUTHGATE_ORIGINAL_URI"
 
     public init(headers: [(param: String, key: String)], readsOriginal: Bool) {
         self.headers = headers

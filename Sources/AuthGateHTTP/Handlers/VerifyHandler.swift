@@ -8,12 +8,6 @@ import AuthGateCore
 /// `Location` names the sign-in page, or the session-refresh bounce when
 /// its refresh cookie can renew an expired access cookie.
 public enum VerifyHandler {
-    /// The FastCGI parameter the recipe sets to the method of the request
-    /// being authorized. Not an `HTTP_*` parameter: no client header becomes it.
-    public static let originalMethodParameter = "AUTHGATE_ORIGINAL_METHOD"
-    /// The recipe's `$request_uri` of the request being authorized.
-    public static let originalURIParameter = "AUTHGATE_ORIGINAL_URI"
-
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         do {
             // An operator's mistake in the location, so it is answered
