@@ -89,6 +89,7 @@ class StallingProxy:
         self.server.settimeout(0.2)
         self.port = self.server.getsockname()[1]
         self.stalling = threading.Event()
+        self.stalling_all = threading.Event()
         self.closed = threading.Event()
         self.lock = threading.Lock()
         self.sockets = []
@@ -98,6 +99,11 @@ class StallingProxy:
 
     def stall_listeners(self):
         self.stalling.set()
+
+    def stall_all(self):
+        """Every connection that sends anything from now on stalls: a
+        server that accepts bytes and never answers."""
+        self.stalling_all.set()
 
     def forward_new_listeners(self):
         """Connections stalled so far stay stalled; new ones are forwarded."""
@@ -138,7 +144,7 @@ class StallingProxy:
                     listener = True
                     with self.lock:
                         self.listeners_seen += 1
-                if listener and self.stalling.is_set():
+                if (listener and self.stalling.is_set()) or self.stalling_all.is_set():
                     stalled = True
                     break
                 (upstream if sock is client else client).sendall(data)
@@ -198,6 +204,43 @@ def test_cache_turns_off_within_5_s_when_its_listener_goes_half_open(postgres):
         assert r.status_code == 401 and r.json()["error"] == "token_revoked"
     finally:
         for s in stacks:
+            s.stop()
+        proxy.close()
+
+
+def test_a_silent_database_holds_no_worker_past_the_statement_deadline(postgres):
+    """A database that takes the bytes and never answers (TCP sees nothing
+    wrong): each request that needs it is a JSON 503 within the 5 s
+    statement deadline (plus one reconnect's 3 s), not a hung worker."""
+    dbname, _ = postgres.new_database()
+    proxy = StallingProxy(postgres.port)
+    s = None
+    try:
+        s = Stack("postgres", postgres=postgres, database_uri=f"postgresql://postgres@127.0.0.1:{proxy.port}/{dbname}",
+                  env={"AUTHGATE_THREADS": "2"})
+        assert s.get("/healthz").status_code == 200
+        proxy.stall_all()
+        for round_ in range(2):  # the second round finds the workers free again
+            started = time.monotonic()
+            answers = []
+
+            def probe():
+                answers.append(s.http.get(s.url + "/healthz", timeout=60))
+
+            probes = [threading.Thread(target=probe) for _ in range(2)]  # one per worker thread
+            for t in probes:
+                t.start()
+            for t in probes:
+                t.join(60)
+            took = time.monotonic() - started
+            assert [r.status_code for r in answers] == [503, 503], [r.text for r in answers]
+            assert all(r.json()["error"] == "Service unavailable" for r in answers)
+            # A 5 s deadline, then one reconnect bounded by its 3 s connect
+            # timeout: a hung worker would hold its probe for the full 60 s.
+            assert took < 15, (round_, took)
+        assert "no answer from the server within 5" in s.responder.log_text()
+    finally:
+        if s:
             s.stop()
         proxy.close()
 

@@ -142,6 +142,9 @@ final class PGConnection {
     private func executeOnce(_ statement: PGStatement, _ params: [String]) throws -> [Row] {
         try ensureConnected()
         if echo { logger.info("sql", metadata: ["sql": "\(statement.sql)"]) }
+        if let timeout = profile.statementTimeoutSeconds {
+            return try executeWithDeadline(statement, params, timeout: timeout)
+        }
         if !prepared.contains(statement.name) {
             // Fails before the statement itself is sent.
             let res = PQprepare(conn, statement.name, statement.sql, Int32(params.count), nil)
@@ -154,6 +157,47 @@ final class PGConnection {
         }
         defer { PQclear(res) }
         return try rows(of: res, sent: true)
+    }
+
+    /// `executeOnce` without blocking past `timeout` seconds in all: the
+    /// prepare (first use) and the statement are sent asynchronously and
+    /// their answers awaited under one deadline (`awaitResult`), which
+    /// drops the connection when it passes.
+    private func executeWithDeadline(_ statement: PGStatement, _ params: [String], timeout: Double) throws -> [Row] {
+        let deadline = monotonicSeconds() + timeout
+        if !prepared.contains(statement.name) {
+            guard PQsendPrepare(conn, statement.name, statement.sql, Int32(params.count), nil) == 1 else {
+                throw lost(sent: false)
+            }
+            _ = try collect(until: deadline, timeout: timeout, sent: false)
+            prepared.insert(statement.name)
+        }
+        let sent = withCStringArray(params) { values in
+            PQsendQueryPrepared(conn, statement.name, Int32(params.count), values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw lost(sent: false) }
+        return try collect(until: deadline, timeout: timeout, sent: true)
+    }
+
+    /// Reads every result of the statement in flight, until the connection
+    /// is idle again; the rows of the last, or its error.
+    private func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
+        var rows: [Row] = []
+        var failure: Error?
+        while true {
+            try awaitResult(until: deadline, timeout: timeout)
+            guard let res = PQgetResult(conn) else { break }
+            defer { PQclear(res) }
+            do {
+                rows = try self.rows(of: res, sent: sent)
+            } catch let lost as ConnectionLost {
+                throw lost
+            } catch {
+                failure = failure ?? error  // keep reading until the connection is idle again
+            }
+        }
+        if let failure { throw failure }
+        return rows
     }
 
     /// Runs fixed SQL with no parameters (schema set-up only).
