@@ -59,6 +59,9 @@ public final class Server: Sendable {
             "kdf.wait.seconds": "\(responder.kdfDeadline)", "database": "\(services.config.database)",
         ])
         Supervisor.notifyReady()
+        // The start-up lines now, not within the second: whoever waits for
+        // "listening" (a supervisor, a test harness) sees it at once.
+        LogBuffer.shared.flush()
 
         let signal = Signals.wait(signals)
         logger.info("draining", metadata: ["signal": "\(signal)"])

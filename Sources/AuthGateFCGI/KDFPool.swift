@@ -164,7 +164,7 @@ final class KDFPool: Sendable {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         var context: Context?
-        var observer = RequestObserver(metrics: metrics, logger: logger)
+        var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)
         while true {
             available.wait()
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }

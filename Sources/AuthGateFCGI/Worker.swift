@@ -28,7 +28,7 @@ final class Worker: Sendable {
         }
         var connection = FCGIRequest()
         var served = 0
-        var observer = RequestObserver(metrics: metrics, logger: logger)
+        var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)
         while !stopping.isSet {
             if let kept = connection.keptConnection {
                 guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }

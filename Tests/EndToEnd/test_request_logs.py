@@ -70,10 +70,34 @@ def test_a_well_formed_request_id_is_kept_end_to_end(stack):
     ours, theirs = logged(stack, sent)
     assert ours["route"] == "/healthz" and ours["status"] == 200 and ours["method"] == "GET"
     assert isinstance(ours["duration_ms"], (int, float)) and ours["duration_ms"] >= 0
-    assert ours["level"] == "info" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", ours["ts"])
+    # The harness runs at debug (FLASK_DEBUG): the request line is a debug line.
+    assert ours["level"] == "debug" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", ours["ts"])
     assert theirs["status"] == 200 and theirs["path"] == "/healthz" and theirs["method"] == "GET"
     assert theirs["upstream_status"] == "200"
     assert float(theirs["upstream_response_time"]) >= 0 and theirs["request_time"] >= 0
+
+
+@pytest.mark.parametrize("request_log", [None, "true"])
+def test_nginx_access_line_is_the_request_log_unless_asked(make_stack, request_log):
+    """At the default level AuthGate writes no line per request (nginx's
+    access line is the request log; audit events and errors stay);
+    AUTHGATE_REQUEST_LOG=true writes its own at info, with the same id."""
+    env = {"FLASK_DEBUG": "0", "FLASK_SQLALCHEMY_ECHO": "0"}
+    if request_log:
+        env["AUTHGATE_REQUEST_LOG"] = request_log
+    s = make_stack("sqlite", env=env)
+    sent = "quiet-" + uuid.uuid4().hex[:12]
+    assert s.get("/healthz", headers={"X-Request-ID": sent}).status_code == 200
+    name = unique("quiet")
+    assert register(s, name).status_code == 201
+    assert eventually(lambda: access_lines(s, request_id=sent), seconds=10)
+    # Lines are written within a second (buffered): wait for the audit line.
+    assert eventually(lambda: authgate_lines(s, logger="authgate.audit", event="register"), seconds=10)
+    ours = authgate_lines(s, logger="authgate.request", **{"request.id": sent})
+    if request_log:
+        assert len(ours) == 1 and ours[0]["level"] == "info"
+    else:
+        assert ours == [] and not authgate_lines(s, logger="authgate.request")
 
 
 @pytest.mark.parametrize("sent", ["has space", "x" * 65, "slash/in/it", "quote\"d", "ümlaut", ""])

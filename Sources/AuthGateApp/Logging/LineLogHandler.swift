@@ -5,20 +5,19 @@ import AuthGateCore
 /// A swift-log handler that writes every record as one line to standard
 /// error: JSON (`JSONLogLine`, `AUTHGATE_LOG_FORMAT=json`, the default) or
 /// text (`TextLogLine`, `text`). Either way nothing a record holds can
-/// break its line. Each line leaves in a single `write(2)` with no lock: a
-/// pipe keeps such a write whole up to PIPE_BUF (4,096 bytes on Linux); a
-/// longer line, or any line on a socket, may interleave with another's.
+/// break its line. Lines go through `LogBuffer`: no `write(2)` per line,
+/// written at least once a second, warnings and worse at once.
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let format: LogFormat
-    let output: @Sendable ([UInt8]) -> Void
+    let output: @Sendable ([UInt8], Logger.Level) -> Void
 
-    /// `output` receives each finished line; tests pass their own.
+    /// `output` receives each finished line and its level; tests pass their own.
     init(label: String, format: LogFormat = .json, metadataProvider: Logger.MetadataProvider? = nil,
-         output: @escaping @Sendable ([UInt8]) -> Void) {
+         output: @escaping @Sendable ([UInt8], Logger.Level) -> Void) {
         self.label = label
         self.format = format
         self.metadataProvider = metadataProvider
@@ -28,7 +27,9 @@ public struct LineLogHandler: LogHandler {
     /// The factory for `LoggingSystem.bootstrap`.
     public static func standardError(label: String, format: LogFormat,
                                      metadataProvider: Logger.MetadataProvider?) -> LineLogHandler {
-        LineLogHandler(label: label, format: format, metadataProvider: metadataProvider, output: writeToStandardError)
+        LineLogHandler(label: label, format: format, metadataProvider: metadataProvider, output: { line, level in
+            LogBuffer.shared.append(line, urgent: level >= .warning)
+        })
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -51,31 +52,10 @@ public struct LineLogHandler: LogHandler {
         switch format {
         case .json:
             output(JSONLogLine.render(timestamp: now, level: event.level, label: label,
-                                      message: event.message.description, metadata: merged))
+                                      message: event.message.description, metadata: merged), event.level)
         case .text:
             output(TextLogLine.render(timestamp: now, level: event.level, label: label,
-                                      message: event.message.description, metadata: merged))
-        }
-    }
-
-    /// Writes the whole line, retrying after a signal or a short write. A
-    /// line that cannot be written (stderr closed) is dropped: logging must
-    /// never stop a request.
-    @Sendable static func writeToStandardError(_ line: [UInt8]) {
-        line.withUnsafeBytes { buffer in
-            guard var base = buffer.baseAddress else { return }
-            var left = buffer.count
-            while left > 0 {
-                let n = write(2, base, left)
-                if n > 0 {
-                    base += n
-                    left -= n
-                } else if n < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
+                                      message: event.message.description, metadata: merged), event.level)
         }
     }
 }

@@ -65,6 +65,9 @@ public struct Config: Sendable {
     public var warnings: [String] = []
     /// `AUTHGATE_LOG_FORMAT`: `json` (default) or `text`.
     public var logFormat: LogFormat = .json
+    /// `AUTHGATE_REQUEST_LOG`: AuthGate's own line per request at info
+    /// (off: at debug; nginx's access line is the request log).
+    public var requestLog = false
     /// `AUTHGATE_VERIFY_COOKIE`: the cookie `/auth/verify` may take the
     /// token from (docs/forward-auth.md); nil: off (the default).
     public var verifyCookie: String? = nil
@@ -154,6 +157,7 @@ public struct Config: Sendable {
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.warnings = secrets.warnings + warnings
         try config.loadCookieSettings(value)
+        config.requestLog = try bool("AUTHGATE_REQUEST_LOG")
         config.redirectHosts = try RedirectHosts.parse(value("AUTHGATE_REDIRECT_HOSTS") ?? "")
         if let raw = value("AUTHGATE_LOG_FORMAT") {
             guard let format = LogFormat(rawValue: raw.trimmingASCIIWhitespace().lowercased()) else {

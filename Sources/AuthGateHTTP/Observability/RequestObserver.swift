@@ -4,7 +4,9 @@ import Logging
 /// What happens to every answered request, in one place: it is counted
 /// (`authgate_requests_total{route,status}`), timed
 /// (`authgate_request_duration_seconds{route}`), logged as one line
-/// (logger `authgate.request`) and, for the events `AuditEvent` lists,
+/// (logger `authgate.request`: at debug, since nginx's access line is the
+/// request log, joined to AuthGate's lines by the request id; at info with
+/// `AUTHGATE_REQUEST_LOG`) and, for the events `AuditEvent` lists,
 /// audited (logger `authgate.audit`). One per thread that answers requests
 /// (worker, KDF thread): its counter handles are its own, so after the
 /// first request of each route and status nothing here takes a lock.
@@ -12,23 +14,28 @@ public struct RequestObserver {
     let metrics: ServiceMetrics
     let requestLog: Logger
     let auditLog: Logger
+    /// The level of the per-request line.
+    let requestLevel: Logger.Level
     /// By route index × 1000 + status.
     private var counters: [Int: Counter] = [:]
 
     /// The request and audit loggers are `authgate.request` and
-    /// `authgate.audit`, at `logger`'s level.
-    public init(metrics: ServiceMetrics, logger: Logger) {
+    /// `authgate.audit`, at `logger`'s level; `requestLines` logs each
+    /// request at info instead of debug.
+    public init(metrics: ServiceMetrics, logger: Logger, requestLines: Bool) {
         var requestLog = Logger(label: "authgate.request")
         requestLog.logLevel = logger.logLevel
         var auditLog = Logger(label: "authgate.audit")
         auditLog.logLevel = logger.logLevel
-        self.init(metrics: metrics, requestLog: requestLog, auditLog: auditLog)
+        self.init(metrics: metrics, requestLog: requestLog, auditLog: auditLog,
+                  requestLevel: requestLines ? .info : .debug)
     }
 
-    init(metrics: ServiceMetrics, requestLog: Logger, auditLog: Logger) {
+    init(metrics: ServiceMetrics, requestLog: Logger, auditLog: Logger, requestLevel: Logger.Level = .info) {
         self.metrics = metrics
         self.requestLog = requestLog
         self.auditLog = auditLog
+        self.requestLevel = requestLevel
     }
 
     /// `request` was answered `response` after `seconds` (from reading its
@@ -62,7 +69,7 @@ public struct RequestObserver {
             }
             auditLog.notice("audit", metadata: metadata)
         }
-        requestLog.info("request", metadata: [
+        requestLog.log(level: requestLevel, "request", metadata: [
             "request.id": .string(request.id),
             "method": .string(request.method),
             "route": .string(label),

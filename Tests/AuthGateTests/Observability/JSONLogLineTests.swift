@@ -99,7 +99,7 @@ import Testing
     @Test func theHandlerMergesMetadataAndWritesOneLinePerRecord() throws {
         let lines = Mutex<[[UInt8]]>([])
         var logger = Logger(label: "authgate.test") { label in
-            LineLogHandler(label: label, output: { line in lines.withLock { $0.append(line) } })
+            LineLogHandler(label: label, output: { line, _ in lines.withLock { $0.append(line) } })
         }
         logger.logLevel = .info
         logger[metadataKey: "worker"] = "3"

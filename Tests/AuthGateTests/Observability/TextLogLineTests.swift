@@ -58,7 +58,7 @@ import Testing
     @Test func theHandlerWritesTextWhenAskedTo() {
         let lines = Mutex<[[UInt8]]>([])
         var logger = Logger(label: "authgate.audit") { label in
-            LineLogHandler(label: label, format: .text, output: { line in lines.withLock { $0.append(line) } })
+            LineLogHandler(label: label, format: .text, output: { line, _ in lines.withLock { $0.append(line) } })
         }
         logger[metadataKey: "request.id"] = "abc"
         logger.notice("audit", metadata: ["username": "x\n[FORGED] critical"])
