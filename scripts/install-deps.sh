@@ -21,8 +21,11 @@ python3 -c 'import ensurepip' >/dev/null 2>&1 || python=(python3-venv)
 # The tests: a throwaway PostgreSQL cluster and psql, spawn-fcgi
 # (deploy/spawn-fcgi.sh), systemd-analyze (deploy/'s units), make (`make run`),
 # sqlite3 (scripts/backup.sh), openssl and curl (the TLS recipe's test),
-# iproute2 (`ip netns`: the two-host test).
-test=("${run[@]}" "${python[@]}" postgresql postgresql-client spawn-fcgi systemd make sqlite3 openssl curl iproute2)
+# iproute2 (`ip netns`: the two-host test), chromium and chromium-driver
+# (the browser tests drive Debian's headless Chromium through Selenium with
+# this chromedriver: nothing is downloaded at test time).
+test=("${run[@]}" "${python[@]}" postgresql postgresql-client spawn-fcgi systemd make sqlite3 openssl curl iproute2
+      chromium chromium-driver)
 # The benchmark: PostgreSQL, wrk, a C compiler for the trivial libfcgi responder.
 bench=("${run[@]}" "${python[@]}" postgresql postgresql-client wrk gcc libc6-dev)
 # The compose test: a private Docker engine and debootstrap'd base images;

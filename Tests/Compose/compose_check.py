@@ -1,14 +1,19 @@
 """Client side of the compose test, through the compose nginx:
-`register` creates a user and checks it; `verify` (after container
+`register` creates a user and checks it, and the /demo/ gate for API
+clients and for browsers (cookie mode); `verify` (after container
 restarts) checks it is still there; `reload CMD...` runs CMD (a graceful
 restart) three times under logins and whoami and fails on any request
 that does not get its normal answer. Standard library only."""
+import html
+import http.cookiejar
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BASE = sys.argv[1]
@@ -27,6 +32,70 @@ def call(method, path, body=None, token=None):
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
+
+
+class Browser:
+    """What a browser does that matters here, without following redirects:
+    it keeps cookies, asks for HTML, and posts forms."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), self.NoRedirect)
+
+    def open(self, method, path, form=None):
+        """(status, headers, body text); a 3xx is returned, not followed."""
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        req = urllib.request.Request(BASE + path, data=data, method=method, headers={"Accept": "text/html"})
+        if data is not None:
+            req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with self.opener.open(req, timeout=30) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def cookie(self, name):
+        return next((c.value for c in self.jar if c.name == name), None)
+
+
+def sign_in_location(location):
+    """The rd of a Location that names the sign-in page (relative: nginx
+    and AuthGate keep the browser on the host and port it used), else None."""
+    parts = urllib.parse.urlsplit(location or "")
+    if parts.scheme or parts.netloc or parts.path != "/auth/sign-in":
+        return None
+    return urllib.parse.parse_qs(parts.query).get("rd", [None])[0]
+
+
+def browser_demo():
+    """A browser opening /demo/ (cookie mode is on in docker-compose.yml):
+    sent to the sign-in page and back to where it was going, greeted by
+    the demo page, which signs it out."""
+    b = Browser()
+    status, headers, _ = b.open("GET", "/demo/?from=compose")
+    assert status == 302 and sign_in_location(headers["Location"]) == "/demo/?from=compose", \
+        (status, headers["Location"])
+    status, _, page = b.open("GET", headers["Location"])
+    assert status == 200 and 'name="signin_token"' in page, (status, page[:500])
+    form = {"rd": "/demo/?from=compose", "username": USER["username"], "password": USER["password"],
+            "signin_token": html.unescape(re.search(r'name="signin_token" value="([^"]*)"', page).group(1))}
+    status, headers, _ = b.open("POST", "/auth/sign-in", form)
+    assert status == 303 and headers["Location"] == "/demo/?from=compose", (status, headers["Location"])
+    csrf = b.cookie("csrf_access_token")
+    assert csrf and b.cookie("access_token_cookie") and b.cookie("refresh_token_cookie"), list(b.jar)
+    status, headers, page = b.open("GET", "/demo/?from=compose")
+    assert status == 200 and headers.get_content_type() == "text/html", (status, page[:500])
+    assert f'<span id="user">{USER["username"]}</span>' in page, page
+    assert f'name="csrf_token" value="{csrf}"' in page and 'action="/auth/sign-out"' in page, page
+    status, headers, _ = b.open("POST", "/auth/sign-out", {"csrf_token": csrf, "rd": "/demo/"})
+    assert status == 303 and headers["Location"] == "/demo/", (status, headers["Location"])
+    assert b.cookie("access_token_cookie") is None, list(b.jar)
+    status, headers, _ = b.open("GET", "/demo/")
+    assert status == 302 and sign_in_location(headers["Location"]) == "/demo/", (status, headers["Location"])
 
 
 def wait_healthy(timeout=300):
@@ -111,4 +180,5 @@ if sys.argv[2] == "register":
     with urllib.request.urlopen(req, timeout=30) as r:
         greeting = r.read().decode()
     assert r.status == 200 and f"Hello {USER['username']} (id " in greeting, greeting
+    browser_demo()
 print(f"compose check {sys.argv[2]}: ok")

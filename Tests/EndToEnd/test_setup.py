@@ -110,7 +110,7 @@ def test_run_installs_only_what_the_sqlite_default_needs_and_names_it_first(proj
 def test_test_adds_what_the_tests_use(project, stand_ins):
     _, asked = install(project, stand_ins, "test")
     assert RUN_PACKAGES < asked
-    assert {"postgresql", "postgresql-client", "spawn-fcgi", "systemd", "make"} <= asked
+    assert {"postgresql", "postgresql-client", "spawn-fcgi", "systemd", "make", "chromium", "chromium-driver"} <= asked
     assert "wrk" not in asked
 
 
@@ -118,7 +118,7 @@ def test_bench_adds_what_the_benchmark_uses(project, stand_ins):
     _, asked = install(project, stand_ins, "bench")
     assert RUN_PACKAGES < asked
     assert {"postgresql", "wrk", "gcc"} <= asked
-    assert not {"spawn-fcgi", "systemd"} & asked
+    assert not {"spawn-fcgi", "systemd", "chromium", "chromium-driver"} & asked
 
 
 def test_nothing_missing_installs_nothing(project, stand_ins):

@@ -5,7 +5,8 @@ import AuthGateCore
 /// path, domain and SameSite it was set with, and the answer is a 303 to a
 /// safe `rd`, else to the sign-in page. A cookie-borne session is ended
 /// only by a post that proves the CSRF value (the `csrf_token` field, or
-/// the CSRF header), so another site cannot sign a person out.
+/// the CSRF header) of one of its tokens (an expired access token's too),
+/// so another site cannot sign a person out.
 enum SignOutHandler {
     static let field = "csrf_token"
 
@@ -22,18 +23,24 @@ enum SignOutHandler {
         if request.headers["sec-fetch-site"]?.lowercased() == "cross-site" { throw TokenError.csrfMissing }
         let header = request.headers["cookie"]
         var sessions: [Claims] = []
+        // The CSRF values of the cookies' tokens whose signature holds,
+        // expired ones included: a page open past the access token's
+        // lifetime still sends the value it read then, and must sign out.
+        var csrfValues: [[UInt8]] = []
         for (name, kind) in [(cookies.accessName, Claims.Kind.access), (cookies.refreshName, .refresh)] {
             guard let token = try? TokenCookie.token(named: name, in: header),
-                  let (claims, _) = try? Authenticator.authenticate(token: token, context, kind: kind) else { continue }
-            sessions.append(claims)
+                  let payload = try? context.verifiedPayload(tokenBytes: token) else { continue }
+            if let csrf = payload["csrf"]?.stringValue { csrfValues.append(Array(csrf.utf8)) }
+            if let (claims, _) = try? Authenticator.authenticate(token: token, context, kind: kind) {
+                sessions.append(claims)
+            }
         }
-        // The page sends the value of a CSRF cookie (access, or refresh
-        // once the access cookie has expired), which only a page of this
-        // site can read: it must be the `csrf` of one of the tokens.
+        // The page sends the value of a CSRF cookie, which only a page of
+        // this site can read: it must be the `csrf` of one of the tokens.
         if cookies.csrfProtect, !sessions.isEmpty {
             guard let sent = form.value(field) ?? request.headers[cookies.accessCSRFHeader.lowercased()],
                   !sent.isEmpty else { throw TokenError.csrfMissing }
-            guard sessions.contains(where: { (try? TokenSource.check(Array(sent.utf8), against: $0)) != nil }) else {
+            guard csrfValues.contains(where: { Crypto.constantTimeEqual($0, Array(sent.utf8)) }) else {
                 throw TokenError.csrfMismatch
             }
         }

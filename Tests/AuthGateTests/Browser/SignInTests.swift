@@ -168,6 +168,26 @@ import Testing
         #expect(after.object?["error"] == .string("token_revoked"))
     }
 
+    /// A page left open past the access token's lifetime sends the CSRF
+    /// value it read then: it still signs out, and the refresh token ends.
+    @Test func signOutWorksWithTheCSRFValueOfAnExpiredAccessToken() throws {
+        let app = try TestApp(environment: Self.cookieMode)
+        try app.addUser()
+        let cookies = setCookies(try signIn(app))
+        app.clock.now += 901
+        let r = post(app, "/auth/sign-out", [("csrf_token", cookies["csrf_access_token"] ?? "")], cookies: cookies)
+        #expect(r.status == 303 && app.store.revoked.count == 1)
+        let refresh = app.send(Request(method: "GET", path: "/auth/refresh", headers: ["cookie": cookieHeader(cookies)]))
+        #expect(refresh.object?["error"] == .string("token_revoked"))
+        // The value of another session's token is refused, expired access token or not.
+        let live = setCookies(try signIn(app))
+        let other = setCookies(try signIn(app))
+        app.clock.now += 901
+        let mismatch = post(app, "/auth/sign-out", [("csrf_token", other["csrf_access_token"] ?? "")], cookies: live)
+        #expect(mismatch.status == 401 && mismatch.object?["error"] == .string("csrf_mismatch"))
+        #expect(app.store.revoked.count == 1)
+    }
+
     @Test func theBounceRenewsAnExpiredAccessCookieAndReturns() throws {
         let app = try TestApp(environment: Self.cookieMode)
         try app.addUser()
