@@ -295,11 +295,11 @@ def test_migrate_status_dry_run_and_apply(empty_database):
     before = tables()
     status = run_cli("migrate", "status", cwd=cwd, env=env)
     assert status.returncode == 1, status.stderr
-    assert "recorded version 0" in status.stdout and "this build 4" in status.stdout
+    assert "recorded version 0" in status.stdout and "this build 5" in status.stdout
     dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env)
     assert dry.returncode == 0, dry.stderr
     for table in ("users", "token_blocklist", "authgate_user_revocations", "authgate_refresh_families",
-                  "authgate_username_keys"):
+                  "authgate_username_keys", "authgate_user_groups"):
         assert f"CREATE TABLE IF NOT EXISTS {table}" in dry.stdout
     assert tables() == before  # nothing was created (no SQLite file either)
     assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 1
@@ -307,9 +307,9 @@ def test_migrate_status_dry_run_and_apply(empty_database):
     assert applied.returncode == 0, applied.stderr
     assert "current" in applied.stdout
     assert {"users", "token_blocklist", "authgate_user_revocations", "authgate_refresh_families",
-            "authgate_username_keys"} <= set(tables())
+            "authgate_username_keys", "authgate_user_groups"} <= set(tables())
     status = run_cli("migrate", "status", cwd=cwd, env=env)
-    assert status.returncode == 0 and "recorded version 4, this build 4: current" in status.stdout
+    assert status.returncode == 0 and "recorded version 5, this build 5: current" in status.stdout
     assert "nothing to run" in run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
     if backend == "sqlite":
         assert os.stat(os.path.join(cwd, "instance", "db.sqlite")).st_mode & 0o077 == 0
@@ -461,7 +461,7 @@ def test_check_config_reaches_the_database(stack):
     out = cli(stack, "check-config")
     assert out.returncode == 0, out.stderr
     assert "database: reachable" in out.stdout
-    assert "this build 4: current" in out.stdout
+    assert "this build 5: current" in out.stdout
 
 
 def test_check_config_unreachable_database_fails_without_the_password(tmp_path):
