@@ -272,3 +272,16 @@ def test_cli_changes_apply_on_every_responder_sharing_postgresql(pg_pair):
     for s in (a, b):
         assert eventually(lambda: s.get("/grafana/", headers=auth).status_code == 403, seconds=2)
         assert s.get("/staff/", headers=auth).json() == FORBIDDEN
+
+
+def test_a_user_in_a_hundred_long_named_groups_still_passes(ga):
+    # About 6.5 KB of names: more than nginx's default FastCGI header
+    # buffer (4 KiB), within the recipe's 16k.
+    name, uid, tokens = user(ga)
+    groups = [f"g{n:03d}" + "x" * 60 for n in range(100)]
+    for group in groups:
+        run_sql(ga, "INSERT INTO authgate_user_groups (user_id, group_name) VALUES (?, ?)", (uid, group))
+    auth = bearer(tokens["access"])
+    assert eventually(lambda: ga.get("/grafana/", headers=auth).status_code == 403, seconds=2)
+    got = dict(identity(received(ga.get("/app/", headers=auth))))
+    assert got["x-auth-user-groups"] == ",".join(groups)
