@@ -335,6 +335,27 @@ def test_migrate_from_version_1_adds_only_the_new_tables(postgres):
     assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 0
 
 
+def test_migrate_from_version_4_adds_the_groups_table_and_its_trigger(postgres):
+    dbname, uri = postgres.new_database()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
+           "FLASK_SQLALCHEMY_DATABASE_URI": uri}
+    cwd = tempfile.mkdtemp(prefix="authgate-migrate-")
+    assert run_cli("migrate", "apply", cwd=cwd, env=env).returncode == 0
+    # What a version-4 database looks like: no groups table (its trigger goes with it).
+    postgres.psql("DROP TABLE authgate_user_groups; DROP FUNCTION authgate_notify_user_groups(); "
+                  "UPDATE authgate_schema SET version = 4", db=dbname)
+    status = run_cli("migrate", "status", cwd=cwd, env=env)
+    assert status.returncode == 1 and "recorded version 4, this build 5" in status.stdout
+    dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
+    assert "CREATE TABLE IF NOT EXISTS authgate_user_groups" in dry
+    assert "CREATE TRIGGER authgate_user_groups_changed" in dry
+    assert "CREATE TRIGGER authgate_users_changed" not in dry and "ADD COLUMN" not in dry
+    assert run_cli("migrate", "apply", cwd=cwd, env=env).returncode == 0
+    assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 0
+    assert postgres.psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'authgate_user_groups_changed'",
+                         db=dbname).strip() == "1"
+
+
 def test_migrate_dry_run_on_a_flask_table_changes_no_row(postgres):
     dbname, uri = postgres.new_database()
     postgres.psql("CREATE TABLE users (id VARCHAR NOT NULL, username VARCHAR NOT NULL, email VARCHAR NOT NULL, "
