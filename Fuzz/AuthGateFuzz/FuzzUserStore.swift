@@ -10,6 +10,7 @@ final class FuzzUserStore: UserStore {
     private var loginFailures: [String: LoginFailures] = [:]
     private var notBefore: [String: Int64] = [:]
     private var revokedFamilies: [String: Double] = [:]
+    private var memberships: [String: Set<String>] = [:]
 
     init(users: [UserRecord]) { self.users = users }
 
@@ -75,6 +76,7 @@ final class FuzzUserStore: UserStore {
 
     func deleteUser(named username: String) throws -> Bool {
         let before = users.count
+        for user in users where user.username.utf8.elementsEqual(username.utf8) { memberships[user.id] = nil }
         users.removeAll { $0.username.utf8.elementsEqual(username.utf8) }
         return users.count < before
     }
@@ -120,5 +122,21 @@ final class FuzzUserStore: UserStore {
         guard let i = users.firstIndex(where: { $0.id == userID && $0.passwordHash == oldHash }) else { return false }
         users[i].passwordHash = newHash
         return true
+    }
+
+    func groups(ofUserID userID: String) throws -> [String] { GroupName.sorted(Array(memberships[userID] ?? [])) }
+
+    func addToGroup(userID: String, group: String) throws -> Bool {
+        memberships[userID, default: []].insert(group).inserted
+    }
+
+    func removeFromGroup(userID: String, group: String) throws -> Bool {
+        memberships[userID]?.remove(group) != nil
+    }
+
+    func groupMemberCounts() throws -> [(group: String, members: Int)] {
+        var counts: [String: Int] = [:]
+        for user in users { for group in memberships[user.id] ?? [] { counts[group, default: 0] += 1 } }
+        return GroupName.sorted(Array(counts.keys)).map { (group: $0, members: counts[$0] ?? 0) }
     }
 }

@@ -96,7 +96,10 @@ package final class CachedUserStore: UserStore {
     }
 
     package func deleteUser(named username: String) throws -> Bool {
-        defer { cache.usersChanged() }
+        defer {
+            cache.usersChanged()
+            cache.groupsChanged()  // its memberships went with it
+        }
         return try base.deleteUser(named: username)
     }
 

@@ -1,8 +1,8 @@
 import AuthGateCore
 
 /// What the read path may answer from memory instead of the database:
-/// revoked token ids, users looked up by name, the user count and list
-/// pages. One per process, shared by every worker thread.
+/// revoked token ids, users looked up by name, the user count, list
+/// pages and users' groups. One per process, shared by every worker thread.
 ///
 /// Correct across processes because the database tells every process of
 /// every change (PostgreSQL NOTIFY from triggers, see `ChangeListener`):
@@ -25,11 +25,15 @@ public final class ReadCache: Sendable {
         var notBefore: [[UInt8]: Int64] = [:]
         /// Revoked refresh-token families, by when their last token expires.
         var revokedFamilies: [[UInt8]: Double] = [:]
+        /// Users' groups by user id, as read on a miss; dropped whole by
+        /// any change to `authgate_user_groups`.
+        var groups: [[UInt8]: [String]] = [:]
     }
 
     struct PageKey: Hashable { let limit: Int, offset: Int }
 
     static let maxUsers = 4096
+    static let maxGroupEntries = 4096
     static let maxPages = 256
 
     private let state = ReadWriteLocked(State())
@@ -79,6 +83,35 @@ public final class ReadCache: Sendable {
             $0.users.removeAll(keepingCapacity: true)
             $0.pages.removeAll(keepingCapacity: true)
             $0.count = nil
+        }
+    }
+
+    /// Any membership changed (a NOTIFY from `authgate_user_groups`'
+    /// trigger, or this process's own write): every user's groups are
+    /// read again. The generation keeps a read that raced the change from
+    /// storing what it read.
+    func groupsChanged() {
+        state.write {
+            $0.generation &+= 1
+            $0.groups.removeAll(keepingCapacity: true)
+        }
+    }
+
+    func groups(ofUserID id: [UInt8]) -> Lookup<[String]> {
+        let lookup: Lookup<[String]> = state.read {
+            guard $0.enabled else { return .off }
+            if let groups = $0.groups[id] { return .hit(groups) }
+            return .miss(generation: $0.generation)
+        }
+        metrics.count(.groups, lookup)
+        return lookup
+    }
+
+    func store(groups: [String], ofUserID id: [UInt8], generation: UInt64) {
+        state.write {
+            guard $0.enabled, $0.generation == generation else { return }
+            if $0.groups.count >= ReadCache.maxGroupEntries { $0.groups.removeAll(keepingCapacity: true) }
+            $0.groups[id] = groups
         }
     }
 

@@ -6,8 +6,8 @@ import CoreMetrics
 /// Handles are made once, with the cache; counting is one atomic add.
 struct ReadCacheMetrics: Sendable {
     enum Kind: Int, CaseIterable {
-        case user, revocation, count, page
-        var label: String { ["user", "revocation", "count", "page"][rawValue] }
+        case user, revocation, count, page, groups
+        var label: String { ["user", "revocation", "count", "page", "groups"][rawValue] }
     }
 
     static let results = ["hit", "miss", "off"]

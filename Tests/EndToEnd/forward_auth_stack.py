@@ -66,10 +66,10 @@ class EchoUpstream:
         self.thread.join(timeout=10)
 
 
-def protected_locations(upstream):
+def protected_locations(upstream, locations=LOCATIONS):
     """The test's protected locations, each as the docs write one."""
     out = []
-    for prefix, uri in LOCATIONS.items():
+    for prefix, uri in locations.items():
         out.append(f"""
         location {prefix} {{
             auth_request {uri};
@@ -79,24 +79,27 @@ def protected_locations(upstream):
     return "".join(out) + "\n"
 
 
-def include_recipe(upstream):
+def include_recipe(upstream, locations=LOCATIONS):
     def edit(text):
         anchor = "        location / {"
         assert anchor in text
-        extra = f"        include {RECIPE}/authgate-verify.conf;\n" + protected_locations(upstream) + "\n"
+        extra = f"        include {RECIPE}/authgate-verify.conf;\n" + protected_locations(upstream, locations) + "\n"
         return text.replace(anchor, extra + anchor, 1)
     return edit
 
 
 class ForwardAuthStack(Stack):
-    """One responder, nginx with the recipe, and the echo upstream."""
+    """One responder, nginx with the recipe, and the echo upstream.
+    `locations`: path prefix -> auth_request URI (default LOCATIONS);
+    `database_uri`: a PostgreSQL database another stack shares."""
 
-    def __init__(self, backend, postgres=None, env=None):
+    def __init__(self, backend, postgres=None, env=None, locations=LOCATIONS, database_uri=None):
         self.upstream = EchoUpstream()
         try:
             super().__init__(backend, postgres,
                              env={"FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **(env or {})},
-                             nginx_edit=include_recipe(f"http://127.0.0.1:{self.upstream.port}"))
+                             database_uri=database_uri,
+                             nginx_edit=include_recipe(f"http://127.0.0.1:{self.upstream.port}", locations))
         except BaseException:
             self.upstream.stop()
             raise

@@ -1,3 +1,4 @@
+import AuthGateCore
 import AuthGateStore
 
 /// Why an admin command did not do what it was asked; the command line
@@ -12,6 +13,8 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
     case deletedButNotRevoked(String, String)
     /// The password could not be read (empty input, not UTF-8, unreadable file).
     case password(String)
+    /// Not a group name (`GroupName`).
+    case invalidGroup(String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
         case .deletedButNotRevoked(let name, let reason):
             return "deleted user \(name), but its tokens are not revoked (\(reason)): run `authgate revoke-user --force \(name)`"
         case .password(let message): return message
+        case .invalidGroup(let name):
+            return "not a group name: \(name) (1 to \(GroupName.maxLength) characters of A-Z a-z 0-9 . _ -)"
         }
     }
 }

@@ -11,6 +11,9 @@ public struct UserAdmin {
     let config: Config
     let store: UserStore
     let clock: Clock
+    /// `authgate.audit`: one line per group change (`UserAdmin+Groups`),
+    /// at notice, as the service's audit events are.
+    var auditLog = UserAdmin.defaultAuditLog()
 
     /// Opens the configured database; throws `StoreError.schema` naming the
     /// fix when its schema is not this build's.
@@ -83,6 +86,12 @@ public struct UserAdmin {
     static func sleep(until time: Double) {
         let deadline = Clock.monotonic() + 1.5
         while Clock.system.now() < time && Clock.monotonic() < deadline { usleep(20_000) }
+    }
+
+    static func defaultAuditLog() -> Logger {
+        var logger = Logger(label: "authgate.audit")
+        logger.logLevel = .notice
+        return logger
     }
 
     /// The first whole second a token may carry in `iat` and still be

@@ -77,6 +77,9 @@ public struct Config: Sendable {
     /// `AUTHGATE_REDIRECT_HOSTS`: where the sign-in pages may send a browser
     /// back to, beyond relative paths.
     public var redirectHosts = RedirectHosts.none
+    /// `AUTHGATE_TOKEN_GROUPS`: access tokens carry the user's groups as a
+    /// `groups` claim. Off (the default): tokens stay Flask-shaped.
+    public var tokenGroups = false
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -155,6 +158,7 @@ public struct Config: Sendable {
         config.usernamePolicy = try SettingParser.choice(value("AUTHGATE_USERNAME_POLICY"),
                                                          "AUTHGATE_USERNAME_POLICY", default: .exact)
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
+        config.tokenGroups = try bool("AUTHGATE_TOKEN_GROUPS")
         config.warnings = secrets.warnings + warnings
         try config.loadCookieSettings(value)
         config.requestLog = try bool("AUTHGATE_REQUEST_LOG")

@@ -21,9 +21,15 @@ public struct Claims: Sendable, Equatable {
     /// `csrf`: Flask-JWT-Extended's double-submit value, which the CSRF
     /// cookie repeats; written only in cookie mode with CSRF protection.
     public var csrf: String?
+    /// `groups`: the user's groups, sorted, when the token was signed
+    /// (`AUTHGATE_TOKEN_GROUPS`); nil writes none. Informational for the
+    /// client: AuthGate itself reads memberships from the store, so a
+    /// change applies before the token expires.
+    public var groups: [String]?
 
     package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
-                 expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil) {
+                 expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil,
+                 groups: [String]? = nil) {
         self.subject = subject
         self.kind = kind
         self.fresh = fresh
@@ -34,6 +40,7 @@ public struct Claims: Sendable, Equatable {
         self.family = family
         self.authTime = authTime
         self.csrf = csrf
+        self.groups = groups
     }
 
     /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
@@ -65,6 +72,7 @@ public struct Claims: Sendable, Equatable {
         members.append(("exp", .number(expires)))
         if let family { members.append(("fam", .string(family))) }
         if let authTime { members.append(("auth_time", .number(Double(authTime)))) }
+        if let groups { members.append(("groups", .array(groups.map { .string($0) }))) }
         return JSONWriter.object(members)
     }
 }

@@ -1,6 +1,6 @@
 import AuthGateCore
 
-/// A 401 from `/auth/verify`: the refusal's own answer, plus its JSON body
+/// A 401 or 403 from `/auth/verify`: the refusal's own answer, plus its JSON body
 /// once more as the `X-Auth-Error` header. nginx's `auth_request` keeps
 /// only a subrequest's status (and `WWW-Authenticate`), never its body;
 /// the recipe reads this header with `auth_request_set` and answers the
@@ -19,8 +19,8 @@ package struct VerifyRefusal: HTTPError {
 
     package var httpStatus: Int { refusal.httpStatus }
     package var httpBody: [(String, JSONValue)] { refusal.httpBody }
-    /// Every 401 body is one of the contract's fixed ASCII messages: no
-    /// CR, LF or other byte a header value cannot hold.
+    /// Every 401 and 403 body is one of the contract's fixed ASCII
+    /// messages: no CR, LF or other byte a header value cannot hold.
     package var httpHeaders: [(name: String, value: String)] {
         refusal.httpHeaders + [(Self.bodyHeader, String(decoding: JSONWriter.object(refusal.httpBody), as: UTF8.self))]
             + (location.map { [("Location", $0)] } ?? [])

@@ -7,7 +7,7 @@ enum LoginHandler {
         let username = try body.string("username")
         let password = try body.string("password")
         let user = try Credentials.verify(username: username, password: password, request, context)
-        let (access, refresh) = try TokenIssuer(context).login(for: user.username)
+        let (access, refresh) = try TokenIssuer(context).login(for: user)
         let cookies = context.config.cookies
         return .json(200, [
             ("message", .string("Logged in")),

@@ -40,7 +40,7 @@ enum RefreshHandler {
         // The new access token stays in the login's family, so that ending
         // the login (reuse, a session logout) ends it too.
         let family = config.tokenFamilies ? try RefreshFamily.name(of: claims) : nil
-        let access = try issuer.token(for: user.username, kind: .access, fresh: false, family: family)
+        let access = try issuer.token(for: user, kind: .access, fresh: false, family: family)
         guard config.refreshRotation else { return (access, nil) }
         // The blocklist's unique jti is the arbiter: of two refreshes with
         // one token, one insert takes it and the other is refused. The
@@ -53,7 +53,7 @@ enum RefreshHandler {
         }
         // A token without `fam` continues under a family named after its
         // jti, which a later reuse of it revokes (RefreshReuse).
-        let refresh = try issuer.token(for: user.username, kind: .refresh, fresh: false, family: family,
+        let refresh = try issuer.token(for: user, kind: .refresh, fresh: false, family: family,
                                        authTime: RefreshFamily.loginTime(of: claims), expiresBy: deadline)
         return (access, refresh)
     }

@@ -55,7 +55,7 @@ enum SignInHandler {
             return again(429, "Too many failed sign-in attempts. Please wait and try again.",
                          error.headers.map { (name: $0.key, value: $0.value) })
         }
-        let (access, refresh) = try TokenIssuer(context).login(for: user.username)
+        let (access, refresh) = try TokenIssuer(context).login(for: user)
         return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config)
                         + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
     }

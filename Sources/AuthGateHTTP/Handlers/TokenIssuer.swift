@@ -1,4 +1,5 @@
 import AuthGateCore
+import AuthGateStore
 /// Signs new tokens with the configured lifetimes.
 struct TokenIssuer {
     let context: Context
@@ -12,8 +13,9 @@ struct TokenIssuer {
     /// refresh token; nil writes none. `expiresBy`: a moment the token must
     /// not outlive (its family's absolute deadline), else the full lifetime.
     /// In cookie mode with CSRF protection the token carries a new `csrf`
-    /// value, as Flask-JWT-Extended's do.
-    func token(for subject: String, kind: Claims.Kind, fresh: Bool, family: String? = nil,
+    /// value, as Flask-JWT-Extended's do; with `AUTHGATE_TOKEN_GROUPS` an
+    /// access token carries the user's groups as they are now.
+    func token(for user: UserRecord, kind: Claims.Kind, fresh: Bool, family: String? = nil,
                authTime: Int64? = nil, expiresBy deadline: Double? = nil) throws -> IssuedToken {
         let now = Int64(context.now)
         let config = context.config
@@ -21,9 +23,13 @@ struct TokenIssuer {
         var expires = Double(now + lifetime)
         if let deadline { expires = min(expires, deadline) }
         let csrf = config.cookies.tokensCarryCSRF ? try UUID4.make() : nil
+        // Read at signing time, so login and refresh pick up a change.
+        let groups = config.tokenGroups && kind == .access
+            ? GroupName.sorted(try context.store.groups(ofUserID: user.id)) : nil
         let text = try context.services.tokens.sign(Claims(
-            subject: subject, kind: kind, fresh: fresh, jti: UUID4.make(),
-            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf))
+            subject: user.username, kind: kind, fresh: fresh, jti: UUID4.make(),
+            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf,
+            groups: groups))
         return IssuedToken(text: text, csrf: csrf)
     }
 
@@ -32,19 +38,19 @@ struct TokenIssuer {
     /// detection or a logout ends the whole login; with rotation the
     /// refresh token also carries `auth_time` and never outlives the
     /// login's absolute lifetime. Off: Flask's claims exactly.
-    func login(for subject: String) throws -> (access: IssuedToken, refresh: IssuedToken) {
+    func login(for user: UserRecord) throws -> (access: IssuedToken, refresh: IssuedToken) {
         let config = context.config
         guard config.tokenFamilies else {
-            return (try token(for: subject, kind: .access, fresh: true),
-                    try token(for: subject, kind: .refresh, fresh: false))
+            return (try token(for: user, kind: .access, fresh: true),
+                    try token(for: user, kind: .refresh, fresh: false))
         }
         let family = try UUID4.make()
-        let access = try token(for: subject, kind: .access, fresh: true, family: family)
+        let access = try token(for: user, kind: .access, fresh: true, family: family)
         guard config.refreshRotation else {
-            return (access, try token(for: subject, kind: .refresh, fresh: false, family: family))
+            return (access, try token(for: user, kind: .refresh, fresh: false, family: family))
         }
         let loginTime = Int64(context.now)
-        let refresh = try token(for: subject, kind: .refresh, fresh: false, family: family, authTime: loginTime,
+        let refresh = try token(for: user, kind: .refresh, fresh: false, family: family, authTime: loginTime,
                                 expiresBy: Double(loginTime) + Double(config.refreshMaxAge))
         return (access, refresh)
     }

@@ -3,7 +3,8 @@ import AuthGateCore
 /// reach the application behind it. A valid access token answers 200 with
 /// an empty body and the identity headers nginx passes on; anything else
 /// is the usual token 401 (the whoami checks, in the same order), plus the
-/// requirements the nginx location sets (`fresh`, `max_age`). In cookie
+/// requirements the nginx location sets (`fresh`, `max_age`; a user
+/// outside its `allowed_groups` is a 403 after every token check). In cookie
 /// mode a browser's navigation that is refused also learns where to go:
 /// `Location` names the sign-in page, or the session-refresh bounce when
 /// its refresh cookie can renew an expired access cookie.
@@ -17,9 +18,20 @@ public enum VerifyHandler {
             let (claims, user) = try Authenticator.authenticate(token: source.token, csrf: source.csrf, context,
                                                                 kind: .access)
             try requirements.check(claims, now: context.now, leeway: context.config.leeway)
+            // Read now, not from the token: a membership change applies to
+            // the next request (served from the read cache on PostgreSQL).
+            let groups = try context.store.groups(ofUserID: user.id)
+            do {
+                try requirements.check(groups: groups)
+            } catch {
+                throw VerifyRefusal(error)  // its body as X-Auth-Error too; never a sign-in redirect
+            }
             return Response(status: 200, headers: [
                 ("X-Auth-User", IdentityHeaderValue.encode(user.username)),
                 ("X-Auth-User-Id", IdentityHeaderValue.encode(user.id)),
+                // Each name encoded alone, so a comma only ever separates two.
+                ("X-Auth-User-Groups", groups.map(IdentityHeaderValue.encode).joined(separator: ",")),
+                ("X-Auth-User-Email", IdentityHeaderValue.encode(user.email)),
             ], body: [])
         } catch let refusal as any HTTPError where refusal.httpStatus == 401 {
             throw VerifyRefusal(refusal, location: BrowserNavigation.location(for: request, context, refusal: refusal))

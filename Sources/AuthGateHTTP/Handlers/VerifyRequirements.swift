@@ -3,10 +3,13 @@ import AuthGateCore
 /// by `/auth/verify`'s query: `fresh=1` (a token from a login, not from a
 /// refresh) and `max_age=N` (issued at most N seconds ago). A token that
 /// falls short is refused as Flask-JWT-Extended refuses a stale token on a
-/// fresh-only route (`FreshTokenRequired`).
+/// fresh-only route (`FreshTokenRequired`). `allowed_groups=a,b`: its user
+/// must be in at least one of them (`NotInAllowedGroup`, 403).
 struct VerifyRequirements: Equatable {
     var fresh = false
     var maxAge: Int64?
+    /// nil: any user may pass.
+    var allowedGroups: [String]?
 
     /// Bad values are a 400 naming the parameter: the location is wrong.
     init(_ request: Request) throws(APIError) {
@@ -22,11 +25,18 @@ struct VerifyRequirements: Equatable {
             }
             maxAge = seconds
         }
+        if let raw = request.queryValue("allowed_groups") {
+            guard let groups = GroupName.list(raw) else {
+                throw .badRequest("allowed_groups must be group names (1 to 64 of A-Z a-z 0-9 . _ -) separated by commas")
+            }
+            allowedGroups = groups
+        }
     }
 
-    init(fresh: Bool = false, maxAge: Int64? = nil) {
+    init(fresh: Bool = false, maxAge: Int64? = nil, allowedGroups: [String]? = nil) {
         self.fresh = fresh
         self.maxAge = maxAge
+        self.allowedGroups = allowedGroups
     }
 
     /// `claims` already passed every token check. The leeway widens the
@@ -34,5 +44,14 @@ struct VerifyRequirements: Equatable {
     func check(_ claims: Claims, now: Double, leeway: Int64) throws(FreshTokenRequired) {
         if fresh, !claims.fresh { throw FreshTokenRequired() }
         if let maxAge, now - Double(claims.issuedAt) > Double(maxAge) + Double(leeway) { throw FreshTokenRequired() }
+    }
+
+    /// `groups`: the user's, read from the store for this request (never
+    /// from the token), so a change applies to the next request. Names
+    /// compare as bytes.
+    func check(groups: [String]) throws(NotInAllowedGroup) {
+        guard let allowedGroups else { return }
+        let allowed = allowedGroups.contains { wanted in groups.contains { $0.utf8.elementsEqual(wanted.utf8) } }
+        if !allowed { throw NotInAllowedGroup() }
     }
 }

@@ -4,8 +4,8 @@ import AuthGateCore
 
 /// Keeps a process's `ReadCache` true to the database: LISTENs on one
 /// connection of its own to the NOTIFY messages that triggers send for
-/// every change to `users` (any writer, Flask included) and every new
-/// revocation. The cache is on only while that connection provably works:
+/// every change to `users` (any writer, Flask included), every new
+/// revocation and every change of group membership. The cache is on only while that connection provably works:
 /// a heartbeat must be answered within `answerDeadline`, so a lost or
 /// half-open connection turns the cache off within about three seconds.
 package final class ChangeListener: Sendable {
@@ -17,8 +17,10 @@ package final class ChangeListener: Sendable {
     static let familiesChannel = "authgate_refresh_families"
     static let userRevocationsTrigger = "authgate_user_revocations_changed"
     static let familiesTrigger = "authgate_refresh_family_revoked"
+    static let groupsChannel = "authgate_user_groups"
+    static let groupsTrigger = "authgate_user_groups_changed"
     /// Every trigger the cache needs: all must fire for it to be on.
-    static let triggerCount = 4
+    static let triggerCount = 5
 
     /// A `SELECT 1` this often...
     static let heartbeatInterval = 1.0
@@ -44,6 +46,7 @@ package final class ChangeListener: Sendable {
     /// Per-user not-befores change rarely and the table is small: any
     /// change tells the listener to read it again whole (so DELETE, an
     /// operator's undo, is seen too). A revoked family: "family expires-epoch".
+    /// Any membership change: an empty payload, every cached group dropped.
     static let adminFunctionsSQL = """
         CREATE OR REPLACE FUNCTION authgate_notify_user_revocations() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM pg_notify('\(userRevocationsChannel)', ''); RETURN NULL; END $$;
@@ -52,6 +55,8 @@ package final class ChangeListener: Sendable {
             PERFORM pg_notify('\(familiesChannel)', NEW.family || ' ' || extract(epoch FROM NEW.expires_at)::text);
             RETURN NULL;
         END $$;
+        CREATE OR REPLACE FUNCTION authgate_notify_user_groups() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('\(groupsChannel)', ''); RETURN NULL; END $$;
         """
     /// (name, statement) of the triggers `adminFunctionsSQL` serves.
     static let adminTriggers = [
@@ -63,6 +68,11 @@ package final class ChangeListener: Sendable {
         (familiesTrigger, """
             CREATE TRIGGER \(familiesTrigger) AFTER INSERT OR UPDATE ON authgate_refresh_families
                 FOR EACH ROW EXECUTE FUNCTION authgate_notify_family_revocation()
+            """),
+        (groupsTrigger, """
+            CREATE TRIGGER \(groupsTrigger)
+                AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_groups
+                FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_groups()
             """),
     ]
     static let usersTriggerSQL = """
@@ -82,7 +92,8 @@ package final class ChangeListener: Sendable {
             (tgname = '\(usersTrigger)' AND tgrelid = to_regclass('users'))
             OR (tgname = '\(revocationsTrigger)' AND tgrelid = to_regclass('token_blocklist'))
             OR (tgname = '\(userRevocationsTrigger)' AND tgrelid = to_regclass('authgate_user_revocations'))
-            OR (tgname = '\(familiesTrigger)' AND tgrelid = to_regclass('authgate_refresh_families')))
+            OR (tgname = '\(familiesTrigger)' AND tgrelid = to_regclass('authgate_refresh_families'))
+            OR (tgname = '\(groupsTrigger)' AND tgrelid = to_regclass('authgate_user_groups')))
         """
 
     let uri: String
@@ -106,14 +117,15 @@ package final class ChangeListener: Sendable {
             do {
                 try db.query(unsafeSQL: """
                     LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel);
-                    LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel)
+                    LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel);
+                    LISTEN \(Self.groupsChannel)
                     """, timeout: Self.answerDeadline)
                 // Without both triggers firing, changes would go unnoticed.
                 let firing = try db.query(unsafeSQL: Self.triggersSQL, timeout: Self.answerDeadline)
                     .filter { try $0.bool(at: 1) }.count
                 guard firing == Self.triggerCount else {
                     if !warnedMissingTriggers {
-                        logger.warning("read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations or authgate_refresh_families are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
+                        logger.warning("read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations, authgate_refresh_families or authgate_user_groups are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
                         warnedMissingTriggers = true
                     }
                     pause(Self.missingTriggersPause, until: stopping)
@@ -181,6 +193,8 @@ package final class ChangeListener: Sendable {
     private func apply(_ note: (channel: String, payload: String)) {
         if note.channel == Self.usersChannel {
             cache.usersChanged()
+        } else if note.channel == Self.groupsChannel {
+            cache.groupsChanged()
         } else if note.channel == Self.revocationsChannel, let space = note.payload.lastIndex(of: " ") {
             let expires = Double(note.payload[note.payload.index(after: space)...]) ?? .infinity
             cache.revoked(jti: String(note.payload[..<space]), expiresAt: expires)

@@ -44,8 +44,13 @@ final class PostgresUserStore: UserStore {
             INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
             ON CONFLICT (jti) DO NOTHING RETURNING 1
             """, retry: .ifNeverSent)
-        static let deleteUser = PGStatement(name: "delete_user", sql:
-            "DELETE FROM users WHERE username = $1 RETURNING 1", retry: .ifNeverSent)
+        // The user's memberships go in the same statement: a data-modifying
+        // CTE runs once, whether or not the outer query reads it.
+        static let deleteUser = PGStatement(name: "delete_user", sql: """
+            WITH gone AS (DELETE FROM users WHERE username = $1 RETURNING id),
+                 memberships AS (DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM gone))
+            SELECT 1 FROM gone
+            """, retry: .ifNeverSent)
         // Only ever moves forward, so running it twice changes nothing more.
         static let revokeUserTokens = PGStatement(name: "revoke_user_tokens", sql: """
             INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES ($1, $2::bigint, $3::timestamp)
@@ -150,7 +155,7 @@ final class PostgresUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes
+    static let schemaVersion = 5  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes; 5: authgate_user_groups
     /// AuthGate's own tables for `revoke-user`, refresh-token families and
     /// caseless usernames (never columns on `users`: a Flask app shares
     /// that table).
@@ -278,6 +283,7 @@ final class PostgresUserStore: UserStore {
             """)
         plan.append(LoginFailuresSchema.postgresDDL)
         plan.append(Self.adminTablesSQL)
+        plan.append(UserGroupsSchema.postgresDDL)
         // Created when missing, never dropped and re-created: DROP TRIGGER
         // would take ACCESS EXCLUSIVE on users.
         plan.append(ChangeListener.functionsSQL)

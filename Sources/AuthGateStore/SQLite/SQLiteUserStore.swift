@@ -68,8 +68,19 @@ final class SQLiteUserStore: UserStore {
     }
 
     func deleteUser(named username: String) throws -> Bool {
-        try db.execute("DELETE FROM users WHERE username = ?", [username])
-        return db.changes > 0
+        // One write transaction: the user and its memberships, or neither.
+        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
+        do {
+            try db.execute("DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM users WHERE username = ?)",
+                           [username])
+            try db.execute("DELETE FROM users WHERE username = ?", [username])
+            let deleted = db.changes > 0
+            try db.exec(unsafeSQL: "COMMIT")
+            return deleted
+        } catch {
+            try? db.exec(unsafeSQL: "ROLLBACK")
+            throw error
+        }
     }
 
     func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
@@ -104,7 +115,7 @@ final class SQLiteUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 4  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes
+    static let schemaVersion = 5  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes; 5: authgate_user_groups
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -134,7 +145,9 @@ final class SQLiteUserStore: UserStore {
             AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys',
                          'authgate_username_lookalikes')
             """, []).first?.int(at: 0)
-        return adminTables == 4
+        guard adminTables == 4 else { return false }
+        return try db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              [UserGroupsSchema.table]).first?.int(at: 0) == 1
     }
 
     /// What `authgate migrate status` reports; reads only.
@@ -198,6 +211,7 @@ final class SQLiteUserStore: UserStore {
             if !columns.contains("created_at") { plan.append("ALTER TABLE users ADD COLUMN created_at DATETIME") }
         }
         plan.append(Self.adminTablesSQL)
+        plan.append(UserGroupsSchema.sqliteDDL)
         plan.append("""
             CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
             CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));

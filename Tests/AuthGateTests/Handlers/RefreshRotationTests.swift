@@ -242,4 +242,10 @@ final class RaceLosingStore: UserStore {
     func replacePasswordHash(userID: String, oldHash: String, newHash: String) throws -> Bool {
         try base.replacePasswordHash(userID: userID, oldHash: oldHash, newHash: newHash)
     }
+    func groups(ofUserID userID: String) throws -> [String] { try base.groups(ofUserID: userID) }
+    func addToGroup(userID: String, group: String) throws -> Bool { try base.addToGroup(userID: userID, group: group) }
+    func removeFromGroup(userID: String, group: String) throws -> Bool {
+        try base.removeFromGroup(userID: userID, group: group)
+    }
+    func groupMemberCounts() throws -> [(group: String, members: Int)] { try base.groupMemberCounts() }
 }

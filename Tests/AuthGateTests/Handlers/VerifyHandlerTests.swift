@@ -168,7 +168,8 @@ import Testing
         app.store.users.append(UserRecord(id: "id\nX", username: "flask\r\nrow", email: "f@example.com", passwordHash: "x"))
         let adopted = verify(app, headers: ["authorization": "Bearer \(try token(app, name: "flask\r\nrow"))"])
         #expect(adopted.header("X-Auth-User") == "flask%0D%0Arow" && adopted.header("X-Auth-User-Id") == "id%0AX")
-        #expect(adopted.wire.head.split(separator: "\r\n").filter { $0.hasPrefix("X-Auth") }.count == 2)
+        // User, User-Id, User-Groups, User-Email: one line each.
+        #expect(adopted.wire.head.split(separator: "\r\n").filter { $0.hasPrefix("X-Auth") }.count == 4)
     }
 
     // --- the cookie source ---

@@ -16,8 +16,9 @@ import Testing
         _ = try db.store()
         #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
         #expect(try db.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                == ["authgate_login_failures", "authgate_refresh_families", "authgate_user_revocations",
-                    "authgate_username_keys", "authgate_username_lookalikes", "token_blocklist", "users"])
+                == ["authgate_login_failures", "authgate_refresh_families", "authgate_user_groups",
+                    "authgate_user_revocations", "authgate_username_keys", "authgate_username_lookalikes",
+                    "token_blocklist", "users"])
         #expect(try db.column(Self.indexes) == ["authgate_login_failures_window", "authgate_refresh_families_expires",
                                                 "token_blocklist_expires",
                                                 "users_email_lower_key", "users_registration_order",

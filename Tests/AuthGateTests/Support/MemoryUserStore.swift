@@ -22,6 +22,8 @@ final class MemoryUserStore: UserStore {
     /// `revoke-user` not-befores and revoked refresh families.
     var notBefore: [String: Int64] = [:]
     var revokedFamilies: [String: Double] = [:]
+    /// Group memberships by user id (`MemoryUserStore+Groups`).
+    var memberships: [String: Set<String>] = [:]
     var down = false
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
@@ -169,6 +171,7 @@ final class MemoryUserStore: UserStore {
     func deleteUser(named username: String) throws -> Bool {
         try touch()
         let before = users.count
+        for user in users where user.username.utf8.elementsEqual(username.utf8) { memberships[user.id] = nil }
         users.removeAll { $0.username.utf8.elementsEqual(username.utf8) }
         return users.count < before
     }
@@ -198,5 +201,28 @@ final class MemoryUserStore: UserStore {
         let expired = revokedFamilies.filter { $0.value < cutoff }.map(\.key)
         for family in expired { revokedFamilies[family] = nil }
         return expired.count
+    }
+
+    func groups(ofUserID userID: String) throws -> [String] {
+        try touch()
+        return GroupName.sorted(Array(memberships[userID] ?? []))
+    }
+
+    func addToGroup(userID: String, group: String) throws -> Bool {
+        try touch()
+        return memberships[userID, default: []].insert(group).inserted
+    }
+
+    func removeFromGroup(userID: String, group: String) throws -> Bool {
+        try touch()
+        return memberships[userID]?.remove(group) != nil
+    }
+
+    /// Members that are present users only, as the real stores count.
+    func groupMemberCounts() throws -> [(group: String, members: Int)] {
+        try touch()
+        var counts: [String: Int] = [:]
+        for user in users { for group in memberships[user.id] ?? [] { counts[group, default: 0] += 1 } }
+        return GroupName.sorted(Array(counts.keys)).map { (group: $0, members: counts[$0] ?? 0) }
     }
 }

@@ -1,7 +1,7 @@
 @testable import AuthGateCore
 @testable import AuthGateStore
 
-/// The login-policy half of `VerifiedTokenMemoTests.NoStore`: every call fails.
+/// The login-policy and group half of `VerifiedTokenMemoTests.NoStore`: every call fails.
 extension VerifiedTokenMemoTests.NoStore {
     func loginFailures(key: String, address: String) throws -> LoginFailures? { throw StoreError.unavailable("test") }
     func recordLoginFailure(key: String, address: String, now: Double, windowCutoff: Double) throws {
@@ -12,4 +12,8 @@ extension VerifiedTokenMemoTests.NoStore {
     func replacePasswordHash(userID: String, oldHash: String, newHash: String) throws -> Bool {
         throw StoreError.unavailable("test")
     }
+    func groups(ofUserID userID: String) throws -> [String] { throw StoreError.unavailable("test") }
+    func addToGroup(userID: String, group: String) throws -> Bool { throw StoreError.unavailable("test") }
+    func removeFromGroup(userID: String, group: String) throws -> Bool { throw StoreError.unavailable("test") }
+    func groupMemberCounts() throws -> [(group: String, members: Int)] { throw StoreError.unavailable("test") }
 }
