@@ -19,6 +19,7 @@ LOCATIONS = {
     "/recent/": "/_authgate/verify/max_age=60",
     "/fresh-recent/": "/_authgate/verify/fresh=1&max_age=60",
     "/misconfigured/": "/_authgate/verify/max_age=soon",
+    "/ops/": "/_authgate/verify/allowed_groups=ops",
 }
 
 

@@ -17,6 +17,7 @@ import html
 import json
 import os
 import shutil
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +31,7 @@ from selenium.webdriver.common.by import By
 from browser import Browser
 from conftest import BACKENDS, unique
 from forward_auth_stack import ForwardAuthStack
-from harness import Nginx, Responder, private_socket_dir
+from harness import BINARY, Nginx, Responder, private_socket_dir
 from helpers import bearer, eventually, register
 from test_forward_auth import compose_nginx_conf
 
@@ -374,6 +375,28 @@ def test_another_sites_form_cannot_sign_anyone_in(gate, browser, other_site):
         assert not SESSION_COOKIES & set(browser.cookies()), sorted(browser.cookies())
         browser.open(gate.url + "/app/inbox")
         assert browser.on_sign_in_page(), browser.url  # not signed in as the attacker
+
+
+def test_a_user_outside_the_locations_group_gets_the_403_page(gate, user, browser):
+    """/ops/ lets only the `ops` group in: a signed-in user outside it gets
+    the recipe's 403 page (not a sign-in loop, not JSON); once an operator
+    adds the user to the group, a reload gets through."""
+    signed_in(browser, gate, "/app/one", user)
+    browser.open(gate.url + "/ops/board")
+    assert browser.status() == 403 and browser.path() == "/ops/board", browser.url
+    assert "Not allowed" in browser.text() and not browser.on_sign_in_page()
+    assert browser.csp_violations() == []
+    added = subprocess.run([BINARY, "add-to-group", user, "ops"], cwd=gate.responder.dir, env=gate.responder.env,
+                           capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert eventually(lambda: (browser.reload(), browser.status())[1] == 200, seconds=10)
+    assert identity(browser)[:1] == (user,) and browser.path() == "/ops/board"
+    # An API client outside a group keeps AuthGate's JSON 403.
+    outsider = unique("api")
+    assert register(gate, outsider, password=PASSWORD).status_code == 201
+    token = gate.post("/auth/login", json={"username": outsider, "password": PASSWORD}).json()["tokens"]["access"]
+    r = gate.get("/ops/board", headers=bearer(token))
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
 
 
 def test_a_wrong_password_gets_one_message_with_status_400_on_a_clean_page(gate, user, browser):

@@ -51,6 +51,16 @@ final class LogBuffer: Sendable {
         guard start else { return }
         // Written even if the process ends without returning from main.
         atexit { LogBuffer.shared.flush() }
+        // No signal is ever this thread's: it may start before the process
+        // blocks SIGTERM, SIGCHLD... for its signalfd, and a signal
+        // delivered here would be lost (or kill the process without a
+        // drain). A thread inherits its creator's mask: block all around
+        // the creation, so it never has a moment with them open.
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         _ = try? spawnThread { [self] in
             while true {
                 sleep(1)
