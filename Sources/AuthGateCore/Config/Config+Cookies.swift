@@ -8,11 +8,18 @@ extension Config {
         if let raw = value("FLASK_JWT_TOKEN_LOCATION") {
             let name = "FLASK_JWT_TOKEN_LOCATION"
             let locations = try Self.flaskList(raw, name)
-            guard !locations.isEmpty, locations.allSatisfy({ ["headers", "cookies"].contains($0) }) else {
+            let supported = locations.filter { ["headers", "cookies"].contains($0) }
+            guard !supported.isEmpty, locations.allSatisfy({ ["headers", "cookies", "query_string", "json"].contains($0) })
+            else {
                 throw ConfigError(variable: name, message: "expected headers, cookies or both, e.g. [\"headers\", \"cookies\"]")
             }
-            c.headers = locations.contains("headers")
-            c.enabled = locations.contains("cookies")
+            // Flask-JWT-Extended's other two locations: AuthGate reads
+            // neither; said, not fatal, so a shared Flask setting still starts.
+            for other in locations where !supported.contains(other) {
+                warnings.append("FLASK_JWT_TOKEN_LOCATION: \(other) is not read by AuthGate (headers and cookies are)")
+            }
+            c.headers = supported.contains("headers")
+            c.enabled = supported.contains("cookies")
         }
         func text(_ key: String, _ fallback: String, cookieName: Bool = false) throws(ConfigError) -> String {
             let name = "FLASK_" + key
@@ -33,11 +40,14 @@ extension Config {
             }
             return p
         }
+        // JSON true or false only: Flask keeps any other text as a string,
+        // which Python takes for true ("False" included), so such a value
+        // would mean one thing to Flask and another here.
         func flag(_ key: String, _ fallback: Bool) throws(ConfigError) -> Bool {
             let name = "FLASK_" + key
             guard let raw = value(name) else { return fallback }
             if case .flag(let b) = Self.flaskValue(raw) { return b }
-            return try SettingParser.bool(raw, name)
+            throw ConfigError(variable: name, message: "expected true or false (JSON, lower case: Flask reads any other text as a string, which is true)")
         }
         c.accessName = try text("JWT_ACCESS_COOKIE_NAME", c.accessName, cookieName: true)
         c.refreshName = try text("JWT_REFRESH_COOKIE_NAME", c.refreshName, cookieName: true)

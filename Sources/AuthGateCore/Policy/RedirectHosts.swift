@@ -30,11 +30,13 @@ public struct RedirectHosts: Sendable, Equatable {
             || suffixes.contains { host.utf8.count > $0.utf8.count && host.hasSuffix($0) }
     }
 
-    /// Letters, digits, `-`, `.`, and the brackets and colons of an IPv6 literal.
+    /// Letters, digits, `-` and `.`: a host name or an IPv4 address, no
+    /// port (any port of a listed host is allowed) and no IPv6 literal (a
+    /// Content-Security-Policy source cannot name one).
     static func isHostByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ":"):
+             UInt8(ascii: "-"), UInt8(ascii: "."):
             return true
         default:
             return false

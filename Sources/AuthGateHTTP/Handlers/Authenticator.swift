@@ -8,9 +8,12 @@ enum Authenticator {
     /// The verified claims and their user. `kind` nil accepts either type.
     /// `onRevoked` sees a token whose own `jti` is revoked before it is
     /// refused (refresh-token reuse detection).
-    static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?,
+    /// `csrfMethod`: the method whose CSRF rule applies to a cookie-borne
+    /// token, when a route changes state even on GET (logout; refresh with
+    /// rotation): such a route passes "POST". Default: the request's own.
+    static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?, csrfMethod: String? = nil,
                              onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
-        let source = try TokenSource(request, context, kind: kind, method: request.method)
+        let source = try TokenSource(request, context, kind: kind, method: csrfMethod ?? request.method)
         return try authenticate(token: source.token, csrf: source.csrf, context, kind: kind, onRevoked: onRevoked)
     }
 

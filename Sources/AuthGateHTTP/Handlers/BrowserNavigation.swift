@@ -16,7 +16,10 @@ enum BrowserNavigation {
               let accept = request.headers["accept"], accept.lowercased().contains("text/html") else { return nil }
         let rd = SafeRedirect.target(request.originalURI, allowed: context.config.redirectHosts)
         var renewable = false
-        if let error = refusal as? TokenError, error == .expired || error == .authorizationHeader {
+        // Only an access cookie that came and expired: one that never
+        // arrives (a path that does not cover the page, a cookie too large
+        // to keep) would send the browser round the bounce for ever.
+        if let error = refusal as? TokenError, error == .expired {
             renewable = (try? TokenCookie.token(named: cookies.refreshName, in: request.headers["cookie"])) != nil
         }
         return (renewable ? refreshPath : signInPath) + "?rd=" + URLComponent.encode(rd)

@@ -6,9 +6,14 @@ import AuthGateCore
 /// would and revokes nothing: a probe or a prefetcher must not log anyone out.
 enum LogoutHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
-        let (claims, _) = try Authenticator.authenticate(request, context, kind: nil)
+        // GET logout changes state too: a cookie-borne token must prove the
+        // CSRF value whatever the method (else a link on another site logs
+        // the person out). HEAD changes nothing.
+        let changesState = request.method != "HEAD"
+        let (claims, _) = try Authenticator.authenticate(request, context, kind: nil,
+                                                         csrfMethod: changesState ? "POST" : request.method)
         let message: [(String, JSONValue)] = [("message", .string("\(claims.kind.rawValue) token revoked successfully"))]
-        guard request.method != "HEAD" else { return .json(200, message) }
+        guard changesState else { return .json(200, message) }
         try revoke(claims, context)
         // Cookie mode: the browser forgets the session's cookies too.
         let cookies = context.config.cookies

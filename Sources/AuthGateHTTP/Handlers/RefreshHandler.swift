@@ -9,24 +9,36 @@ import AuthGateStore
 enum RefreshHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
         let changesState = request.method != "HEAD"
-        let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh, onRevoked: { claims in
+        let config = context.config
+        // With rotation a GET refresh changes state: a cookie-borne token
+        // must prove the CSRF value whatever the method.
+        let rotates = config.refreshRotation && changesState
+        let fromCookie = config.cookies.enabled && !(config.cookies.headers && TokenSource.hasBearer(request))
+        let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh,
+                                                            csrfMethod: rotates ? "POST" : nil, onRevoked: { claims in
             try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
         })
         let (access, refresh) = try renew(claims, user, request, context, changesState: changesState)
+        // Cookie mode: the new tokens as cookies; never to HEAD, whose
+        // tokens are signed only for the head's length and are never used.
+        let setCookies = config.cookies.enabled && changesState
+            ? SessionCookies.set(access: access, refresh: refresh, config.cookies) : []
+        // A token that came in an HttpOnly cookie buys tokens that stay in
+        // cookies: putting them in the body would hand them to any script of
+        // the page. The body is then Flask-JWT-Extended's cookie example's.
+        if fromCookie { return .json(200, [("refresh", .bool(true))], headers: TokenIssuer.responseHeaders + setCookies) }
         var members: [(String, JSONValue)] = [("access_token", .string(access.text))]
         if let refresh { members.append(("refresh_token", .string(refresh.text))) }
-        // Cookie mode: the new tokens as cookies too; never to HEAD, whose
-        // tokens are signed only for the head's length and are never used.
-        let cookies = context.config.cookies
-        let setCookies = cookies.enabled && changesState ? SessionCookies.set(access: access, refresh: refresh, cookies) : []
         return .json(200, members, headers: TokenIssuer.responseHeaders + setCookies)
     }
 
     /// The tokens a verified refresh token buys: an access token, and with
     /// rotation its successor (nil without). `changesState` false (HEAD)
     /// signs them without revoking the one presented.
+    /// `rotate` false renews the access token only, even with rotation on
+    /// (the browser's bounce, a cross-site navigation, never rotates).
     static func renew(_ claims: Claims, _ user: UserRecord, _ request: Request, _ context: Context,
-                      changesState: Bool) throws -> (access: IssuedToken, refresh: IssuedToken?) {
+                      changesState: Bool, rotate: Bool = true) throws -> (access: IssuedToken, refresh: IssuedToken?) {
         let config = context.config
         // A login's absolute lifetime: rotation renews tokens, never the
         // login. A token without `auth_time` (from before rotation was on,
@@ -41,7 +53,7 @@ enum RefreshHandler {
         // the login (reuse, a session logout) ends it too.
         let family = config.tokenFamilies ? try RefreshFamily.name(of: claims) : nil
         let access = try issuer.token(for: user, kind: .access, fresh: false, family: family)
-        guard config.refreshRotation else { return (access, nil) }
+        guard config.refreshRotation, rotate else { return (access, nil) }
         // The blocklist's unique jti is the arbiter: of two refreshes with
         // one token, one insert takes it and the other is refused. The
         // loser is not taken for reuse (a client's retry looks the same);

@@ -3,7 +3,9 @@ import AuthGateCore
 /// access cookie is missing or expired but its refresh cookie may renew
 /// it (`/auth/verify` names it in `Location`). The refresh cookie buys new
 /// tokens as `/auth/refresh` would, set here as cookies on a 303 back to
-/// `rd`: nginx passes on only one `Set-Cookie` of an auth subrequest, so
+/// `rd` (the access token only: the bounce never rotates the refresh
+/// token, since another site can start it): nginx passes on only one
+/// `Set-Cookie` of an auth subrequest, so
 /// the renewal cannot ride on the gated request itself. A refresh cookie
 /// that no longer works sends the browser to the sign-in page instead,
 /// with its session cookies deleted, so it cannot loop.
@@ -20,7 +22,10 @@ enum SessionRefreshHandler {
                                                                 onRevoked: { claims in
                 try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
             })
-            let (access, refresh) = try RefreshHandler.renew(claims, user, request, context, changesState: changesState)
+            // Never rotates: the bounce is a top-level navigation another
+            // site can start, so it must not change the refresh token.
+            let (access, refresh) = try RefreshHandler.renew(claims, user, request, context, changesState: changesState,
+                                                             rotate: false)
             let cookies = changesState ? SessionCookies.set(access: access, refresh: refresh, config.cookies) : []
             return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config) + cookies, body: [])
         } catch is TokenError {

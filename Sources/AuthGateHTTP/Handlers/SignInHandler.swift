@@ -14,7 +14,8 @@ enum SignInHandler {
         let config = context.config
         guard config.cookies.enabled else { throw APIError.notFound }
         if let problem = CookieDelivery.problem(request, config.cookies) {
-            request.logger.warning("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
+            // At notice, not warning: the Host header that may cause it is the client's.
+            request.logger.notice("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
             return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
         }
         let rd = SafeRedirect.target(request.queryValue("rd"), allowed: config.redirectHosts)
@@ -28,7 +29,8 @@ enum SignInHandler {
         let config = context.config
         guard config.cookies.enabled else { throw APIError.notFound }
         if let problem = CookieDelivery.problem(request, config.cookies) {
-            request.logger.warning("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
+            // At notice, not warning: the Host header that may cause it is the client's.
+            request.logger.notice("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
             return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
         }
         let form = FormBody(request)
@@ -40,7 +42,7 @@ enum SignInHandler {
                               notice: .error(message), config: config, extraHeaders: cookie + headers)
         }
         // Login CSRF: checked before the password, so a forged post costs no key derivation.
-        guard SignInFormToken.accepts(request, form: form) else {
+        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
             return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
         }
         guard let password = form.value("password"), !username.isEmpty, !password.isEmpty else {
@@ -62,7 +64,7 @@ enum SignInHandler {
 
     /// The browser's form token, or a new one with the cookie that sets it.
     static func formToken(_ request: Request, _ config: Config) throws -> (String, [(name: String, value: String)]) {
-        if let current = SignInFormToken.current(request) { return (current, []) }
+        if let current = SignInFormToken.current(request, config.cookies) { return (current, []) }
         let token = try SignInFormToken.make()
         return (token, [SignInFormToken.cookie(token, config.cookies)])
     }

@@ -4,12 +4,11 @@ import AuthGateCore
 /// their whole login), every cookie of cookie mode is deleted with the
 /// path, domain and SameSite it was set with, and the answer is a 303 to a
 /// safe `rd`, else to the sign-in page. A cookie-borne session is ended
-/// only by a post that proves the CSRF value (the `csrf_token` field, or
+/// only by a post that proves the CSRF value (the form field
+/// `JWT_ACCESS_CSRF_FIELD_NAME`, `csrf_token` by default, or
 /// the CSRF header) of one of its tokens (an expired access token's too),
 /// so another site cannot sign a person out.
 enum SignOutHandler {
-    static let field = "csrf_token"
-
     @Sendable static func signOut(_ request: Request, _ context: Context) throws -> Response {
         let config = context.config
         let cookies = config.cookies
@@ -38,7 +37,7 @@ enum SignOutHandler {
         // The page sends the value of a CSRF cookie, which only a page of
         // this site can read: it must be the `csrf` of one of the tokens.
         if cookies.csrfProtect, !sessions.isEmpty {
-            guard let sent = form.value(field) ?? request.headers[cookies.accessCSRFHeader.lowercased()],
+            guard let sent = form.value(cookies.accessCSRFField) ?? request.headers[cookies.accessCSRFHeader.lowercased()],
                   !sent.isEmpty else { throw TokenError.csrfMissing }
             guard csrfValues.contains(where: { Crypto.constantTimeEqual($0, Array(sent.utf8)) }) else {
                 throw TokenError.csrfMismatch

@@ -23,7 +23,10 @@ struct TokenSource {
     /// rule applies (the request's own; for verify the original request's).
     init(_ request: Request, _ context: Context, kind: Claims.Kind?, method: String) throws(TokenError) {
         let cookies = context.config.cookies
-        guard cookies.enabled, !(cookies.headers && request.headers["authorization"] != nil) else {
+        // A Bearer header wins; another scheme (a browser resending Basic
+        // credentials for a site behind auth_basic) is not a token, and
+        // the cookie is read instead, as Flask-JWT-Extended does.
+        guard cookies.enabled, !(cookies.headers && Self.hasBearer(request)) else {
             token = try Authenticator.bearerToken(request)
             csrf = nil
             return
@@ -41,6 +44,14 @@ struct TokenSource {
         }
         guard let value, !value.isEmpty else { throw .csrfMissing }
         csrf = Array(value.utf8)
+    }
+
+    /// Whether the Authorization header says `Bearer` (in any letter case).
+    static func hasBearer(_ request: Request) -> Bool {
+        guard let header = request.headers["authorization"] else { return false }
+        let bytes = Array(header.utf8)
+        guard let scheme = Authenticator.fields(bytes).first else { return false }
+        return Authenticator.isBearer(bytes[scheme])
     }
 
     /// The double-submit check, in constant time: the value sent must be

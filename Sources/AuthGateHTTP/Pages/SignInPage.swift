@@ -38,8 +38,9 @@ enum SignInPage {
     /// and, after a redirect, to the allowed return hosts.
     static func contentSecurityPolicy(_ hosts: RedirectHosts) -> String {
         var formTargets = ["'self'"]
-        for host in hosts.exact { formTargets += ["http://" + host, "https://" + host] }
-        for suffix in hosts.suffixes { formTargets += ["http://*" + suffix, "https://*" + suffix] }
+        // `:*`: any port, as SafeRedirect allows (a source without one means the scheme's default).
+        for host in hosts.exact { formTargets += ["http://\(host):*", "https://\(host):*"] }
+        for suffix in hosts.suffixes { formTargets += ["http://*\(suffix):*", "https://*\(suffix):*"] }
         return "default-src 'none'; style-src \(styleSource); form-action \(formTargets.joined(separator: " ")); "
             + "frame-ancestors 'none'; base-uri 'none'"
     }

@@ -66,6 +66,8 @@ import Testing
         }
         let refreshed = app.send(request("GET", "/auth/refresh", cookies: cookies))
         #expect(refreshed.status == 200 && refreshed.headers.filter { $0.name == "Set-Cookie" }.count == 2)
+        // Tokens from an HttpOnly cookie stay in cookies: none in the body.
+        #expect(refreshed.object == ["refresh": .bool(true)])
     }
 
     @Test(arguments: ["/auth/logout", "/auth/refresh"])
@@ -124,8 +126,12 @@ import Testing
         let r = app.send(request("POST", "/auth/logout", cookies: cookies,
                                  headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
         let cleared = r.headers.filter { $0.name == "Set-Cookie" }.map(\.value)
-        #expect(cleared.count == 4)
-        #expect(cleared.allSatisfy { $0.contains("=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0") })
+        // The four with the Domain they were set with, then any host-only copies.
+        #expect(cleared.count == 8)
+        #expect(cleared.prefix(4).allSatisfy {
+            $0.contains("=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
+        })
+        #expect(cleared.suffix(4).allSatisfy { $0.contains("=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0") })
         #expect(cleared.allSatisfy { $0.hasSuffix("Path=/; SameSite=Strict") })
     }
 
@@ -177,13 +183,63 @@ import Testing
         app.clock.now += 901  // past the access token's 15 minutes
         let r = verify(app, cookies: cookies)
         #expect(r.status == 401 && r.header("Location") == "/auth/refresh-session?rd=/app/page%3Fx%3D1")
+        // An access cookie that never arrives (a path that misses the page)
+        // goes to sign in: the bounce could not help, and would loop.
         var noAccess = cookies
         noAccess["access_token_cookie"] = nil
-        #expect(verify(app, cookies: noAccess).header("Location") == "/auth/refresh-session?rd=/app/page%3Fx%3D1")
+        #expect(verify(app, cookies: noAccess).header("Location") == "/auth/sign-in?rd=/app/page%3Fx%3D1")
         // A forged or revoked access cookie goes to the sign-in page.
         var forged = cookies
         forged["access_token_cookie"] = "x.y.z"
         app.clock.now -= 901
         #expect(verify(app, cookies: forged).header("Location")?.hasPrefix("/auth/sign-in?") == true)
+    }
+
+    // --- review fixes ---
+
+    @Test func aBasicAuthorizationHeaderIsNoTokenAndTheCookieIsRead() throws {
+        let app = try TestApp(environment: Self.both)
+        try app.addUser()
+        let cookies = loginCookies(app)
+        let r = app.send(request("GET", "/auth/whoami", cookies: cookies, headers: ["authorization": "Basic YTpi"]))
+        #expect(r.status == 200)
+        var v = request("GET", "/auth/verify", cookies: cookies, headers: ["authorization": "Basic YTpi"])
+        v.originalMethod = "GET"
+        #expect(app.send(v).status == 200)
+    }
+
+    @Test func getLogoutWithACookieNeedsTheCSRFValue() throws {
+        let app = try TestApp(environment: Self.both)
+        try app.addUser()
+        let cookies = loginCookies(app)
+        let link = app.send(request("GET", "/auth/logout", cookies: cookies))
+        #expect(link.status == 401 && link.object?["error"] == .string("csrf_missing") && app.store.revoked.isEmpty)
+        let head = app.send(request("HEAD", "/auth/logout", cookies: cookies))
+        #expect(head.status == 200 && app.store.revoked.isEmpty)
+        let proved = app.send(request("GET", "/auth/logout", cookies: cookies,
+                                      headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
+        #expect(proved.status == 200 && app.store.revoked.count == 1)
+    }
+
+    @Test func withRotationAGetRefreshWithACookieNeedsTheCSRFValue() throws {
+        let app = try TestApp(environment: Self.both.merging(["AUTHGATE_REFRESH_ROTATION": "true"]) { $1 })
+        try app.addUser()
+        let cookies = loginCookies(app)
+        let r = app.send(request("GET", "/auth/refresh", cookies: cookies))
+        #expect(r.status == 401 && r.object?["error"] == .string("csrf_missing") && app.store.revoked.isEmpty)
+        let ok = app.send(request("GET", "/auth/refresh", cookies: cookies,
+                                  headers: ["x-csrf-token": cookies["csrf_refresh_token"] ?? ""]))
+        #expect(ok.status == 200 && ok.object == ["refresh": .bool(true)])
+        #expect(ok.headers.filter { $0.name == "Set-Cookie" }.count == 4)  // rotated: both pairs
+    }
+
+    @Test func withADomainHostOnlyCopiesAreDeletedAtLoginAndLogout() throws {
+        let app = try TestApp(environment: Self.both.merging(["FLASK_JWT_COOKIE_DOMAIN": "example.com"]) { $1 })
+        try app.addUser()
+        let r = app.send("POST", "/auth/login", body: #"{"username": "alice", "password": "123456"}"#)
+        let values = r.headers.filter { $0.name == "Set-Cookie" }.map(\.value)
+        #expect(values.count == 8)
+        #expect(values.prefix(4).allSatisfy { $0.contains("=; Expires=") && !$0.contains("Domain=") })
+        #expect(values.suffix(4).allSatisfy { $0.contains("Domain=example.com") && !$0.contains("Max-Age=0") })
     }
 }

@@ -134,6 +134,25 @@ import Testing
         #expect(crossSite.status == 403 && setCookies(crossSite)["access_token_cookie"] == nil)
     }
 
+    @Test func aSiblingSubdomainsPostIsRefusedAndSecureCookiesUseTheHostPrefix() throws {
+        let app = try TestApp(environment: Self.cookieMode)
+        try app.addUser()
+        let token = try formToken(app)
+        let sameSite = post(app, "/auth/sign-in", [("username", "alice"), ("password", "123456"), ("rd", "/"),
+                                                   (SignInFormToken.field, token)],
+                            cookies: [SignInFormToken.cookieName: token], headers: ["sec-fetch-site": "same-site"])
+        #expect(sameSite.status == 403)
+        let secure = try TestApp(environment: Self.cookieMode.merging(["FLASK_JWT_COOKIE_SECURE": "true"]) { $1 })
+        let page = secure.send("GET", "/auth/sign-in")
+        #expect(page.headers.first { $0.name == "Set-Cookie" }?.value.hasPrefix("__Host-authgate_signin=") == true)
+    }
+
+    @Test func theFormMayPostToAnAllowedHostOnAnyPort() throws {
+        let app = try TestApp(environment: Self.cookieMode.merging(["AUTHGATE_REDIRECT_HOSTS": "app.example.com,.corp.example"]) { $1 })
+        let csp = try #require(app.send("GET", "/auth/sign-in").header("Content-Security-Policy"))
+        #expect(csp.contains("form-action 'self' http://app.example.com:* https://app.example.com:* http://*.corp.example:* https://*.corp.example:*;"))
+    }
+
     @Test func aSecureCookieOnPlainHTTPIsExplainedNotLooped() throws {
         let app = try TestApp(environment: Self.cookieMode.merging(["FLASK_JWT_COOKIE_SECURE": "true"]) { $1 })
         let r = app.send(Request(method: "GET", path: "/auth/sign-in", headers: ["x-authgate-scheme": "http"]))

@@ -46,7 +46,8 @@ import Testing
 
     @Test(arguments: [("FLASK_JWT_TOKEN_LOCATION", "query_string"), ("FLASK_JWT_TOKEN_LOCATION", "[]"),
                       ("FLASK_JWT_TOKEN_LOCATION", "[1]"), ("FLASK_JWT_COOKIE_SAMESITE", "Sometimes"),
-                      ("FLASK_JWT_COOKIE_SECURE", "maybe"), ("FLASK_JWT_ACCESS_COOKIE_NAME", "a b"),
+                      ("FLASK_JWT_COOKIE_SECURE", "maybe"), ("FLASK_JWT_COOKIE_SECURE", "False"),
+                      ("FLASK_JWT_COOKIE_CSRF_PROTECT", "no"), ("FLASK_JWT_ACCESS_COOKIE_NAME", "a b"),
                       ("FLASK_JWT_ACCESS_COOKIE_PATH", "/a;b"), ("FLASK_JWT_ACCESS_COOKIE_PATH", "api"),
                       ("FLASK_JWT_COOKIE_DOMAIN", "a;b"), ("FLASK_JWT_CSRF_METHODS", #"["PO ST"]"#)])
     func badValuesStopStartUpNamingTheVariable(name: String, value: String) {
@@ -56,6 +57,13 @@ import Testing
         } catch let error as ConfigError {
             #expect(error.variable == name)
         } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func locationsAuthGateDoesNotReadAreAWarningNotAFailure() throws {
+        let config = try load(["FLASK_JWT_TOKEN_LOCATION": #"["headers", "query_string", "cookies", "json"]"#])
+        #expect(config.cookies.enabled && config.cookies.headers)
+        #expect(config.warnings.filter { $0.contains("is not read by AuthGate") }.count == 2)
+        #expect(throws: ConfigError.self) { try load(["FLASK_JWT_TOKEN_LOCATION": "query_string"]) }
     }
 
     @Test func sameSiteNoneWithoutSecureIsAWarning() throws {

@@ -28,7 +28,7 @@ import Testing
         #expect(SafeRedirect.target("/" + String(repeating: "a", count: 3000), allowed: .none) == "/")
     }
 
-    @Test(arguments: ["a b", "evil@example.com", "*.example.com", "example.com/"])
+    @Test(arguments: ["a b", "evil@example.com", "*.example.com", "example.com/", "app.example.com:8443", "[::1]"])
     func badHostListsStopStartUp(raw: String) {
         #expect(throws: ConfigError.self) { try RedirectHosts.parse(raw) }
     }
