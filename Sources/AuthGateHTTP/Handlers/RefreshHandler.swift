@@ -13,7 +13,7 @@ enum RefreshHandler {
         // With rotation a GET refresh changes state: a cookie-borne token
         // must prove the CSRF value whatever the method.
         let rotates = config.refreshRotation && changesState
-        let fromCookie = config.cookies.enabled && !(config.cookies.headers && TokenSource.hasBearer(request))
+        let fromCookie = TokenSource.readsCookie(request, config.cookies)
         let (claims, user) = try Authenticator.authenticate(request, context, kind: .refresh,
                                                             csrfMethod: rotates ? "POST" : nil, onRevoked: { claims in
             try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)

@@ -13,11 +13,7 @@ enum SignInHandler {
     @Sendable static func page(_ request: Request, _ context: Context) throws -> Response {
         let config = context.config
         guard config.cookies.enabled else { throw APIError.notFound }
-        if let problem = CookieDelivery.problem(request, config.cookies) {
-            // At notice, not warning: the Host header that may cause it is the client's.
-            request.logger.notice("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
-            return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
-        }
+        if let page = misconfigured(request, config) { return page }
         let rd = SafeRedirect.target(request.queryValue("rd"), allowed: config.redirectHosts)
         let (token, cookie) = try formToken(request, config)
         let notice: SignInPage.Notice = request.queryValue("signed_out") == "1" ? .info("You are signed out.") : .none
@@ -28,11 +24,7 @@ enum SignInHandler {
     @Sendable static func signIn(_ request: Request, _ context: Context) throws -> Response {
         let config = context.config
         guard config.cookies.enabled else { throw APIError.notFound }
-        if let problem = CookieDelivery.problem(request, config.cookies) {
-            // At notice, not warning: the Host header that may cause it is the client's.
-            request.logger.notice("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
-            return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
-        }
+        if let page = misconfigured(request, config) { return page }
         let form = FormBody(request)
         let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
         let username = form.value("username") ?? ""
@@ -60,6 +52,16 @@ enum SignInHandler {
         let (access, refresh) = try TokenIssuer(context).login(for: user)
         return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config)
                         + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
+    }
+
+    /// The page that explains a cookie setting this browser would refuse
+    /// (`CookieDelivery`), instead of a sign-in that would loop; nil when
+    /// the cookies will stick.
+    static func misconfigured(_ request: Request, _ config: Config) -> Response? {
+        guard let problem = CookieDelivery.problem(request, config.cookies) else { return nil }
+        // At notice, not warning: the Host header that may cause it is the client's.
+        request.logger.notice("sign-in cookies would be refused by the browser", metadata: ["problem": "\(problem)"])
+        return SignInPage.problem(status: 500, title: "Sign-in is misconfigured", text: problem, config: config)
     }
 
     /// The browser's form token, or a new one with the cookie that sets it.

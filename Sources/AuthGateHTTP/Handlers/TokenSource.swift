@@ -23,10 +23,7 @@ struct TokenSource {
     /// rule applies (the request's own; for verify the original request's).
     init(_ request: Request, _ context: Context, kind: Claims.Kind?, method: String) throws(TokenError) {
         let cookies = context.config.cookies
-        // A Bearer header wins; another scheme (a browser resending Basic
-        // credentials for a site behind auth_basic) is not a token, and
-        // the cookie is read instead, as Flask-JWT-Extended does.
-        guard cookies.enabled, !(cookies.headers && Self.hasBearer(request)) else {
+        guard Self.readsCookie(request, cookies) else {
             token = try Authenticator.bearerToken(request)
             csrf = nil
             return
@@ -44,6 +41,15 @@ struct TokenSource {
         }
         guard let value, !value.isEmpty else { throw .csrfMissing }
         csrf = Array(value.utf8)
+    }
+
+    /// Whether the token is read from a cookie: cookie mode on, and no
+    /// Bearer header where headers count. A Bearer header wins; another
+    /// scheme (a browser resending Basic credentials for a site behind
+    /// auth_basic) is no token, and the cookie is read instead, as
+    /// Flask-JWT-Extended does.
+    static func readsCookie(_ request: Request, _ cookies: JWTCookieSettings) -> Bool {
+        cookies.enabled && !(cookies.headers && hasBearer(request))
     }
 
     /// Whether the Authorization header says `Bearer` (in any letter case).

@@ -55,25 +55,17 @@ enum SignInPage {
     static func render(status: Int, action: String, rd: String, formToken: String, username: String = "",
                        notice: Notice = .none, config: Config,
                        extraHeaders: [(name: String, value: String)] = []) -> Response {
-        var html = """
-            <!doctype html>
-            <html lang="en">
-            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Sign in</title><style>\(style)</style></head>
-            <body><main>
-            <h1>Sign in</h1>
-
-            """
+        var main = "<h1>Sign in</h1>\n"
         var describedBy = ""
         switch notice {
         case .none: break
         case .error(let text):
-            html += "<p class=\"error\" id=\"notice\" role=\"alert\">\(escape(text))</p>\n"
+            main += "<p class=\"error\" id=\"notice\" role=\"alert\">\(escape(text))</p>\n"
             describedBy = " aria-describedby=\"notice\""
         case .info(let text):
-            html += "<p class=\"info\" id=\"notice\" role=\"status\">\(escape(text))</p>\n"
+            main += "<p class=\"info\" id=\"notice\" role=\"status\">\(escape(text))</p>\n"
         }
-        html += """
+        main += """
             <form method="post" action="\(escape(action))"\(describedBy)>
             <input type="hidden" name="rd" value="\(escape(rd))">
             <input type="hidden" name="\(SignInFormToken.field)" value="\(escape(formToken))">
@@ -83,31 +75,33 @@ enum SignInPage {
             <input id="password" name="password" type="password" autocomplete="current-password" required>
             <button type="submit">Sign in</button>
             </form>
-            </main></body>
-            </html>
-
             """
-        var response = Response(status: status, headers: headers(config) + extraHeaders, body: Array(html.utf8))
-        response.contentType = "text/html; charset=utf-8"
-        return response
+        return page(status: status, title: "Sign in", main: main, config: config, extraHeaders: extraHeaders)
     }
 
     /// A page that explains a problem instead of the form (a cookie
     /// setting that would make signing in loop).
     static func problem(status: Int, title: String, text: String, config: Config) -> Response {
+        page(status: status, title: title,
+             main: "<h1>\(escape(title))</h1>\n<p class=\"error\" role=\"alert\">\(escape(text))</p>", config: config)
+    }
+
+    /// A whole document around `main` (HTML already escaped), as an answer
+    /// with the page headers.
+    static func page(status: Int, title: String, main: String, config: Config,
+                     extraHeaders: [(name: String, value: String)] = []) -> Response {
         let html = """
             <!doctype html>
             <html lang="en">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title))</title><style>\(style)</style></head>
             <body><main>
-            <h1>\(escape(title))</h1>
-            <p class="error" role="alert">\(escape(text))</p>
+            \(main)
             </main></body>
             </html>
 
             """
-        var response = Response(status: status, headers: headers(config), body: Array(html.utf8))
+        var response = Response(status: status, headers: headers(config) + extraHeaders, body: Array(html.utf8))
         response.contentType = "text/html; charset=utf-8"
         return response
     }

@@ -179,8 +179,9 @@ final class PGConnection {
         return try collect(until: deadline, timeout: timeout, sent: true)
     }
 
-    /// Reads every result of the statement in flight, until the connection
-    /// is idle again; the rows of the last, or its error.
+    /// Reads every result of what was sent, until the connection is idle
+    /// again, each awaited under `deadline`: the rows of the last result
+    /// that has rows (a command's result has none), or the first error.
     private func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
         var rows: [Row] = []
         var failure: Error?
@@ -189,7 +190,8 @@ final class PGConnection {
             guard let res = PQgetResult(conn) else { break }
             defer { PQclear(res) }
             do {
-                rows = try self.rows(of: res, sent: sent)
+                let these = try self.rows(of: res, sent: sent)
+                if PQresultStatus(res) == PGRES_TUPLES_OK { rows = these }
             } catch let lost as ConnectionLost {
                 throw lost
             } catch {
@@ -225,23 +227,7 @@ final class PGConnection {
             if conn == nil || PQstatus(conn) != CONNECTION_OK { try connect() }
             let deadline = monotonicSeconds() + timeout
             guard PQsendQuery(conn, sql) == 1 else { throw lost(sent: false) }
-            var rows: [Row] = []
-            var failure: Error?
-            while true {
-                try awaitResult(until: deadline, timeout: timeout)
-                guard let res = PQgetResult(conn) else { break }
-                defer { PQclear(res) }
-                do {
-                    let these = try self.rows(of: res, sent: true)
-                    if PQresultStatus(res) == PGRES_TUPLES_OK { rows = these }
-                } catch let lost as ConnectionLost {
-                    throw lost
-                } catch {
-                    failure = failure ?? error  // keep reading until the connection is idle again
-                }
-            }
-            if let failure { throw failure }
-            return rows
+            return try collect(until: deadline, timeout: timeout, sent: true)
         } catch let lost as ConnectionLost {
             throw StoreError.unavailable(lost.reason)
         }
