@@ -9,7 +9,9 @@ import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from conftest import unique
 from harness import ROOT, Stack
+from helpers import bearer, login, register
 
 RECIPE = os.path.join(ROOT, "deploy", "forward-auth")
 # path prefix -> the auth_request URI of its location.
@@ -128,3 +130,18 @@ class ForwardAuthStack(Stack):
     def stop(self):
         super().stop()
         self.upstream.stop()
+
+
+def user(s, name=None):
+    """A registered user: (name, id, tokens from a login)."""
+    name = name or unique("fa")
+    assert register(s, name).status_code == 201
+    tokens = login(s, name)
+    uid = s.get("/auth/whoami", headers=bearer(tokens["access"])).json()["user_details"]["id"]
+    return name, uid, tokens
+
+
+def received(r):
+    """The headers the upstream got, as (lower-case name, value)."""
+    assert r.status_code == 200, r.text
+    return [(k.lower(), v) for k, v in r.json()["headers"]]

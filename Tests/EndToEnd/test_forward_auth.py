@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from conftest import unique
-from forward_auth_stack import RECIPE, ForwardAuthStack
+from forward_auth_stack import RECIPE, ForwardAuthStack, received, user
 from harness import ROOT, Nginx, Responder, free_port, private_socket_dir, run_sql
-from helpers import bearer, decode, eventually, forge, login, register
+from helpers import bearer, decode, eventually, forge
 
 COOKIE = "ag_token"
 MISSING = {"message": "Request doesn't contain valid token", "error": "authorization_header"}
@@ -35,21 +35,6 @@ def fa(request):
     s = ForwardAuthStack(request.param, postgres=pg, env={"AUTHGATE_VERIFY_COOKIE": COOKIE})
     yield s
     s.stop()
-
-
-def user(s, name=None):
-    """A registered user: (name, id, tokens from a login)."""
-    name = name or unique("fa")
-    assert register(s, name).status_code == 201
-    tokens = login(s, name)
-    uid = s.get("/auth/whoami", headers=bearer(tokens["access"])).json()["user_details"]["id"]
-    return name, uid, tokens
-
-
-def received(r):
-    """The headers the upstream got, as (lower-case name, value)."""
-    assert r.status_code == 200, r.text
-    return [(k.lower(), v) for k, v in r.json()["headers"]]
 
 
 def identity(headers):

@@ -4,15 +4,15 @@ PostgreSQL: `auth_request /_authgate/verify/allowed_groups=...`, the
 X-Auth-User-Groups and X-Auth-User-Email headers the application sees,
 memberships changed with the admin CLI, and the `groups` token claim."""
 import json
-import subprocess
 import urllib.parse
 
 import pytest
 
 from conftest import unique
-from forward_auth_stack import LOCATIONS, ForwardAuthStack
-from harness import BINARY, run_sql
+from forward_auth_stack import LOCATIONS, ForwardAuthStack, received, user
+from harness import run_sql
 from helpers import bearer, decode, eventually, login, register
+from test_admin_cli import cli
 
 FORBIDDEN = {"message": "User is not in an allowed group", "error": "forbidden"}
 MISSING = {"message": "Request doesn't contain valid token", "error": "authorization_header"}
@@ -34,25 +34,6 @@ def ga(request):
         assert eventually(lambda: "read cache on" in s.responder.log_text())
     yield s
     s.stop()
-
-
-def cli(stack, *args):
-    """`authgate ARGS` as an operator runs it: the responder's configuration and folder."""
-    return subprocess.run([BINARY, *args], cwd=stack.responder.dir, env=stack.responder.env, capture_output=True,
-                          text=True, timeout=60)
-
-
-def user(s, name=None):
-    name = name or unique("grp")
-    assert register(s, name).status_code == 201
-    tokens = login(s, name)
-    uid = s.get("/auth/whoami", headers=bearer(tokens["access"])).json()["user_details"]["id"]
-    return name, uid, tokens
-
-
-def received(r):
-    assert r.status_code == 200, r.text
-    return [(k.lower(), v) for k, v in r.json()["headers"]]
 
 
 def identity(headers):

@@ -13,6 +13,7 @@ from flask_jwt_extended import JWTManager, create_access_token, get_jwt, jwt_req
 from conftest import unique
 from harness import SECRET, Stack
 from helpers import bearer, decode, eventually, login, register
+from test_refresh_rotation import rotating_pair  # noqa: F401 (a fixture)
 
 REVOKED = {"message": "Token has been revoked", "error": "token_revoked"}
 ROTATION = {"AUTHGATE_REFRESH_ROTATION": "true"}
@@ -235,16 +236,6 @@ def test_flask_oracle_head_logout_revokes_there_and_authgate_differs_on_purpose(
 
 
 # Two responders ------------------------------------------------------------
-
-@pytest.fixture
-def rotating_pair(postgres):
-    _dbname, uri = postgres.new_database()
-    a = Stack("postgres", postgres=postgres, database_uri=uri, env=ROTATION)
-    b = Stack("postgres", postgres=postgres, database_uri=uri, env=ROTATION)
-    yield a, b
-    a.stop()
-    b.stop()
-
 
 def test_reuse_and_logout_at_one_responder_end_the_login_at_the_other(rotating_pair):
     a, b = rotating_pair
