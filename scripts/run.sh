@@ -129,7 +129,7 @@ for _ in $(seq 200); do
 done
 if kill -0 "$nginx" 2>/dev/null && kill -0 "$authgate" 2>/dev/null; then
     echo "run: AuthGate (pid $authgate) is on http://127.0.0.1:$port (try: curl http://127.0.0.1:$port/healthz); Ctrl-C stops it"
-    echo "run: metrics on http://127.0.0.1:$metrics_port/metrics (loopback only); request logs in .run/nginx/access.log and on stderr"
+    echo "run: metrics on http://127.0.0.1:$metrics_port/metrics (loopback only); request log in .run/nginx/access.log (AuthGate's own per-request lines: FLASK_DEBUG or AUTHGATE_REQUEST_LOG)"
 fi
 # Returns when either stops by itself; its status is the script's.
 wait -n "$authgate" "$nginx"
