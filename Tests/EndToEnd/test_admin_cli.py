@@ -315,12 +315,19 @@ def test_migrate_status_dry_run_and_apply(empty_database):
         assert os.stat(os.path.join(cwd, "instance", "db.sqlite")).st_mode & 0o077 == 0
 
 
-def test_migrate_from_version_1_adds_only_the_new_tables(postgres):
+def migrated_database(postgres):
+    """A new PostgreSQL database migrated by `authgate migrate apply`:
+    (its name, the command's environment, a working folder)."""
     dbname, uri = postgres.new_database()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
            "FLASK_SQLALCHEMY_DATABASE_URI": uri}
     cwd = tempfile.mkdtemp(prefix="authgate-migrate-")
     assert run_cli("migrate", "apply", cwd=cwd, env=env).returncode == 0
+    return dbname, env, cwd
+
+
+def test_migrate_from_version_1_adds_only_the_new_tables(postgres):
+    dbname, env, cwd = migrated_database(postgres)
     # What a version-1 database looks like: none of the new tables, version 1.
     postgres.psql("DROP TABLE authgate_user_revocations, authgate_refresh_families, authgate_login_failures; "
                   "UPDATE authgate_schema SET version = 1", db=dbname)
@@ -336,11 +343,7 @@ def test_migrate_from_version_1_adds_only_the_new_tables(postgres):
 
 
 def test_migrate_from_version_4_adds_the_groups_table_and_its_trigger(postgres):
-    dbname, uri = postgres.new_database()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_SECRET_KEY": SECRET,
-           "FLASK_SQLALCHEMY_DATABASE_URI": uri}
-    cwd = tempfile.mkdtemp(prefix="authgate-migrate-")
-    assert run_cli("migrate", "apply", cwd=cwd, env=env).returncode == 0
+    dbname, env, cwd = migrated_database(postgres)
     # What a version-4 database looks like: no groups table (its trigger goes with it).
     postgres.psql("DROP TABLE authgate_user_groups; DROP FUNCTION authgate_notify_user_groups(); "
                   "UPDATE authgate_schema SET version = 4", db=dbname)

@@ -11,22 +11,13 @@ from flask import Flask, jsonify
 from flask_jwt_extended import JWTManager, create_access_token, get_jwt, jwt_required
 
 from conftest import unique
-from harness import SECRET, Stack
+from harness import SECRET
 from helpers import bearer, decode, eventually, login, register
-from test_refresh_rotation import rotating_pair  # noqa: F401 (a fixture)
+from test_refresh_rotation import rotating, rotating_pair  # noqa: F401 (fixtures)
 
 REVOKED = {"message": "Token has been revoked", "error": "token_revoked"}
-ROTATION = {"AUTHGATE_REFRESH_ROTATION": "true"}
 SESSION_NO_ROTATION = {"AUTHGATE_LOGOUT_SCOPE": "session"}
 ACCESS_ROUTES = ["/auth/whoami", "/api/users/all", "/auth/verify"]
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def rotating(request):
-    pg = request.getfixturevalue("postgres") if request.param == "postgres" else None
-    s = Stack(request.param, postgres=pg, env=ROTATION)
-    yield s
-    s.stop()
 
 
 def refresh(stack, token, method="POST"):
