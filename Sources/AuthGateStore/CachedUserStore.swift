@@ -62,7 +62,7 @@ package final class CachedUserStore: UserStore {
         case .off: return try load()  // nothing to share; don't queue behind the lock
         case .miss: break
         }
-        return try cache.reload.withLock { _ in
+        return try cache.reload.withLock {
             switch lookup() {
             case .hit(let value): return value
             case .off: return try load()

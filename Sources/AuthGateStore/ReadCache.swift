@@ -40,7 +40,7 @@ public final class ReadCache: Sendable {
     /// Held while one thread reloads the count or a page after a miss, so
     /// the others wait for its answer instead of all running the same
     /// query (count(*) over a million rows took ~50 ms per thread).
-    let reload = Locked(())
+    let reload = PthreadMutex()
     private let metrics = ReadCacheMetrics()
 
     public init() {}

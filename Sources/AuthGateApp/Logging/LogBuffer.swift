@@ -18,7 +18,7 @@ final class LogBuffer: Sendable {
     private let fd: Int32
     private let pending = Locked<[UInt8]>([])
     /// One writer at a time, so lines leave in the order they were appended.
-    private let writing = Locked<Void>(())
+    private let writing = PthreadMutex()
     private let flusherStarted = Locked<Bool>(false)
 
     init(fd: Int32) { self.fd = fd }
@@ -34,7 +34,7 @@ final class LogBuffer: Sendable {
 
     /// Writes everything queued so far.
     func flush() {
-        writing.withLock { _ in
+        writing.withLock {
             let bytes = pending.withLock { buffer -> [UInt8] in
                 defer { buffer.removeAll(keepingCapacity: true) }
                 return buffer
