@@ -1,5 +1,5 @@
 """Measures nginx keep-alive against responder threads: wrk through the
-project's nginx.conf to /healthz (SQLite) for four settings. Run from the
+project's nginx.conf to /healthz (SQLite) for four settings, `-c32`. Run from the
 project root after `swift build -c release`:
     .venv/bin/python scripts/keepalive-bench.py"""
 import os
@@ -13,10 +13,10 @@ from bench import wrk  # noqa: E402
 from harness import Nginx, Responder  # noqa: E402
 
 variants = {
- "keepalive 4, 16 threads": (lambda t: t, {}),
- "no keepalive, 16 threads": (lambda t: t.replace("keepalive 4;", "").replace("fastcgi_keep_conn on;", "fastcgi_keep_conn off;"), {}),
- "keepalive 4, 8 threads": (lambda t: t, {"AUTHGATE_THREADS": "8"}),
- "keepalive 16, 16 threads": (lambda t: t.replace("keepalive 4;", "keepalive 16;"), {}),
+ "keepalive 32, 16 threads (shipped)": (lambda t: t, {}),
+ "keepalive 4, 16 threads": (lambda t: t.replace("keepalive 32;", "keepalive 4;"), {}),
+ "no keepalive, 16 threads": (lambda t: t.replace("keepalive 32;", "").replace("fastcgi_keep_conn on;", "fastcgi_keep_conn off;"), {}),
+ "keepalive 32, 4 threads (more kept connections than threads)": (lambda t: t, {"AUTHGATE_THREADS": "4"}),
 }
 for name, (edit, env) in variants.items():
     r = Responder(env=env)

@@ -40,7 +40,7 @@ public final class Server: Sendable {
                         metadata: ["seconds": "\(Clock.monotonic() - started)"])
         }
         let listenFD = try Responder.openListener(config.listen, logger: logger)
-        responder = try Responder(services: services, listenFD: listenFD, stopping: stopping, logger: logger,
+        responder = try Responder(services: services, listenFD: listenFD, logger: logger,
                                   metrics: MetricsRegistry.serviceMetrics(cache: cache))
     }
 

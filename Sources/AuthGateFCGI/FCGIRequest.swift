@@ -25,10 +25,7 @@ final class FCGIRequest: @unchecked Sendable {
         raw.deallocate()
     }
 
-    /// The connection kept open by nginx after the last request (`fastcgi_keep_conn`), or nil.
-    var keptConnection: Int32? { raw.pointee.ipcFd >= 0 ? raw.pointee.ipcFd : nil }
-
-    /// Takes a freshly accepted connection; the next `readNext` reads from it.
+    /// Takes a connection (from the park); the next `readNext` reads from it.
     func adopt(connection fd: Int32) {
         closeConnection()
         raw.pointee.ipcFd = fd
@@ -44,16 +41,17 @@ final class FCGIRequest: @unchecked Sendable {
         return FCGX_Accept_r(raw) >= 0
     }
 
-    /// Ends the current request, flushing its output to nginx. `close`
-    /// drops the connection even when nginx asked to keep it (a request
-    /// finished by another thread than the one that reads the connection).
-    func finish(closingConnection close: Bool = false) {
-        if close { raw.pointee.keepConnection = 0 }
-        FCGX_Finish_r(raw)
+    /// Gives up the connection after an answer, for the park: nil when
+    /// nginx did not ask to keep it (libfcgi closed it then).
+    func releaseKeptConnection() -> Int32? {
+        let fd = raw.pointee.ipcFd
+        guard fd >= 0, raw.pointee.in == nil else { return nil }
+        raw.pointee.ipcFd = -1
+        return fd
     }
 
-    /// Closes an idle kept connection (drain).
-    func closeConnection() {
+    /// Closes the connection it holds, if any.
+    private func closeConnection() {
         guard raw.pointee.ipcFd >= 0 else { return }
         Glibc.close(raw.pointee.ipcFd)
         raw.pointee.ipcFd = -1
@@ -84,13 +82,14 @@ final class FCGIRequest: @unchecked Sendable {
     }
 
     /// Writes `response` (head, then body unless omitted) and ends the
-    /// request. A client that went away is not an error worth more than
-    /// returning.
-    func send(_ response: Response, closingConnection close: Bool = false) {
+    /// request, flushing it to nginx; the connection stays open if nginx
+    /// asked to keep it. A client that went away is not an error worth
+    /// more than returning.
+    func send(_ response: Response) {
         let (head, body) = response.wireParts
         write(head)
         write(body)
-        finish(closingConnection: close)
+        FCGX_Finish_r(raw)
     }
 
     private func write(_ bytes: [UInt8]) {

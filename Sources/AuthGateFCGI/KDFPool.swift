@@ -47,14 +47,17 @@ final class KDFPool: Sendable {
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
     let metrics: ServiceMetrics
+    /// Where a connection goes back after its answer.
+    private let park: ConnectionPark
     /// `authgate_kdf_rejections_total{reason}`: refused at admission
     /// (`queue_full`: the estimated wait was past the deadline, or 512 were
     /// pending) or when its turn came too late (`deadline`).
     private let rejectedAtAdmission: Counter
     private let rejectedAtDeadline: Counter
 
-    init(threads: Int, deadline: Double, initialCost: Double, metrics: ServiceMetrics = .disabled) {
+    init(threads: Int, deadline: Double, initialCost: Double, park: ConnectionPark, metrics: ServiceMetrics = .disabled) {
         self.threads = max(1, threads)
+        self.park = park
         self.deadline = deadline
         self.averageMicros = Atomic(max(1_000, Int(initialCost * 1e6)))
         self.metrics = metrics
@@ -188,11 +191,8 @@ final class KDFPool: Sendable {
                     response = Dispatcher.errorResponse(for: error, to: job.request)
                 }
             }
-            // The worker that read this connection has moved on: closed
-            // after the answer, nobody is left waiting on it. nginx resends
-            // a request it wrote to it just before the close
-            // (`fastcgi_next_upstream ... non_idempotent`): none was read.
-            job.connection.send(response, closingConnection: true)
+            job.connection.send(response)
+            park.keep(job.connection)
             pending.subtract(1, ordering: .relaxed)
             observer.finished(job.request, response, seconds: Clock.monotonic() - job.queuedAt)
             let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)

@@ -4,14 +4,15 @@ import AuthGateCore
 import AuthGateHTTP
 
 /// The FastCGI transport of one process: accepts connections on the
-/// listening socket, runs the worker threads and the KDF pool, and drains:
-/// stop accepting (the listening socket is left as it is, for whoever
-/// shares it), let in-flight and queued requests finish, then return.
+/// listening socket, parks idle ones, runs the worker threads and the KDF
+/// pool, and drains: stop accepting (the listening socket is left as it
+/// is, for whoever shares it), close idle connections, let in-flight,
+/// queued and already sent requests finish, then return.
 package final class Responder: Sendable {
     let services: Services
     let logger: Logger
-    let stopping: StopFlag
     let acceptor: Acceptor
+    let park: ConnectionPark
     let pool: KDFPool
     let workers: [Worker]
     let metrics: ServiceMetrics
@@ -21,18 +22,18 @@ package final class Responder: Sendable {
 
     /// `listenFD` from `openListener`; `metrics` counts every request and
     /// is what `/metrics` shows.
-    package init(services: Services, listenFD: Int32, stopping: StopFlag, logger: Logger,
-                 metrics: ServiceMetrics = .disabled) throws {
+    package init(services: Services, listenFD: Int32, logger: Logger, metrics: ServiceMetrics = .disabled) throws {
         self.services = services
         self.logger = logger
-        self.stopping = stopping
         self.metrics = metrics
-        acceptor = try Acceptor(listenFD: listenFD, logger: logger)
+        acceptor = Acceptor(listenFD: listenFD, logger: logger)
+        park = try ConnectionPark(listenFD: listenFD, maxParked: services.config.maxIdleConnections,
+                                  idleSeconds: services.config.idleConnectionSeconds)
         pool = KDFPool(threads: services.config.kdfThreads ?? CPUBudget.cores(),
                        deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds,
-                       metrics: metrics)
+                       park: park, metrics: metrics)
         workers = (0..<services.config.threads).map { Worker(index: $0) }
-        TransportMetrics.register(in: metrics, workers: workers, pool: pool)
+        TransportMetrics.register(in: metrics, workers: workers, pool: pool, park: park)
     }
 
     /// The FastCGI listening socket: inherited, or bound as configured.
@@ -52,42 +53,43 @@ package final class Responder: Sendable {
         var workerThreads: [pthread_t] = []
         for worker in workers {
             workerThreads.append(try spawnThread { [self] in
-                worker.run(acceptor: acceptor, pool: pool, services: services, metrics: metrics, stopping: stopping,
+                worker.run(acceptor: acceptor, park: park, pool: pool, services: services, metrics: metrics,
                            logger: logger)
             })
         }
         threads.set(workers: workerThreads, pool: poolThreads)
     }
 
-    /// Stops accepting and waits for every request already read, queued
-    /// logins included. `stopping` must be set first.
+    /// Stops accepting and waits for every request already read or sent
+    /// on a kept connection, queued logins included; then the workers stop.
     package func drain() {
         let (workerThreads, poolThreads) = threads.get()
-        acceptor.wakeAll()
-        wakeAccepting(workerThreads)
+        park.beginDrain()
+        waitForRequests(workerThreads)
+        park.wakeAll()
         for thread in workerThreads { pthread_join(thread, nil) }
         pool.stop()
         for thread in poolThreads { pthread_join(thread, nil) }
+        park.closeAll()
         // Only this process's descriptor: the socket itself lives on for
         // systemd, spawn-fcgi siblings or the next process of a restart.
         close(acceptor.listenFD)
     }
 
-    /// Waits for the workers and the KDF queue to finish. A worker stuck
-    /// in `accept` (another process took the connection it was woken
-    /// for) is interrupted by a signal, again and again, since it may
-    /// enter `accept` just after one; nothing else is ever interrupted.
-    private func wakeAccepting(_ threads: [pthread_t]) {
+    /// Waits until no request is being served or queued and no parked
+    /// connection has one waiting, closing idle connections as it goes. A
+    /// worker stuck in `accept` (another process took the connection it
+    /// was woken for) is interrupted by a signal, again and again, since it
+    /// may enter `accept` just after one; nothing else is ever interrupted.
+    private func waitForRequests(_ threads: [pthread_t]) {
         let deadline = Clock.monotonic() + Responder.drainSeconds
         while Clock.monotonic() < deadline {
-            var running = pool.pendingCount
+            park.closeIdle()
+            var running = pool.pendingCount + park.count
             for (worker, thread) in zip(workers, threads) {
+                if worker.busy.load(ordering: .relaxed) { running += 1 }
                 worker.state.withLock { state in
-                    switch state {
-                    case .accepting: running += 1; pthread_kill(thread, Signals.wake)
-                    case .working: running += 1
-                    case .stopped: break
-                    }
+                    if state == .accepting { running += 1; pthread_kill(thread, Signals.wake) }
                 }
             }
             if running == 0 { return }

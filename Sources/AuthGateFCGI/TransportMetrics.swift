@@ -8,20 +8,23 @@ import AuthGateHTTP
 ///   that could not open the database has stopped);
 /// - `authgate_threads_busy{kind="worker"|"kdf"}`: serving a request /
 ///   deriving a key now;
-/// - `authgate_kdf_queue_depth`: logins and registrations queued or running.
+/// - `authgate_kdf_queue_depth`: logins and registrations queued or running;
+/// - `authgate_connections_parked`: idle kept connections waiting in the
+///   park for their next request.
 enum TransportMetrics {
-    static func register(in metrics: ServiceMetrics, workers: [Worker], pool: KDFPool) {
+    static func register(in metrics: ServiceMetrics, workers: [Worker], pool: KDFPool, park: ConnectionPark) {
         let workerThreads = metrics.gauge("authgate_threads", [("kind", "worker")])
         let kdfThreads = metrics.gauge("authgate_threads", [("kind", "kdf")])
         let workersBusy = metrics.gauge("authgate_threads_busy", [("kind", "worker")])
         let kdfBusy = metrics.gauge("authgate_threads_busy", [("kind", "kdf")])
         let queueDepth = metrics.gauge("authgate_kdf_queue_depth")
+        let parked = metrics.gauge("authgate_connections_parked")
         kdfThreads.record(pool.threads)
         // `pool` weakly: it holds `metrics`, which holds this closure; a
         // strong capture is a retain cycle that outlives the responder
         // (LeakSanitizer reported it at exit).
-        metrics.onScrape { [weak pool] in
-            guard let pool else { return }
+        metrics.onScrape { [weak pool, weak park] in
+            guard let pool, let park else { return }
             var running = 0, busy = 0
             for worker in workers {
                 if worker.state.withLock({ $0 }) != .stopped { running += 1 }
@@ -31,6 +34,7 @@ enum TransportMetrics {
             workersBusy.record(busy)
             kdfBusy.record(pool.derivingCount)
             queueDepth.record(pool.pendingCount)
+            parked.record(park.count)
         }
     }
 }

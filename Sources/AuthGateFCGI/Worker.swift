@@ -5,18 +5,20 @@ import AuthGateCore
 import AuthGateHTTP
 
 /// One worker thread's loop: its own `FCGX_Request`, its own database
-/// connection, one request at a time. Requests that derive a key go to
-/// the KDF pool with their connection, and the worker takes a new slot.
+/// connection, one request at a time, on whichever connection the
+/// `ConnectionPark` has ready. Requests that derive a key go to the KDF
+/// pool with their connection, and the worker takes a new slot.
 final class Worker: Sendable {
     let index: Int
-    let state = Locked(WorkerState.working)
-    /// Serving a request now (for the busy-threads gauge, read at scrape
-    /// time); an atomic of its own, not `state`'s lock, on the request path.
+    let state = Locked(WorkerState.running)
+    /// Serving a request now (for the drain, and the busy-threads gauge
+    /// read at scrape time); an atomic of its own, not `state`'s lock, on
+    /// the request path.
     let busy = Atomic<Bool>(false)
 
     init(index: Int) { self.index = index }
 
-    func run(acceptor: Acceptor, pool: KDFPool, services: Services, metrics: ServiceMetrics, stopping: StopFlag,
+    func run(acceptor: Acceptor, park: ConnectionPark, pool: KDFPool, services: Services, metrics: ServiceMetrics,
              logger: Logger) {
         defer { state.withLock { $0 = .stopped } }
         let context: Context
@@ -29,30 +31,36 @@ final class Worker: Sendable {
         var connection = FCGIRequest()
         var served = 0
         var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)
-        while !stopping.isSet {
-            if let kept = connection.keptConnection {
-                guard acceptor.wait(for: kept) == .readable else { connection.closeConnection(); break }
-            } else {
-                guard acceptor.wait(for: acceptor.listenFD) == .readable, !stopping.isSet else { break }
+        while true {
+            switch park.next() {
+            case .draining:
+                return
+            case .listener:
                 state.withLock { $0 = .accepting }
                 let fd = acceptor.accept()
-                state.withLock { $0 = .working }
-                guard let fd else { continue }
+                state.withLock { $0 = .running }
+                park.rearmListener()
+                // Parked until nginx's first request arrives on it.
+                if let fd { park.park(fd, accepted: true) }
+                continue
+            case .connection(let fd):
                 connection.adopt(connection: fd)
             }
+            busy.store(true, ordering: .relaxed)
+            defer { busy.store(false, ordering: .relaxed) }
+            // False: nginx closed it, or sent garbage; it is closed.
             guard connection.readNext() else { continue }
             let started = Clock.monotonic()
-            busy.store(true, ordering: .relaxed)
             served += 1
             switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
             case .answer(let request, let response, let route):
                 connection.send(response)
+                park.keep(connection)
                 observer.finished(request, response, seconds: Clock.monotonic() - started, route: route)
             case .handedOff:
-                // The KDF thread that answers it observes it.
+                // The KDF thread that answers it observes and parks it.
                 connection = FCGIRequest()
             }
-            busy.store(false, ordering: .relaxed)
         }
     }
 

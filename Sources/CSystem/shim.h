@@ -6,6 +6,8 @@
 #define AUTHGATE_CSYSTEM_SHIM_H
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,5 +35,20 @@ static inline int authgate_affinity_count(void) {
     int count = 0;
     for (size_t i = 0; i < sizeof mask / sizeof mask[0]; i++) count += __builtin_popcountl(mask[i]);
     return count;
+}
+
+/// epoll_ctl with `data` as the event's 64-bit token. epoll_event is
+/// packed on x86_64; these two keep it out of Swift.
+static inline int authgate_epoll_control(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event = { .events = events, .data.u64 = data };
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+/// Waits for one event (1 or 0 on timeout, -1 on error); its token in `data`.
+static inline int authgate_epoll_wait_one(int epfd, int timeout_ms, uint64_t *data) {
+    struct epoll_event event;
+    int n = epoll_wait(epfd, &event, 1, timeout_ms);
+    if (n == 1) *data = event.data.u64;
+    return n;
 }
 #endif

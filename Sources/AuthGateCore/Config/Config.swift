@@ -37,6 +37,14 @@ public struct Config: Sendable {
     /// `AUTHGATE_KDF_WAIT_SECONDS`: longest wait for a key derivation
     /// before the request is answered 503 with Retry-After.
     public var kdfWaitSeconds: Double = 20
+    /// `AUTHGATE_MAX_IDLE_CONNECTIONS`: kept connections parked at most;
+    /// past it, a connection is closed after its answer. Well above
+    /// nginx's `keepalive` x worker processes.
+    public var maxIdleConnections = 256
+    /// `AUTHGATE_IDLE_CONNECTION_SECONDS`: a kept connection unused this
+    /// long is closed; longer than nginx's upstream `keepalive_timeout`
+    /// (60 s), so that nginx closes first.
+    public var idleConnectionSeconds = 75.0
     /// `AUTHGATE_LOGIN_THROTTLE` and its limits; nil: off (the default).
     public var loginThrottle: LoginThrottleSettings? = nil
     /// `AUTHGATE_REHASH_ON_LOGIN`: a login upgrades a weaker stored hash.
@@ -106,7 +114,7 @@ public struct Config: Sendable {
         func bool(_ name: String) throws(ConfigError) -> Bool { try SettingParser.bool(value(name), name) }
         func integer(_ name: String, default fallback: Int64, range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
             try SettingParser.integer(value(name), name, default: fallback, range: range,
-                                      unit: name.hasSuffix("THREADS") ? nil : "seconds")
+                                      unit: name.hasSuffix("THREADS") || name.hasSuffix("CONNECTIONS") ? nil : "seconds")
         }
         let algorithmName = value("FLASK_JWT_ALGORITHM") ?? "HS256"
         guard let algorithm = JWTAlgorithm(rawValue: algorithmName) else {
@@ -149,6 +157,9 @@ public struct Config: Sendable {
             config.kdfThreads = Int(try integer("AUTHGATE_KDF_THREADS", default: 1, range: 1...64))
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
+        config.maxIdleConnections = Int(try integer("AUTHGATE_MAX_IDLE_CONNECTIONS", default: 256, range: 1...4096))
+        config.idleConnectionSeconds = Double(try integer("AUTHGATE_IDLE_CONNECTION_SECONDS", default: 75,
+                                                          range: 1...3600))
         try config.loadLoginAndRegistrationPolicies(value)
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
         config.refreshMaxAge = try integer("AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,

@@ -1,0 +1,205 @@
+internal import CSystem
+import Glibc
+import Synchronization
+import AuthGateCore
+
+/// Where idle connections wait: one epoll set, shared by every worker,
+/// holding the listening socket, the drain's wake-up pipe and each kept
+/// connection nginx is not using. A worker takes one readable thing at a
+/// time, so threads bound concurrent work, not open connections: nginx
+/// may keep as many connections as it needs (up to `maxParked`) without
+/// holding a thread for each.
+///
+/// Connections and the listener are one-shot: an event goes to exactly one
+/// worker, which owns the connection until it parks it again (or closes it).
+/// The wake-up pipe is level-triggered and never read, so once the drain
+/// writes to it every worker sees it, now and from then on.
+final class ConnectionPark: Sendable {
+    /// What `next` found.
+    enum Event: Equatable {
+        /// The listening socket is readable: accept, then `rearmListener`.
+        case listener
+        /// A parked connection has a request (or its end) to read; the
+        /// caller owns it now.
+        case connection(Int32)
+        case draining
+    }
+
+    /// Idle connections kept at most; past it, a connection is closed
+    /// after its answer instead (nginx opens another when it needs one).
+    let maxParked: Int
+    /// An idle connection unused this long is closed.
+    let idleSeconds: Double
+    /// A new connection's first request is never raced by the drain's
+    /// closing of idle connections for this long.
+    static let freshSeconds = 1.0
+
+    private let epollFD: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let listenFD: Int32
+
+    private struct Parked {
+        let generation: UInt32
+        let since: Double
+        /// Accepted, never served: nginx is about to write its request.
+        let fresh: Bool
+    }
+    /// The connections parked now, by descriptor; the park owns them.
+    private let parked = Locked<[Int32: Parked]>([:])
+    /// Tells a stale event (for a descriptor closed and reused since) from
+    /// the current one.
+    private let generation = Atomic<UInt32>(0)
+    private let draining = Atomic<Bool>(false)
+    /// When idle connections were last looked for (monotonic seconds x 1000).
+    private let lastSweep = Atomic<Int>(0)
+
+    private static let wakeToken = UInt64.max
+    private static let listenerToken = UInt64.max - 1
+
+    init(listenFD: Int32, maxParked: Int, idleSeconds: Double) throws {
+        var wake: [Int32] = [0, 0]
+        guard authgate_pipe_cloexec(&wake) == 0 else { throw ServerError("pipe2 failed: errno \(errno)") }
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw ServerError("epoll_create1 failed: errno \(errno)") }
+        self.epollFD = epoll
+        self.wakeRead = wake[0]
+        self.wakeWrite = wake[1]
+        self.listenFD = listenFD
+        self.maxParked = maxParked
+        self.idleSeconds = idleSeconds
+        guard authgate_epoll_control(epoll, EPOLL_CTL_ADD, wakeRead, UInt32(EPOLLIN.rawValue), Self.wakeToken) == 0,
+              authgate_epoll_control(epoll, EPOLL_CTL_ADD, listenFD, Self.oneShot, Self.listenerToken) == 0
+        else { throw ServerError("epoll_ctl failed: errno \(errno)") }
+    }
+
+    private static let oneShot = UInt32(EPOLLIN.rawValue) | UInt32(EPOLLONESHOT.rawValue)
+
+    /// Blocks until the listener or a parked connection is readable, or the
+    /// drain wakes every worker.
+    func next() -> Event {
+        while true {
+            var token: UInt64 = 0
+            let n = authgate_epoll_wait_one(epollFD, 1000, &token)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .draining
+            }
+            if n == 0 {
+                sweepIfDue()
+                continue
+            }
+            switch token {
+            case Self.wakeToken: return .draining
+            case Self.listenerToken: return .listener
+            default:
+                let fd = Int32(truncatingIfNeeded: token & 0xFFFF_FFFF)
+                if take(fd, generation: UInt32(truncatingIfNeeded: token >> 32)) { return .connection(fd) }
+            }
+        }
+    }
+
+    /// Lets the next worker accept (after `next` answered `.listener`).
+    func rearmListener() {
+        guard !draining.load(ordering: .relaxed) else { return }
+        _ = authgate_epoll_control(epollFD, EPOLL_CTL_MOD, listenFD, Self.oneShot, Self.listenerToken)
+    }
+
+    /// Parks a connection until its next request. `accepted`: new, not yet
+    /// in the epoll set, and always parked (nginx is sending its first
+    /// request). One answered already is closed instead when the park is
+    /// full or the drain began.
+    func park(_ fd: Int32, accepted: Bool) {
+        let now = Clock.monotonic()
+        let generation = self.generation.add(1, ordering: .relaxed).newValue
+        let admitted = parked.withLock { parked -> Bool in
+            guard accepted || (parked.count < maxParked && !draining.load(ordering: .relaxed)) else { return false }
+            // In the set before it is armed: its event may come at once.
+            parked[fd] = Parked(generation: generation, since: now, fresh: accepted)
+            return true
+        }
+        guard admitted else {
+            close(fd)
+            return
+        }
+        let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        if authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot, token) != 0,
+           take(fd, generation: generation) {
+            close(fd)
+        }
+        sweepIfDue(now: now)
+    }
+
+    /// Parks the connection `request` was answered on, if nginx keeps it.
+    func keep(_ request: FCGIRequest) {
+        if let fd = request.releaseKeptConnection() { park(fd, accepted: false) }
+    }
+
+    /// Parked connections now.
+    var count: Int { parked.withLock { $0.count } }
+
+    private func take(_ fd: Int32, generation: UInt32) -> Bool {
+        parked.withLock { parked in
+            guard parked[fd]?.generation == generation else { return false }
+            parked[fd] = nil
+            return true
+        }
+    }
+
+    /// Closes connections idle past `idleSeconds`, at most once a second.
+    private func sweepIfDue(now: Double = Clock.monotonic()) {
+        let due = Int(now * 1000)
+        let last = lastSweep.load(ordering: .relaxed)
+        guard due - last >= 1000,
+              lastSweep.compareExchange(expected: last, desired: due, ordering: .relaxed).exchanged else { return }
+        closeParked { _, parked in now - parked.since > idleSeconds }
+    }
+
+    /// Removes from the park, and closes, every connection `shouldClose`
+    /// picks. Closing a descriptor also takes it out of the epoll set.
+    private func closeParked(where shouldClose: (Int32, Parked) -> Bool) {
+        let closing = parked.withLock { parked -> [Int32] in
+            let picked = parked.filter { shouldClose($0.key, $0.value) }.map(\.key)
+            for fd in picked { parked[fd] = nil }
+            return picked
+        }
+        for fd in closing { close(fd) }
+    }
+
+    // MARK: Drain
+
+    /// Stops accepting: the listener leaves the set (the socket itself
+    /// stays open for whoever shares it), and from now on a connection is
+    /// closed after its answer.
+    func beginDrain() {
+        draining.store(true, ordering: .relaxed)
+        _ = authgate_epoll_control(epollFD, EPOLL_CTL_DEL, listenFD, 0, 0)
+    }
+
+    /// During the drain: closes the parked connections with nothing to
+    /// read. One with a request waiting stays for a worker to answer; one
+    /// nginx writes to just as it closes is resent by nginx
+    /// (`fastcgi_next_upstream ... non_idempotent`: nothing was read).
+    func closeIdle() {
+        let now = Clock.monotonic()
+        closeParked { fd, parked in
+            !(parked.fresh && now - parked.since < Self.freshSeconds) && !Self.isReadable(fd)
+        }
+    }
+
+    /// Wakes every worker waiting in `next`, now and from then on.
+    func wakeAll() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &byte, 1)
+    }
+
+    /// After the workers stopped: closes whatever is still parked.
+    func closeAll() {
+        closeParked { _, _ in true }
+    }
+
+    private static func isReadable(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+}
