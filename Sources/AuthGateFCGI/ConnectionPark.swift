@@ -106,28 +106,35 @@ final class ConnectionPark: Sendable {
     }
 
     /// Parks a connection until its next request. `accepted`: new, not yet
-    /// in the epoll set, and always parked (nginx is sending its first
-    /// request). One answered already is closed instead when the park is
-    /// full or the drain began.
-    func park(_ fd: Int32, accepted: Bool) {
+    /// in the epoll set, and parked even when the park is full (nginx is
+    /// sending its first request); false for one once the drain began (or
+    /// it cannot be watched): the caller serves it now. One answered
+    /// already is closed instead when the park is full or the drain began.
+    @discardableResult
+    func park(_ fd: Int32, accepted: Bool) -> Bool {
         let now = Clock.monotonic()
         let generation = self.generation.add(1, ordering: .relaxed).newValue
-        let admitted = parked.withLock { parked -> Bool in
-            guard accepted || (parked.count < maxParked && !draining.load(ordering: .relaxed)) else { return false }
-            // In the set before it is armed: its event may come at once.
+        let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        let parkedIt = parked.withLock { parked -> Bool in
+            guard !draining.load(ordering: .relaxed), accepted || parked.count < maxParked else { return false }
+            // In the map before it is armed: its event may come at once. Armed
+            // under the lock, so no closing and reuse of `fd` by another
+            // thread can come between the two.
             parked[fd] = Parked(generation: generation, since: now, fresh: accepted)
+            guard authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot,
+                                         token) == 0 else {
+                parked[fd] = nil
+                return false
+            }
             return true
         }
-        guard admitted else {
-            close(fd)
-            return
+        if parkedIt {
+            sweepIfDue(now: now)
+            return true
         }
-        let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
-        if authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot, token) != 0,
-           take(fd, generation: generation) {
-            close(fd)
-        }
-        sweepIfDue(now: now)
+        if accepted { return false }
+        close(fd)
+        return true
     }
 
     /// Parks the connection `request` was answered on, if nginx keeps it.
@@ -146,13 +153,19 @@ final class ConnectionPark: Sendable {
         }
     }
 
-    /// Closes connections idle past `idleSeconds`, at most once a second.
+    /// At most once a second, closes the connections idle past
+    /// `idleSeconds` with nothing to read (one nginx just wrote to is left
+    /// for a worker), and new ones that sent nothing for as long as a
+    /// worker waits for a request's bytes (`Acceptor.ioTimeoutSeconds`).
     private func sweepIfDue(now: Double = Clock.monotonic()) {
         let due = Int(now * 1000)
         let last = lastSweep.load(ordering: .relaxed)
         guard due - last >= 1000,
               lastSweep.compareExchange(expected: last, desired: due, ordering: .relaxed).exchanged else { return }
-        closeParked { _, parked in now - parked.since > idleSeconds }
+        let fresh = Double(Acceptor.ioTimeoutSeconds)
+        closeParked { fd, parked in
+            now - parked.since > (parked.fresh ? fresh : idleSeconds) && !Self.isReadable(fd)
+        }
     }
 
     /// Removes from the park, and closes, every connection `shouldClose`

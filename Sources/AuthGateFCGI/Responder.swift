@@ -14,6 +14,7 @@ package final class Responder: Sendable {
     let acceptor: Acceptor
     let park: ConnectionPark
     let pool: KDFPool
+    let held: HeldAnswers
     let workers: [Worker]
     let metrics: ServiceMetrics
 
@@ -32,8 +33,9 @@ package final class Responder: Sendable {
         pool = KDFPool(threads: services.config.kdfThreads ?? CPUBudget.cores(),
                        deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds,
                        park: park, metrics: metrics)
+        held = HeldAnswers(park: park)
         workers = (0..<services.config.threads).map { Worker(index: $0) }
-        TransportMetrics.register(in: metrics, workers: workers, pool: pool, park: park)
+        TransportMetrics.register(in: metrics, workers: workers, pool: pool, park: park, held: held)
     }
 
     /// The FastCGI listening socket: inherited, or bound as configured.
@@ -47,29 +49,34 @@ package final class Responder: Sendable {
 
     private let threads = ThreadList()
 
-    /// Starts the KDF pool and the workers.
+    /// Starts the KDF pool, the held answers' thread and the workers.
     package func start() throws {
-        let poolThreads = try pool.start(services: services, logger: logger)
+        let helperThreads = try pool.start(services: services, logger: logger)
+            + [held.start(services: services, metrics: metrics, logger: logger)]
         var workerThreads: [pthread_t] = []
         for worker in workers {
             workerThreads.append(try spawnThread { [self] in
-                worker.run(acceptor: acceptor, park: park, pool: pool, services: services, metrics: metrics,
-                           logger: logger)
+                worker.run(acceptor: acceptor, park: park, pool: pool, held: held, services: services,
+                           metrics: metrics, logger: logger)
             })
         }
-        threads.set(workers: workerThreads, pool: poolThreads)
+        threads.set(workers: workerThreads, helpers: helperThreads)
     }
 
     /// Stops accepting and waits for every request already read or sent
     /// on a kept connection, queued logins included; then the workers stop.
     package func drain() {
-        let (workerThreads, poolThreads) = threads.get()
+        let (workerThreads, helperThreads) = threads.get()
+        let deadline = Clock.monotonic() + Responder.drainSeconds
         park.beginDrain()
-        waitForRequests(workerThreads)
+        held.sendAllNow()
+        waitForRequests(workerThreads, deadline: deadline)
         park.wakeAll()
+        waitForWorkersToStop(workerThreads, deadline: deadline)
         for thread in workerThreads { pthread_join(thread, nil) }
+        held.stop()
         pool.stop()
-        for thread in poolThreads { pthread_join(thread, nil) }
+        for thread in helperThreads { pthread_join(thread, nil) }
         park.closeAll()
         // Only this process's descriptor: the socket itself lives on for
         // systemd, spawn-fcgi siblings or the next process of a restart.
@@ -81,18 +88,34 @@ package final class Responder: Sendable {
     /// worker stuck in `accept` (another process took the connection it
     /// was woken for) is interrupted by a signal, again and again, since it
     /// may enter `accept` just after one; nothing else is ever interrupted.
-    private func waitForRequests(_ threads: [pthread_t]) {
-        let deadline = Clock.monotonic() + Responder.drainSeconds
+    private func waitForRequests(_ threads: [pthread_t], deadline: Double) {
+        waitUntil(threads, deadline: deadline, queued: { pool.pendingCount + held.count + park.count }) { worker in
+            worker.busy.load(ordering: .relaxed)
+        }
+    }
+
+    /// After the wake-up: waits until every worker has left its loop,
+    /// interrupting any that took the listener's last event just before
+    /// the drain and is stuck in `accept` (a connection it did get, it
+    /// serves before it stops).
+    private func waitForWorkersToStop(_ threads: [pthread_t], deadline: Double) {
+        waitUntil(threads, deadline: deadline, queued: { 0 }) { worker in worker.state.withLock { $0 } != .stopped }
+    }
+
+    /// Polls until `queued` is 0 and no worker is `running`; signals the
+    /// workers in `accept` on every round. Past `deadline` (the drain's
+    /// `drainSeconds`), the process exits as it is.
+    private func waitUntil(_ threads: [pthread_t], deadline: Double, queued: () -> Int, running: (Worker) -> Bool) {
         while Clock.monotonic() < deadline {
             park.closeIdle()
-            var running = pool.pendingCount + park.count
+            var pending = queued()
             for (worker, thread) in zip(workers, threads) {
-                if worker.busy.load(ordering: .relaxed) { running += 1 }
+                if running(worker) { pending += 1 }
                 worker.state.withLock { state in
-                    if state == .accepting { running += 1; pthread_kill(thread, Signals.wake) }
+                    if state == .accepting { pending += 1; pthread_kill(thread, Signals.wake) }
                 }
             }
-            if running == 0 { return }
+            if pending == 0 { return }
             usleep(20_000)
         }
         logger.warning("drain deadline passed; exiting with requests in flight")
@@ -101,12 +124,13 @@ package final class Responder: Sendable {
     }
 }
 
-/// The responder's thread handles, set once by `start`.
+/// The responder's thread handles, set once by `start`: the workers, and
+/// their helpers (the KDF pool's threads, the held answers' thread).
 private final class ThreadList: @unchecked Sendable {
     // @unchecked: written once by `start` before `drain` reads it, both on
     // the main thread.
     private var workers: [pthread_t] = []
-    private var pool: [pthread_t] = []
-    func set(workers: [pthread_t], pool: [pthread_t]) { self.workers = workers; self.pool = pool }
-    func get() -> ([pthread_t], [pthread_t]) { (workers, pool) }
+    private var helpers: [pthread_t] = []
+    func set(workers: [pthread_t], helpers: [pthread_t]) { self.workers = workers; self.helpers = helpers }
+    func get() -> ([pthread_t], [pthread_t]) { (workers, helpers) }
 }

@@ -18,8 +18,8 @@ final class Worker: Sendable {
 
     init(index: Int) { self.index = index }
 
-    func run(acceptor: Acceptor, park: ConnectionPark, pool: KDFPool, services: Services, metrics: ServiceMetrics,
-             logger: Logger) {
+    func run(acceptor: Acceptor, park: ConnectionPark, pool: KDFPool, held: HeldAnswers, services: Services,
+             metrics: ServiceMetrics, logger: Logger) {
         defer { state.withLock { $0 = .stopped } }
         let context: Context
         do {
@@ -40,9 +40,10 @@ final class Worker: Sendable {
                 let fd = acceptor.accept()
                 state.withLock { $0 = .running }
                 park.rearmListener()
-                // Parked until nginx's first request arrives on it.
-                if let fd { park.park(fd, accepted: true) }
-                continue
+                // Parked until nginx's first request arrives on it; served
+                // now if the drain began meanwhile.
+                guard let fd, !park.park(fd, accepted: true) else { continue }
+                connection.adopt(connection: fd)
             case .connection(let fd):
                 connection.adopt(connection: fd)
             }
@@ -53,7 +54,10 @@ final class Worker: Sendable {
             let started = Clock.monotonic()
             served += 1
             switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
-            case .answer(let request, let response, let route):
+            case .overloaded(let request, let response, _)
+                where held.hold(response, to: request, on: connection, arrived: started):
+                connection = FCGIRequest()
+            case .answer(let request, let response, let route), .overloaded(let request, let response, let route):
                 connection.send(response)
                 park.keep(connection)
                 observer.finished(request, response, seconds: Clock.monotonic() - started, route: route)
@@ -66,7 +70,9 @@ final class Worker: Sendable {
 
     /// `route` overrides the label the request's path would get (the
     /// metrics endpoint is not in the route table).
-    private enum Outcome { case answer(Request, Response, route: Int?), handedOff }
+    /// `overloaded`: the 503 of a full key-derivation queue, held back
+    /// (`HeldAnswers`) unless too many are held already.
+    private enum Outcome { case answer(Request, Response, route: Int?), overloaded(Request, Response, route: Int?), handedOff }
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
@@ -94,7 +100,7 @@ final class Worker: Sendable {
             switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff
             case .overloaded(let error):
-                return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
+                return .overloaded(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
             }
         }
         pool.noteRead()

@@ -283,6 +283,11 @@ class Postgres:
                 f"pg_ctl start on port {port} failed: {e.stderr!r}\n{text[-3000:]}") from None
         return port
 
+    def pid(self):
+        """The postmaster's pid."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            return int(f.readline())
+
     def stop(self):
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
 

@@ -1,7 +1,8 @@
 """Reads never wait behind the key derivation: a wrong-password flood on
 /auth/login leaves whoami answering, the flood itself is answered (a 503
-with Retry-After when a derivation would wait past its deadline), and
-bursts within capacity still get their normal answers."""
+with Retry-After when a derivation would wait past its deadline, held back
+a second so that a client retrying at once cannot spin), and bursts within
+capacity still get their normal answers."""
 import concurrent.futures
 import threading
 import time
@@ -77,7 +78,7 @@ def test_whoami_keeps_answering_during_a_login_flood(make_stack, backend):
         assert took < 30, took
 
 
-def test_a_derivation_that_would_wait_past_its_deadline_gets_503_with_retry_after_at_once(make_stack):
+def test_a_derivation_that_would_wait_past_its_deadline_gets_503_with_retry_after_promptly(make_stack):
     s = make_stack("sqlite", env={"AUTHGATE_KDF_THREADS": "1", "AUTHGATE_KDF_WAIT_SECONDS": "1"})
     user = unique("deadline")
     assert register(s, user).status_code == 201
@@ -102,6 +103,31 @@ def test_a_derivation_that_would_wait_past_its_deadline_gets_503_with_retry_afte
         # at work, and 10 s is slack for a loaded machine.
         assert took < 10, took
     assert "key derivation queue full" in s.responder.log_text()
+
+
+def test_an_overloaded_login_is_held_a_second_so_a_flood_cannot_spin(make_stack):
+    """Each 503 of a full queue comes after about a second (HeldAnswers), so
+    a connection that retries at once sends about one request a second, not
+    thousands; the reads' CPU stays theirs."""
+    s = make_stack("sqlite", env={"AUTHGATE_KDF_THREADS": "1", "AUTHGATE_KDF_WAIT_SECONDS": "1"})
+    user = unique("held")
+    assert register(s, user).status_code == 201
+    connections, seconds = 16, 4.0
+    stop, lock, results, sending = threading.Event(), threading.Lock(), [], threading.Semaphore(0)
+    flooders = [threading.Thread(target=flood, args=(s.url, user, stop, results, lock, sending), daemon=True)
+                for _ in range(connections)]
+    for t in flooders:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in flooders:
+        t.join(40)
+    held = [took for (status, _, _), took in results if status == 503]
+    assert held, [outcome for outcome, _ in results]
+    assert min(held) >= 0.9, sorted(held)[:5]
+    # Answered at once, each connection would get hundreds a second.
+    assert len(results) <= connections * (seconds + 2), len(results)
+    assert all(took < 30 for _, took in results)
 
 
 @pytest.mark.parametrize("route", ["login", "register"])

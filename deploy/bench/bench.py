@@ -4,7 +4,8 @@ the same run: nginx answering by itself, and a trivial C libfcgi responder;
 then reads under a wrong-password login flood, and the users page as the
 table grows. Prints markdown tables; asserts nothing about timing (the flood
 and forward-auth scenarios print PASS/FAIL beside their targets).
-BENCH_ONLY=forward_auth runs the forward-auth scenario alone.
+BENCH_ONLY=forward_auth, shipped or flood runs that scenario alone (on
+1,000 users loaded by SQL: no registration phase).
 AUTHGATE_BIN names a release binary already built (no build is run);
 without it `swift build -c release` builds .build/release/authgate."""
 import hashlib
@@ -33,6 +34,7 @@ from harness import Nginx, Postgres, Responder, free_port, start, stop_process  
 from cpu_usage import CpuMeter  # noqa: E402
 from login_flood import LoginFlood  # noqa: E402
 import forward_auth  # noqa: E402
+import shipped  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 SCALE_DURATION = os.environ.get("BENCH_SCALE_DURATION", "5s")
@@ -40,8 +42,9 @@ SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "1000,100000,1000000").
 # Concurrent connections of each wrong-password flood on /auth/login.
 FLOODS = [int(x) for x in os.environ.get("BENCH_FLOODS", "64,256").split(",")]
 THREADS = "16"
-# One scenario alone: "forward_auth"; empty runs them all.
+# One scenario alone: "forward_auth", "shipped" or "flood"; empty runs them all.
 ONLY = os.environ.get("BENCH_ONLY", "")
+SCENARIOS = ("forward_auth", "shipped", "flood")
 # Issue 7's targets for reads under a login flood.
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 50.0
@@ -199,22 +202,39 @@ def bulk_load(pg, dbname, total, password_hash):
     pg.psql("ANALYZE users", db=dbname)
 
 
-def forward_auth_only(authgate, started, workdir):
-    """BENCH_ONLY=forward_auth: one user, its token, the scenario."""
-    probe = Nginx([authgate.address])
-    started.append(probe)
-    user = {"username": "fa-user", "email": "fa-user@bench.io", "password": "123456"}
-    assert requests.post(probe.url + "/auth/register", json=user, timeout=60).status_code == 201
-    token = requests.post(probe.url + "/auth/login", json=user, timeout=60).json()["tokens"]["access"]
-    probe.stop()
-    started.remove(probe)
-    ceiling_port = free_port()
-    started.append(ceiling_responder(f"127.0.0.1:{ceiling_port}", 2, workdir))
-    time.sleep(0.5)
+def header():
     print()
     print(f"wrk -t2 -c32 -d{DURATION} --timeout 10s through nginx; AuthGate {THREADS} threads on PostgreSQL; "
           f"{usable_cores()} cores shared by all; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    forward_auth.run(authgate, token, f"127.0.0.1:{ceiling_port}", wrk, verdict)
+
+
+def scenario_only(pg, dbname, uri, authgate, started, workdir):
+    """BENCH_ONLY: 1,000 users loaded by SQL (bulk1..bulk1000, password
+    123456), a token of bulk1, then the one scenario."""
+    bulk_load(pg, dbname, 1000, generate_password_hash("123456"))
+    probe = Nginx([authgate.address])
+    started.append(probe)
+    user = {"username": "bulk1", "password": "123456"}
+    token = requests.post(probe.url + "/auth/login", json=user, timeout=60).json()["tokens"]["access"]
+    page_body = requests.get(probe.url + "/api/users/all?page=1&per_page=3", timeout=60,
+                             headers={"Authorization": f"Bearer {token}"}).text
+    probe.stop()
+    started.remove(probe)
+    ceiling_port = free_port()
+    # The forward-auth subrequest's answer carries no body: a 2-byte ceiling.
+    body_bytes = 2 if ONLY == "forward_auth" else len(page_body.encode())
+    started.append(ceiling_responder(f"127.0.0.1:{ceiling_port}", body_bytes, workdir))
+    time.sleep(0.5)
+    header()
+    if ONLY == "forward_auth":
+        forward_auth.run(authgate, token, f"127.0.0.1:{ceiling_port}", wrk, verdict)
+    elif ONLY == "shipped":
+        shipped.run(uri, token, f"127.0.0.1:{ceiling_port}", with_ceilings, page_body, wrk, verdict)
+    else:
+        nginx = Nginx([authgate.address])
+        started.append(nginx)
+        reads_under_login_flood(nginx.url, {"TOKEN": token}, "bulk1",
+                                CpuMeter(authgate.proc.pid, nginx.proc.pid, pg.pid()))
 
 
 def main():
@@ -230,11 +250,11 @@ def main():
         authgate = Responder(uri, env={"AUTHGATE_THREADS": THREADS,
                                        "FLASK_JWT_TOKEN_LOCATION": '["headers", "cookies"]'})
         started.append(authgate)
-        if ONLY == "forward_auth":
-            forward_auth_only(authgate, started, workdir)
-            return
         if ONLY:
-            raise SystemExit(f"BENCH_ONLY: unknown scenario {ONLY!r} (known: forward_auth)")
+            if ONLY not in SCENARIOS:
+                raise SystemExit(f"BENCH_ONLY: unknown scenario {ONLY!r} (known: {', '.join(SCENARIOS)})")
+            scenario_only(pg, dbname, uri, authgate, started, workdir)
+            return
         idle_rss = rss_kib(authgate.proc.pid)
         # Register 1,000 users through the API (bounded by scrypt: ~1 min).
         probe = Nginx([authgate.address])
@@ -297,10 +317,9 @@ def main():
         fa_ceiling_port = free_port()
         started.append(ceiling_responder(f"127.0.0.1:{fa_ceiling_port}", 2, workdir))
         forward_auth.run(authgate, token, f"127.0.0.1:{fa_ceiling_port}", wrk, verdict)
+        shipped.run(uri, token, f"127.0.0.1:{ceiling_port}", with_ceilings, page_body, wrk, verdict)
 
-        with open(os.path.join(pg.data, "postmaster.pid")) as f:
-            postgres_pid = int(f.readline())
-        reads_under_login_flood(nginx.url, auth, "user1", CpuMeter(authgate.proc.pid, nginx.proc.pid, postgres_pid))
+        reads_under_login_flood(nginx.url, auth, "user1", CpuMeter(authgate.proc.pid, nginx.proc.pid, pg.pid()))
 
         # Scale: the users page as the table grows (bulk-loaded, one precomputed hash).
         password_hash = generate_password_hash("123456")
