@@ -38,8 +38,8 @@ final class KDFPool: Sendable {
     private let pending = Atomic<Int>(0)
     /// Moving average of one job's wall time, in microseconds.
     private let averageMicros: Atomic<Int>
-    /// When a worker last answered a request of its own (monotonic ms).
-    private let lastRead = Atomic<Int>(0)
+    /// How busy the workers' own requests keep them.
+    private let reads = ReadActivity()
     /// Derivations running now.
     private let deriving = Atomic<Int>(0)
     /// While reads are served, the oldest waiting job derives next.
@@ -69,23 +69,24 @@ final class KDFPool: Sendable {
     /// Derivations running now.
     var derivingCount: Int { deriving.load(ordering: .relaxed) }
 
-    /// While reads are being served, one derivation runs at a time and
-    /// uses at most this share of a core, so a core stays free for nginx
-    /// and the workers. Lowering the threads' priority is not enough: the
-    /// kernel shares CPU between process groups first (autogroups,
-    /// cgroups), so nginx loses to a process whose derivations never stop.
-    /// With no reads, every KDF thread runs flat out (bursts of logins).
-    static let shareWhileReading = 0.5
-    /// Reads count as active this long after the last one.
-    static let readsActiveMilliseconds = 200
+    /// While reads are busy (`ReadActivity`), one derivation runs at a time
+    /// and uses at most this share of a core, so the rest stays free for
+    /// nginx and the workers: a derivation holds a core for ~90 ms, and
+    /// each one is a step in the reads' tail latency (measured with
+    /// `BENCH_ONLY=flood make bench`: at 0.5, p99 53-76 ms under a 64-connection
+    /// flood; at 0.25, 36 ms). Lowering the threads' priority is not
+    /// enough: the kernel shares CPU between process groups first
+    /// (autogroups, cgroups), so nginx loses to a process whose derivations
+    /// never stop. With few or no reads, every KDF thread runs flat out.
+    static let shareWhileReading = 0.25
 
     /// Called by a worker for every request it answers itself.
     func noteRead() {
-        lastRead.store(Int(Clock.monotonic() * 1000), ordering: .relaxed)
+        reads.noteRead(nowMilliseconds: Int(Clock.monotonic() * 1000))
     }
 
     private var readsActive: Bool {
-        Int(Clock.monotonic() * 1000) - lastRead.load(ordering: .relaxed) < KDFPool.readsActiveMilliseconds
+        reads.isBusy(nowMilliseconds: Int(Clock.monotonic() * 1000))
     }
 
     /// Waits until this thread may derive: at once with no reads, else

@@ -84,9 +84,25 @@ import Testing
     }
 
     @Test func whileReadsAreServedADerivationPausesToItsShareOfACore() {
-        // 0.1 s of CPU at half a core: 0.1 s of pause.
-        #expect(abs(KDFPool.pause(afterCPU: 0.1, readsActive: true) - 0.1) < 1e-9)
+        // 0.1 s of CPU at a quarter of a core: 0.3 s of pause.
+        #expect(abs(KDFPool.pause(afterCPU: 0.1, readsActive: true) - 0.3) < 1e-9)
         #expect(KDFPool.pause(afterCPU: 0.1, readsActive: false) == 0)
         #expect(KDFPool.pause(afterCPU: 30, readsActive: true) == 1)
+    }
+
+    @Test func onlyBusyReadsHoldTheDerivationsBack() {
+        let reads = ReadActivity()
+        // 100 reads in 200 ms (500 a second): not busy.
+        for i in 0..<100 { reads.noteRead(nowMilliseconds: 1_000 + i * 2) }
+        #expect(!reads.isBusy(nowMilliseconds: 1_199))
+        // 300 in the next window: busy, in it and through the next one.
+        for i in 0..<300 { reads.noteRead(nowMilliseconds: 1_200 + i / 2) }
+        #expect(reads.isBusy(nowMilliseconds: 1_399))
+        reads.noteRead(nowMilliseconds: 1_400)
+        #expect(reads.isBusy(nowMilliseconds: 1_450))
+        // After a pause in the reads, the old window says nothing.
+        #expect(!reads.isBusy(nowMilliseconds: 1_900))
+        reads.noteRead(nowMilliseconds: 2_000)
+        #expect(!reads.isBusy(nowMilliseconds: 2_001))
     }
 }

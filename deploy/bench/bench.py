@@ -75,11 +75,11 @@ def rss_kib(pid, field="VmRSS"):
         return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1))
 
 
-def ceiling_responder(address, body_bytes, workdir):
+def ceiling_responder(address, body_bytes, workdir, threads=THREADS):
     binary = os.path.join(workdir, "fcgi_ceiling")
     subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "fcgi_ceiling.c"), "-lfcgi", "-lpthread"],
                    check=True)
-    return start([binary, address, THREADS, str(body_bytes)], stdin=subprocess.DEVNULL)
+    return start([binary, address, str(threads), str(body_bytes)], stdin=subprocess.DEVNULL)
 
 
 def with_ceilings(body):
@@ -223,13 +223,17 @@ def scenario_only(pg, dbname, uri, authgate, started, workdir):
     ceiling_port = free_port()
     # The forward-auth subrequest's answer carries no body: a 2-byte ceiling.
     body_bytes = 2 if ONLY == "forward_auth" else len(page_body.encode())
-    started.append(ceiling_responder(f"127.0.0.1:{ceiling_port}", body_bytes, workdir))
+    threads = shipped.CEILING_THREADS if ONLY == "shipped" else THREADS
+    started.append(ceiling_responder(f"127.0.0.1:{ceiling_port}", body_bytes, workdir, threads))
     time.sleep(0.5)
     header()
     if ONLY == "forward_auth":
         forward_auth.run(authgate, token, f"127.0.0.1:{ceiling_port}", wrk, verdict)
     elif ONLY == "shipped":
-        shipped.run(uri, token, f"127.0.0.1:{ceiling_port}", with_ceilings, page_body, wrk, verdict)
+        shipped_port = free_port()
+        started.append(ceiling_responder(f"127.0.0.1:{shipped_port}", len(page_body.encode()), workdir,
+                                         shipped.CEILING_THREADS))
+        shipped.run(uri, token, f"127.0.0.1:{shipped_port}", with_ceilings, page_body, wrk, verdict)
     else:
         nginx = Nginx([authgate.address])
         started.append(nginx)
@@ -317,7 +321,10 @@ def main():
         fa_ceiling_port = free_port()
         started.append(ceiling_responder(f"127.0.0.1:{fa_ceiling_port}", 2, workdir))
         forward_auth.run(authgate, token, f"127.0.0.1:{fa_ceiling_port}", wrk, verdict)
-        shipped.run(uri, token, f"127.0.0.1:{ceiling_port}", with_ceilings, page_body, wrk, verdict)
+        shipped_port = free_port()
+        started.append(ceiling_responder(f"127.0.0.1:{shipped_port}", len(page_body.encode()), workdir,
+                                         shipped.CEILING_THREADS))
+        shipped.run(uri, token, f"127.0.0.1:{shipped_port}", with_ceilings, page_body, wrk, verdict)
 
         reads_under_login_flood(nginx.url, auth, "user1", CpuMeter(authgate.proc.pid, nginx.proc.pid, pg.pid()))
 
