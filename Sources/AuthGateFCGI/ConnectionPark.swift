@@ -39,14 +39,8 @@ final class ConnectionPark: Sendable {
     private let wakeWrite: Int32
     private let listenFD: Int32
 
-    private struct Parked {
-        let generation: UInt32
-        let since: Double
-        /// Accepted, never served: nginx is about to write its request.
-        let fresh: Bool
-    }
     /// The connections parked now, by descriptor; the park owns them.
-    private let parked = Locked<[Int32: Parked]>([:])
+    private let slots: ParkedSlots
     /// Tells a stale event (for a descriptor closed and reused since) from
     /// the current one.
     private let generation = Atomic<UInt32>(0)
@@ -68,12 +62,21 @@ final class ConnectionPark: Sendable {
         self.listenFD = listenFD
         self.maxParked = maxParked
         self.idleSeconds = idleSeconds
+        slots = ParkedSlots(capacity: Self.slotCount())
         guard authgate_epoll_control(epoll, EPOLL_CTL_ADD, wakeRead, UInt32(EPOLLIN.rawValue), Self.wakeToken) == 0,
               authgate_epoll_control(epoll, EPOLL_CTL_ADD, listenFD, Self.oneShot, Self.listenerToken) == 0
         else { throw ServerError("epoll_ctl failed: errno \(errno)") }
     }
 
     private static let oneShot = UInt32(EPOLLIN.rawValue) | UInt32(EPOLLONESHOT.rawValue)
+
+    /// One slot per descriptor this process may open, up to 65,536 (1 MiB
+    /// of slots); a connection on a higher one is served but never parked.
+    private static func slotCount() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(min(limit.rlim_cur, 65_536))
+    }
 
     /// Blocks until the listener or a parked connection is readable, or the
     /// drain wakes every worker.
@@ -112,26 +115,25 @@ final class ConnectionPark: Sendable {
     /// already is closed instead when the park is full or the drain began.
     @discardableResult
     func park(_ fd: Int32, accepted: Bool) -> Bool {
-        let now = Clock.monotonic()
+        guard slots.holds(fd), !draining.load(ordering: .relaxed), accepted || slots.count < maxParked else {
+            return refuse(fd, accepted: accepted)
+        }
+        let now = Int(Clock.monotonic() * 1000)
         let generation = self.generation.add(1, ordering: .relaxed).newValue
+        slots.beginParking(fd, generation: generation, fresh: accepted, nowMilliseconds: now)
         let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
-        let parkedIt = parked.withLock { parked -> Bool in
-            guard !draining.load(ordering: .relaxed), accepted || parked.count < maxParked else { return false }
-            // In the map before it is armed: its event may come at once. Armed
-            // under the lock, so no closing and reuse of `fd` by another
-            // thread can come between the two.
-            parked[fd] = Parked(generation: generation, since: now, fresh: accepted)
-            guard authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot,
-                                         token) == 0 else {
-                parked[fd] = nil
-                return false
-            }
-            return true
+        guard authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot,
+                                     token) == 0 else {
+            // No event can come: the slot is still this caller's.
+            slots.abandonParking(fd, generation: generation, fresh: accepted)
+            return refuse(fd, accepted: accepted)
         }
-        if parkedIt {
-            sweepIfDue(now: now)
-            return true
-        }
+        slots.finishParking(fd, generation: generation, fresh: accepted)
+        sweepIfDue(nowMilliseconds: now)
+        return true
+    }
+
+    private func refuse(_ fd: Int32, accepted: Bool) -> Bool {
         if accepted { return false }
         close(fd)
         return true
@@ -143,40 +145,29 @@ final class ConnectionPark: Sendable {
     }
 
     /// Parked connections now.
-    var count: Int { parked.withLock { $0.count } }
+    var count: Int { slots.count }
 
     private func take(_ fd: Int32, generation: UInt32) -> Bool {
-        parked.withLock { parked in
-            guard parked[fd]?.generation == generation else { return false }
-            parked[fd] = nil
-            return true
-        }
+        slots.take(fd, generation: generation)
     }
 
     /// At most once a second, closes the connections idle past
     /// `idleSeconds` with nothing to read (one nginx just wrote to is left
     /// for a worker), and new ones that sent nothing for as long as a
     /// worker waits for a request's bytes (`Acceptor.ioTimeoutSeconds`).
-    private func sweepIfDue(now: Double = Clock.monotonic()) {
-        let due = Int(now * 1000)
+    private func sweepIfDue(nowMilliseconds now: Int = Int(Clock.monotonic() * 1000)) {
         let last = lastSweep.load(ordering: .relaxed)
-        guard due - last >= 1000,
-              lastSweep.compareExchange(expected: last, desired: due, ordering: .relaxed).exchanged else { return }
-        let fresh = Double(Acceptor.ioTimeoutSeconds)
-        closeParked { fd, parked in
-            now - parked.since > (parked.fresh ? fresh : idleSeconds) && !Self.isReadable(fd)
-        }
+        guard now - last >= 1000,
+              lastSweep.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        let idle = Int(idleSeconds * 1000), silent = Acceptor.ioTimeoutSeconds * 1000
+        closeParked { fd, since, fresh in now - since > (fresh ? silent : idle) && !Self.isReadable(fd) }
     }
 
-    /// Removes from the park, and closes, every connection `shouldClose`
-    /// picks. Closing a descriptor also takes it out of the epoll set.
-    private func closeParked(where shouldClose: (Int32, Parked) -> Bool) {
-        let closing = parked.withLock { parked -> [Int32] in
-            let picked = parked.filter { shouldClose($0.key, $0.value) }.map(\.key)
-            for fd in picked { parked[fd] = nil }
-            return picked
-        }
-        for fd in closing { close(fd) }
+    /// Takes out of the park, and closes, every waiting connection
+    /// `shouldClose` picks (descriptor, when parked, whether new). Closing
+    /// a descriptor also takes it out of the epoll set.
+    private func closeParked(includeParking: Bool = false, where shouldClose: (Int32, Int, Bool) -> Bool) {
+        for fd in slots.takeAll(includeParking: includeParking, where: shouldClose) { close(fd) }
     }
 
     // MARK: Drain
@@ -194,10 +185,8 @@ final class ConnectionPark: Sendable {
     /// nginx writes to just as it closes is resent by nginx
     /// (`fastcgi_next_upstream ... non_idempotent`: nothing was read).
     func closeIdle() {
-        let now = Clock.monotonic()
-        closeParked { fd, parked in
-            !(parked.fresh && now - parked.since < Self.freshSeconds) && !Self.isReadable(fd)
-        }
+        let now = Int(Clock.monotonic() * 1000), grace = Int(Self.freshSeconds * 1000)
+        closeParked { fd, since, fresh in !(fresh && now - since < grace) && !Self.isReadable(fd) }
     }
 
     /// Wakes every worker waiting in `next`, now and from then on.
@@ -208,7 +197,7 @@ final class ConnectionPark: Sendable {
 
     /// After the workers stopped: closes whatever is still parked.
     func closeAll() {
-        closeParked { _, _ in true }
+        closeParked(includeParking: true) { _, _, _ in true }
     }
 
     private static func isReadable(_ fd: Int32) -> Bool {
