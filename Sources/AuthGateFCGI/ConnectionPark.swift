@@ -2,6 +2,7 @@ internal import CSystem
 import Glibc
 import Synchronization
 import AuthGateCore
+import AuthGateHTTP
 
 /// Where idle connections wait: one epoll set, shared by every worker,
 /// holding the listening socket, the drain's wake-up pipe and each kept
@@ -16,7 +17,7 @@ import AuthGateCore
 /// writes to it every worker sees it, now and from then on.
 final class ConnectionPark: Sendable {
     /// What `next` found.
-    enum Event: Equatable {
+    enum Event {
         /// The listening socket is readable: accept, then `rearmListener`.
         case listener
         /// A parked connection has a request (or its end) to read; the
@@ -97,7 +98,7 @@ final class ConnectionPark: Sendable {
             case Self.listenerToken: return .listener
             default:
                 let fd = Int32(truncatingIfNeeded: token & 0xFFFF_FFFF)
-                if take(fd, generation: UInt32(truncatingIfNeeded: token >> 32)) { return .connection(fd) }
+                if slots.take(fd, generation: UInt32(truncatingIfNeeded: token >> 32)) { return .connection(fd) }
             }
         }
     }
@@ -139,17 +140,15 @@ final class ConnectionPark: Sendable {
         return true
     }
 
-    /// Parks the connection `request` was answered on, if nginx keeps it.
-    func keep(_ request: FCGIRequest) {
-        if let fd = request.releaseKeptConnection() { park(fd, accepted: false) }
+    /// Sends `response` on `connection` and parks the connection, if nginx
+    /// keeps it (a worker, the KDF pool or the held answers' thread).
+    func answer(_ response: Response, on connection: FCGIRequest) {
+        connection.send(response)
+        if let fd = connection.releaseKeptConnection() { park(fd, accepted: false) }
     }
 
     /// Parked connections now.
     var count: Int { slots.count }
-
-    private func take(_ fd: Int32, generation: UInt32) -> Bool {
-        slots.take(fd, generation: generation)
-    }
 
     /// At most once a second, closes the connections idle past
     /// `idleSeconds` with nothing to read (one nginx just wrote to is left

@@ -63,8 +63,7 @@ final class HeldAnswers: Sendable {
                     if stopped.load(ordering: .relaxed) { return }
                     continue
                 }
-                held.connection.send(held.response)
-                park.keep(held.connection)
+                park.answer(held.response, on: held.connection)
                 observer.finished(held.request, held.response, seconds: Clock.monotonic() - held.arrived)
             }
         }

@@ -73,8 +73,8 @@ final class KDFPool: Sendable {
     /// and uses at most this share of a core, so the rest stays free for
     /// nginx and the workers: a derivation holds a core for ~90 ms, and
     /// each one is a step in the reads' tail latency (measured with
-    /// `BENCH_ONLY=flood make bench`: at 0.5, p99 53-76 ms under a 64-connection
-    /// flood; at 0.25, 36 ms). Lowering the threads' priority is not
+    /// `BENCH_ONLY=flood make bench`: at 0.5, p99 53-76 ms under a
+    /// 64-connection flood; at 0.25, 36-74 ms over four runs). Lowering the threads' priority is not
     /// enough: the kernel shares CPU between process groups first
     /// (autogroups, cgroups), so nginx loses to a process whose derivations
     /// never stop. With few or no reads, every KDF thread runs flat out.
@@ -192,8 +192,7 @@ final class KDFPool: Sendable {
                     response = Dispatcher.errorResponse(for: error, to: job.request)
                 }
             }
-            job.connection.send(response)
-            park.keep(job.connection)
+            park.answer(response, on: job.connection)
             pending.subtract(1, ordering: .relaxed)
             observer.finished(job.request, response, seconds: Clock.monotonic() - job.queuedAt)
             let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)

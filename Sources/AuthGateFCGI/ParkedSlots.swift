@@ -90,12 +90,20 @@ final class ParkedSlots: @unchecked Sendable {
     /// it is still that connection, parked. True: the caller owns it.
     func take(_ fd: Int32, generation: UInt32) -> Bool {
         guard holds(fd) else { return false }
-        let current = slots[Int(fd)].load(ordering: .acquiring)
-        guard current >> 32 == UInt64(generation), current & Self.stateMask != 0,
-              slots[Int(fd)].compareExchange(expected: current, desired: 0, ordering: .acquiringAndReleasing).exchanged
-        else { return false }
-        parked.subtract(1, ordering: .relaxed)
-        return true
+        var current = slots[Int(fd)].load(ordering: .acquiring)
+        // Retried while it is still that connection: its parker may turn
+        // `parking` into `armed` between the load and the exchange, and an
+        // event given up here would be lost for good (it is one-shot).
+        while current >> 32 == UInt64(generation), current & Self.stateMask != 0 {
+            let (exchanged, seen) = slots[Int(fd)].compareExchange(expected: current, desired: 0,
+                                                                    ordering: .acquiringAndReleasing)
+            if exchanged {
+                parked.subtract(1, ordering: .relaxed)
+                return true
+            }
+            current = seen
+        }
+        return false
     }
 
     /// Takes out every armed connection `pick` chooses (descriptor, when

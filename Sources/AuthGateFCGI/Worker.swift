@@ -54,13 +54,15 @@ final class Worker: Sendable {
             let started = Clock.monotonic()
             served += 1
             switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
-            case .overloaded(let request, let response, _)
+            case .overloaded(let request, let response)
                 where held.hold(response, to: request, on: connection, arrived: started):
                 connection = FCGIRequest()
-            case .answer(let request, let response, let route), .overloaded(let request, let response, let route):
-                connection.send(response)
-                park.keep(connection)
+            case .answer(let request, let response, let route):
+                park.answer(response, on: connection)
                 observer.finished(request, response, seconds: Clock.monotonic() - started, route: route)
+            case .overloaded(let request, let response):  // too many held already: now
+                park.answer(response, on: connection)
+                observer.finished(request, response, seconds: Clock.monotonic() - started)
             case .handedOff:
                 // The KDF thread that answers it observes and parks it.
                 connection = FCGIRequest()
@@ -72,7 +74,7 @@ final class Worker: Sendable {
     /// metrics endpoint is not in the route table).
     /// `overloaded`: the 503 of a full key-derivation queue, held back
     /// (`HeldAnswers`) unless too many are held already.
-    private enum Outcome { case answer(Request, Response, route: Int?), overloaded(Request, Response, route: Int?), handedOff }
+    private enum Outcome { case answer(Request, Response, route: Int?), overloaded(Request, Response), handedOff }
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
@@ -100,7 +102,7 @@ final class Worker: Sendable {
             switch pool.submit(job, logger: logger) {
             case .queued: return .handedOff
             case .overloaded(let error):
-                return .overloaded(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
+                return .overloaded(request, Dispatcher.errorResponse(for: error, to: request))
             }
         }
         pool.noteRead()
