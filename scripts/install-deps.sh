@@ -20,7 +20,7 @@ python=()
 python3 -c 'import ensurepip' >/dev/null 2>&1 || python=(python3-venv)
 # The tests: a throwaway PostgreSQL cluster and psql, spawn-fcgi
 # (deploy/spawn-fcgi.sh), systemd-analyze (deploy/'s units), make (`make run`),
-# sqlite3 (scripts/backup.sh), openssl and curl (the TLS recipe's test),
+# sqlite3 (deploy/ops/backup.sh), openssl and curl (the TLS recipe's test),
 # iproute2 (`ip netns`: the two-host test), chromium and chromium-driver
 # (the browser tests drive Debian's headless Chromium through Selenium with
 # this chromedriver: nothing is downloaded at test time).

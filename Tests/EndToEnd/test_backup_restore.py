@@ -1,4 +1,4 @@
-"""scripts/backup.sh and scripts/restore.sh end to end, on SQLite (WAL) and
+"""deploy/ops/backup.sh and deploy/ops/restore.sh end to end, on SQLite (WAL) and
 PostgreSQL: users registered through nginx, a backup taken while
 registrations keep arriving, a restore into a fresh database, and a new
 stack on it where the same users log in with the same passwords and a
@@ -15,8 +15,8 @@ from conftest import BACKENDS, unique
 from harness import ROOT, run_sql
 from helpers import bearer, login, register
 
-BACKUP = os.path.join(ROOT, "scripts", "backup.sh")
-RESTORE = os.path.join(ROOT, "scripts", "restore.sh")
+BACKUP = os.path.join(ROOT, "deploy", "ops", "backup.sh")
+RESTORE = os.path.join(ROOT, "deploy", "ops", "restore.sh")
 PASSWORDS = ["123456", "pässwörd ünïcode", "with:colon\\backslash'quote\"", "x" * 200]
 
 
@@ -156,7 +156,7 @@ def test_restore_refuses_to_overwrite_without_replace(request, make_stack, backe
     ("postgresql://db/x", "postgresql://db/x", ""),
 ])
 def test_password_is_taken_out_of_the_uri(uri, expected, password):
-    out = subprocess.run(["bash", "-c", '. scripts/database-uri.sh && pg_split "$1" && printf "%s\\n%s" "$PG_URI" "$PG_PASSWORD"',
+    out = subprocess.run(["bash", "-c", '. deploy/ops/database-uri.sh && pg_split "$1" && printf "%s\\n%s" "$PG_URI" "$PG_PASSWORD"',
                           "x", uri], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n", 1) == [expected, password]
@@ -168,6 +168,6 @@ def test_password_is_taken_out_of_the_uri(uri, expected, password):
     ("sqlite:////var/lib/authgate/a.db", "/var/lib/authgate/a.db"),
 ])
 def test_sqlite_uri_resolves_as_authgate_does(uri, path, tmp_path):
-    out = subprocess.run(["bash", "-c", f'. {ROOT}/scripts/database-uri.sh && sqlite_path "$1"', "x", uri],
+    out = subprocess.run(["bash", "-c", f'. {ROOT}/deploy/ops/database-uri.sh && sqlite_path "$1"', "x", uri],
                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and out.stdout.strip() == path.format(cwd=tmp_path)

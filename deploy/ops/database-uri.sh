@@ -1,4 +1,4 @@
-# Sourced by scripts/backup.sh and scripts/restore.sh: which database
+# Sourced by deploy/ops/backup.sh and deploy/ops/restore.sh: which database
 # AuthGate uses, resolved as AuthGate resolves FLASK_SQLALCHEMY_DATABASE_URI.
 # Never prints a password.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Backs up AuthGate's database while the service keeps serving:
-#   scripts/backup.sh [-d DATABASE_URI] OUTPUT
+#   deploy/ops/backup.sh [-d DATABASE_URI] OUTPUT
 # The database is the -d URI, else FLASK_SQLALCHEMY_DATABASE_URI (the
 # environment, then ./.env), else AuthGate's default sqlite:///db.sqlite
 # (instance/db.sqlite under the current directory): run it where AuthGate

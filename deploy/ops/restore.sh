@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Restores a backup made by scripts/backup.sh:
-#   scripts/restore.sh [-d DATABASE_URI] [--replace] BACKUP
+# Restores a backup made by deploy/ops/backup.sh:
+#   deploy/ops/restore.sh [-d DATABASE_URI] [--replace] BACKUP
 # The database is found as backup.sh finds it. Stop AuthGate first
 # (systemctl stop authgate, docker compose stop authgate): its PostgreSQL
 # read cache learns of changes through triggers that a restore does not fire.
