@@ -10,14 +10,14 @@ let package = Package(
     name: "AuthGate",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "authgate", targets: ["authgate"]),
+        .executable(name: "authgate", targets: ["authgate"])
     ],
     dependencies: [
         // Exact versions: Package.resolved stays out of git.
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1")
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -34,43 +34,57 @@ let package = Package(
         // Domain: configuration, tokens, passwords, JSON, errors. C: OpenSSL, and ICU for UsernameFold.
         .target(name: "AuthGateCore", dependencies: ["COpenSSL", "CScryptArena", "CICU"]),
         // Storage: the UserStore protocol, PostgreSQL (libpq), SQLite, migrations, the read cache.
-        .target(name: "AuthGateStore", dependencies: [
-            "AuthGateCore", "CLibPQ", "CSQLite", .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-        ]),
+        .target(
+            name: "AuthGateStore",
+            dependencies: [
+                "AuthGateCore", "CLibPQ", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics")
+            ]),
         // HTTP semantics: requests, responses, the route table, handlers. No C types.
-        .target(name: "AuthGateHTTP", dependencies: [
-            "AuthGateCore", "AuthGateStore", .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-        ]),
+        .target(
+            name: "AuthGateHTTP",
+            dependencies: [
+                "AuthGateCore", "AuthGateStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics")
+            ]),
         // Transport: libfcgi, accepting, the KDF pool, signals, the supervisor. Knows no users.
-        .target(name: "AuthGateFCGI", dependencies: [
-            "AuthGateCore", "AuthGateHTTP", "CFastCGI", "CSystem", .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-        ]),
+        .target(
+            name: "AuthGateFCGI",
+            dependencies: [
+                "AuthGateCore", "AuthGateHTTP", "CFastCGI", "CSystem", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics")
+            ]),
         // Composition root: services, the choice of backend, background jobs, start-up.
-        .target(name: "AuthGateApp", dependencies: [
-            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
-        .executableTarget(name: "authgate", dependencies: [
-            "AuthGateApp", "AuthGateCore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "AuthGateApp",
+            dependencies: [
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus")
+            ]),
+        .executableTarget(
+            name: "authgate",
+            dependencies: [
+                "AuthGateApp", "AuthGateCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log")
+            ]),
         // Fuzzing (docs/fuzzing.md): one program, the target named by its first
         // argument. `make fuzz` builds it with -DFUZZING and -sanitize=fuzzer;
         // a normal build replays files through a target instead.
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
-        .executableTarget(name: "authgate-fuzz", dependencies: [
-            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "CLibFuzzer",
-            .product(name: "Logging", package: "swift-log"),
-        ], path: "Fuzz/AuthGateFuzz"),
-        .testTarget(name: "AuthGateTests", dependencies: [
-            "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .executableTarget(
+            name: "authgate-fuzz",
+            dependencies: [
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "CLibFuzzer",
+                .product(name: "Logging", package: "swift-log")
+            ], path: "Fuzz/AuthGateFuzz"),
+        .testTarget(
+            name: "AuthGateTests",
+            dependencies: [
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
+                .product(name: "Prometheus", package: "swift-prometheus")
+            ])
     ]
 )

@@ -27,8 +27,9 @@ struct FCGIParams {
                 return
             }
             guard nameLength <= input.count - i, valueLength <= input.count - i - nameLength else { return }
-            environment.append(Array(input[i..<(i + nameLength)]) + [UInt8(ascii: "=")]
-                               + Array(input[(i + nameLength)..<(i + nameLength + valueLength)]))
+            environment.append(
+                Array(input[i..<(i + nameLength)]) + [UInt8(ascii: "=")]
+                    + Array(input[(i + nameLength)..<(i + nameLength + valueLength)]))
             i += nameLength + valueLength
         }
     }
@@ -41,7 +42,8 @@ struct FCGIParams {
         for entry in environment {
             let cString = entry.prefix { $0 != 0 }
             guard cString.count > key.count, cString.starts(with: key),
-                  cString[key.count] == UInt8(ascii: "=") else { continue }
+                cString[key.count] == UInt8(ascii: "=")
+            else { continue }
             return String(decoding: cString[(key.count + 1)...], as: UTF8.self)
         }
         return nil

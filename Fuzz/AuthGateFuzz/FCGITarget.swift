@@ -18,7 +18,7 @@ enum FCGITarget {
             "FLASK_SECRET_KEY": FuzzFixtures.hmacSecret,
             "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": FuzzFixtures.ed25519Public,
             "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:2",
-            "AUTHGATE_REHASH_ON_LOGIN": "true",
+            "AUTHGATE_REHASH_ON_LOGIN": "true"
         ])
         do {
             return try Services(config: config, clock: FuzzFixtures.clock)
@@ -30,9 +30,10 @@ enum FCGITarget {
     /// alice's password is "123456" (the seeds log in with it).
     static let alice: UserRecord = {
         do {
-            return UserRecord(id: "00000000-0000-4000-8000-000000000001", username: "alice",
-                              email: "alice@example.com",
-                              passwordHash: try WerkzeugHash.make(password: "123456", method: .pbkdf2(.sha256, iterations: 1)))
+            return UserRecord(
+                id: "00000000-0000-4000-8000-000000000001", username: "alice",
+                email: "alice@example.com",
+                passwordHash: try WerkzeugHash.make(password: "123456", method: .pbkdf2(.sha256, iterations: 1)))
         } catch {
             fatalError("cannot hash alice's password: \(error)")
         }

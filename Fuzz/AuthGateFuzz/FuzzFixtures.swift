@@ -42,14 +42,14 @@ enum FuzzFixtures {
     static let hmacConfig = config([
         "FLASK_JWT_SECRET_KEY": hmacSecret,
         "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": previousHMACSecret,
-        "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": ed25519Public,
+        "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": ed25519Public
     ])
 
     /// EdDSA signs; the HS256 key of `hmacConfig` verifies (a move from HS256 to a key pair).
     static let eddsaConfig = config([
         "FLASK_JWT_ALGORITHM": "EdDSA",
         "FLASK_JWT_PRIVATE_KEY": ed25519Private,
-        "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": hmacSecret,
+        "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": hmacSecret
     ])
 
     /// Every log line rendered, as a real handler would, then dropped.

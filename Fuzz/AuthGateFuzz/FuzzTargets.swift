@@ -11,7 +11,7 @@ enum FuzzTargets {
         ("query", QueryTarget.run),
         ("dotenv", DotEnvTarget.run),
         ("werkzeug", WerkzeugTarget.run),
-        ("fcgi", FCGITarget.run),
+        ("fcgi", FCGITarget.run)
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.run) })

@@ -33,9 +33,13 @@ final class FuzzUserStore: UserStore {
 
     func syncUsernameKeys() throws {}
 
-    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                    usernameKey: String) throws {
-        if try usernameKeyTaken(usernameKey) { throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey") }
+    func insertUser(
+        id: String, username: String, email: String, passwordHash: String, createdAt: String,
+        usernameKey: String
+    ) throws {
+        if try usernameKeyTaken(usernameKey) {
+            throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey")
+        }
         try insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
     }
 

@@ -16,8 +16,9 @@ enum JSONTarget {
             JSONWriter.write(again, into: &rewritten)
             guard rewritten == written else { FuzzCheck.fail("JSON write/parse/write is not stable", input) }
         }
-        let request = Request(method: "POST", path: "/auth/register", headers: ["content-type": "application/json"],
-                              body: input, logger: FuzzFixtures.logger)
+        let request = Request(
+            method: "POST", path: "/auth/register", headers: ["content-type": "application/json"],
+            body: input, logger: FuzzFixtures.logger)
         if let body = try? JSONBody(request) {
             for field in ["username", "email", "password"] { blackHole(try? body.string(field)) }
         }

@@ -45,7 +45,8 @@ enum QueryTarget {
             if bytes[i] == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-                      let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) {
+                let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2])
+            {
                 out.append(hi * 16 + lo)
                 i += 2
             } else {

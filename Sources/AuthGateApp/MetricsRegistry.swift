@@ -17,8 +17,9 @@ enum MetricsRegistry {
     /// gauges when there is one.
     static func serviceMetrics(cache: ReadCache?) -> ServiceMetrics {
         let registry = shared
-        let metrics = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry),
-                                     emit: { registry.emit(into: &$0) })
+        let metrics = ServiceMetrics(
+            factory: PrometheusMetricsFactory(registry: registry),
+            emit: { registry.emit(into: &$0) })
         if let cache { registerGauges(of: cache, in: metrics) }
         return metrics
     }

@@ -36,12 +36,14 @@ public final class Server: Sendable {
             // first registration; each registration adds what came since.
             let started = Clock.monotonic()
             try config.database.open(echo: false, logger: logger).syncUsernameKeys()
-            logger.info("username keys are current (caseless username policy)",
-                        metadata: ["seconds": "\(Clock.monotonic() - started)"])
+            logger.info(
+                "username keys are current (caseless username policy)",
+                metadata: ["seconds": "\(Clock.monotonic() - started)"])
         }
         let listenFD = try Responder.openListener(config.listen, logger: logger)
-        responder = try Responder(services: services, listenFD: listenFD, logger: logger,
-                                  metrics: MetricsRegistry.serviceMetrics(cache: cache))
+        responder = try Responder(
+            services: services, listenFD: listenFD, logger: logger,
+            metrics: MetricsRegistry.serviceMetrics(cache: cache))
     }
 
     /// Runs until SIGTERM or SIGINT; returns once drained.
@@ -54,10 +56,12 @@ public final class Server: Sendable {
             let changes = ChangeListener(uri: uri, cache: cache, logger: logger)
             listener = try spawnThread { [self] in changes.run(until: stopping) }
         }
-        logger.info("authgate serving", metadata: [
-            "threads": "\(services.config.threads)", "kdf.threads": "\(responder.kdfThreads)",
-            "kdf.wait.seconds": "\(responder.kdfDeadline)", "database": "\(services.config.database)",
-        ])
+        logger.info(
+            "authgate serving",
+            metadata: [
+                "threads": "\(services.config.threads)", "kdf.threads": "\(responder.kdfThreads)",
+                "kdf.wait.seconds": "\(responder.kdfDeadline)", "database": "\(services.config.database)"
+            ])
         Supervisor.notifyReady()
         // The start-up lines now, not within the second: whoever waits for
         // "listening" (a supervisor, a test harness) sees it at once.
@@ -93,7 +97,8 @@ public final class Server: Sendable {
                     let cutoff = now - Double(services.config.leeway)
                     let removed = try store?.purgeRevocations(expiredBefore: cutoff) ?? 0
                     let families = try store?.purgeRevokedFamilies(expiredBefore: cutoff) ?? 0
-                    logger.debug("purged expired revocations", metadata: ["rows": "\(removed)", "families": "\(families)"])
+                    logger.debug(
+                        "purged expired revocations", metadata: ["rows": "\(removed)", "families": "\(families)"])
                     if let cutoff = Server.loginFailureCutoff(services.config, now: now) {
                         let failures = try store?.purgeLoginFailures(windowStartedBefore: cutoff) ?? 0
                         logger.debug("purged closed login-failure windows", metadata: ["rows": "\(failures)"])

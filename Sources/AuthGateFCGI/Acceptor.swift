@@ -39,8 +39,12 @@ final class Acceptor: Sendable {
             // EMFILE, ENFILE, ENOBUFS, EINVAL...: retrying at once would spin.
             let n = failures.add(1, ordering: .relaxed).newValue
             let pause = min(1_000_000, 10_000 << min(n - 1, 7))
-            logger.error("accept failed", metadata: ["errno": "\(error)", "error": "\(String(cString: strerror(error)))",
-                                                     "pause.ms": "\(pause / 1000)"])
+            logger.error(
+                "accept failed",
+                metadata: [
+                    "errno": "\(error)", "error": "\(String(cString: strerror(error)))",
+                    "pause.ms": "\(pause / 1000)"
+                ])
             usleep(useconds_t(pause))
             return nil
         }
@@ -64,7 +68,9 @@ final class Acceptor: Sendable {
         var address = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let family = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 ? Int32($0.pointee.sa_family) : -1 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(fd, $0, &length) == 0 ? Int32($0.pointee.sa_family) : -1
+            }
         }
         guard family == AF_INET || family == AF_INET6 else { return }
         var on: Int32 = 1

@@ -27,7 +27,8 @@ public enum CPUBudget {
             if let line = readFirstLine(dir + "/cpu.max") {
                 cores = quotaCores(cpuMax: line)
             } else if let quota = readFirstLine(dir + "/cpu.cfs_quota_us"),
-                      let period = readFirstLine(dir + "/cpu.cfs_period_us") {
+                let period = readFirstLine(dir + "/cpu.cfs_period_us")
+            {
                 cores = quotaCores(cpuMax: quota + " " + period)
             } else {
                 cores = nil
@@ -43,7 +44,8 @@ public enum CPUBudget {
     static func quotaCores(cpuMax line: String) -> Int? {
         let parts = line.split(separator: " ")
         guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]),
-              quota > 0, period > 0 else { return nil }
+            quota > 0, period > 0
+        else { return nil }
         return max(1, Int((quota / period).rounded(.up)))
     }
 

@@ -65,7 +65,7 @@ final class ConnectionPark: Sendable {
         self.idleSeconds = idleSeconds
         slots = ParkedSlots(capacity: Self.slotCount())
         guard authgate_epoll_control(epoll, EPOLL_CTL_ADD, wakeRead, UInt32(EPOLLIN.rawValue), Self.wakeToken) == 0,
-              authgate_epoll_control(epoll, EPOLL_CTL_ADD, listenFD, Self.oneShot, Self.listenerToken) == 0
+            authgate_epoll_control(epoll, EPOLL_CTL_ADD, listenFD, Self.oneShot, Self.listenerToken) == 0
         else { throw ServerError("epoll_ctl failed: errno \(errno)") }
     }
 
@@ -123,8 +123,11 @@ final class ConnectionPark: Sendable {
         let generation = self.generation.add(1, ordering: .relaxed).newValue
         slots.beginParking(fd, generation: generation, fresh: accepted, nowMilliseconds: now)
         let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
-        guard authgate_epoll_control(epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot,
-                                     token) == 0 else {
+        guard
+            authgate_epoll_control(
+                epollFD, accepted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, Self.oneShot,
+                token) == 0
+        else {
             // No event can come: the slot is still this caller's.
             slots.abandonParking(fd, generation: generation, fresh: accepted)
             return refuse(fd, accepted: accepted)
@@ -157,7 +160,8 @@ final class ConnectionPark: Sendable {
     private func sweepIfDue(nowMilliseconds now: Int = Int(Clock.monotonic() * 1000)) {
         let last = lastSweep.load(ordering: .relaxed)
         guard now - last >= 1000,
-              lastSweep.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+            lastSweep.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
         let idle = Int(idleSeconds * 1000), silent = Acceptor.ioTimeoutSeconds * 1000
         closeParked { fd, since, fresh in now - since > (fresh ? silent : idle) && !Self.isReadable(fd) }
     }

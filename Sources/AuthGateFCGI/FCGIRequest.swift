@@ -71,8 +71,9 @@ final class FCGIRequest: @unchecked Sendable {
         while filled < limit {
             let n = body.withUnsafeMutableBufferPointer { buf -> Int32 in
                 guard let base = buf.baseAddress else { return 0 }
-                return FCGX_GetStr(UnsafeMutableRawPointer(base + filled).assumingMemoryBound(to: CChar.self),
-                                   Int32(limit - filled), raw.pointee.in)
+                return FCGX_GetStr(
+                    UnsafeMutableRawPointer(base + filled).assumingMemoryBound(to: CChar.self),
+                    Int32(limit - filled), raw.pointee.in)
             }
             if n <= 0 { break }
             filled += Int(n)
@@ -95,7 +96,8 @@ final class FCGIRequest: @unchecked Sendable {
     private func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
-            _ = FCGX_PutStr(UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buf.count), raw.pointee.out)
+            _ = FCGX_PutStr(
+                UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buf.count), raw.pointee.out)
         }
     }
 }

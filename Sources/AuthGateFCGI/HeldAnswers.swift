@@ -45,8 +45,10 @@ final class HeldAnswers: Sendable {
         let now = Clock.monotonic()
         let held = queue.withLock { queue -> Bool in
             guard queue.count < Self.maxHeld, !sendingNow.load(ordering: .relaxed) else { return false }
-            queue.append(Held(connection: connection, request: request, response: response, arrived: arrived,
-                              due: now + Self.holdSeconds))
+            queue.append(
+                Held(
+                    connection: connection, request: request, response: response, arrived: arrived,
+                    due: now + Self.holdSeconds))
             return true
         }
         if held { available.signal() }

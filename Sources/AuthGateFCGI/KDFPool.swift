@@ -55,7 +55,8 @@ final class KDFPool: Sendable {
     private let rejectedAtAdmission: Counter
     private let rejectedAtDeadline: Counter
 
-    init(threads: Int, deadline: Double, initialCost: Double, park: ConnectionPark, metrics: ServiceMetrics = .disabled) {
+    init(threads: Int, deadline: Double, initialCost: Double, park: ConnectionPark, metrics: ServiceMetrics = .disabled)
+    {
         self.threads = max(1, threads)
         self.park = park
         self.deadline = deadline
@@ -99,7 +100,8 @@ final class KDFPool: Sendable {
         while true {
             let running = deriving.load(ordering: .relaxed)
             if (running == 0 && turns.isOldest(queuedAt: queuedAt)) || !readsActive || Clock.monotonic() > giveUpAt,
-               deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged {
+                deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged
+            {
                 return
             }
             usleep(2_000)
@@ -115,8 +117,9 @@ final class KDFPool: Sendable {
 
     /// Seconds a new job would wait before a thread takes it.
     private func expectedWait(pending: Int) -> Double {
-        KDFPool.expectedWait(pending: pending, averageSeconds: Double(averageMicros.load(ordering: .relaxed)) / 1e6,
-                             threads: threads)
+        KDFPool.expectedWait(
+            pending: pending, averageSeconds: Double(averageMicros.load(ordering: .relaxed)) / 1e6,
+            threads: threads)
     }
 
     static func expectedWait(pending: Int, averageSeconds: Double, threads: Int) -> Double {
@@ -181,8 +184,9 @@ final class KDFPool: Sendable {
                 rejectedAtDeadline.increment()
                 noteThrottled(logger: logger)
                 let wait = expectedWait(pending: pending.load(ordering: .relaxed))
-                response = Dispatcher.errorResponse(for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
-                                                    to: job.request)
+                response = Dispatcher.errorResponse(
+                    for: APIError.overloaded(retryAfter: KDFPool.retryAfter(wait)),
+                    to: job.request)
             } else {
                 do {
                     let opened = try context ?? services.makeContext(logger: logger)
@@ -221,7 +225,8 @@ final class KDFPool: Sendable {
         let count = throttledSinceLog.add(1, ordering: .relaxed).newValue
         let now = Int64(Clock.monotonic())
         let last = lastThrottleLog.load(ordering: .relaxed)
-        guard now > last, lastThrottleLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        guard now > last, lastThrottleLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
         throttledSinceLog.subtract(count, ordering: .relaxed)
         logger.warning("key derivation queue full: answered 503", metadata: ["requests": "\(count)"])
     }

@@ -22,8 +22,9 @@ enum Listener {
         }
         if let configured { return try bind(configured, logger: logger) }
         if let fds = getenv("LISTEN_FDS").map({ String(cString: $0) }), fds == "1",
-           let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), pid == String(getpid()),
-           isListening(3) {
+            let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), pid == String(getpid()),
+            isListening(3)
+        {
             logger.info("using socket from systemd", metadata: ["fd": "3"])
             return 3
         }
@@ -49,8 +50,9 @@ enum Listener {
             fd = FastCGI.openSocket(address, backlog: backlog)
         }
         guard fd >= 0 else {
-            throw ServerError("cannot listen on \(address)"
-                              + (address.hasPrefix("unix:") ? " (does its folder exist?)" : ""))
+            throw ServerError(
+                "cannot listen on \(address)"
+                    + (address.hasPrefix("unix:") ? " (does its folder exist?)" : ""))
         }
         logger.info("listening", metadata: ["address": "\(address)"])
         return fd
@@ -64,7 +66,8 @@ enum Listener {
             throw ServerError("AUTHGATE_SOCKET_MODE: expected an octal mode such as 0660")
         }
         guard mode & 0o007 == 0 else {
-            throw ServerError("AUTHGATE_SOCKET_MODE: other users must not reach the socket (use 0660 and nginx's group)")
+            throw ServerError(
+                "AUTHGATE_SOCKET_MODE: other users must not reach the socket (use 0660 and nginx's group)")
         }
         return mode
     }

@@ -73,15 +73,18 @@ final class ParkedSlots: @unchecked Sendable {
     /// Its registration is armed: from now on the sweep may take it too
     /// (unless its event took it already).
     func finishParking(_ fd: Int32, generation: UInt32, fresh: Bool) {
-        _ = slots[Int(fd)].compareExchange(expected: Self.value(generation, Self.parking, fresh: fresh),
-                                           desired: Self.value(generation, Self.armed, fresh: fresh),
-                                           ordering: .acquiringAndReleasing)
+        _ = slots[Int(fd)].compareExchange(
+            expected: Self.value(generation, Self.parking, fresh: fresh),
+            desired: Self.value(generation, Self.armed, fresh: fresh),
+            ordering: .acquiringAndReleasing)
     }
 
     /// Arming failed: out of the table again, owned by the caller.
     func abandonParking(_ fd: Int32, generation: UInt32, fresh: Bool) {
-        if slots[Int(fd)].compareExchange(expected: Self.value(generation, Self.parking, fresh: fresh), desired: 0,
-                                          ordering: .acquiringAndReleasing).exchanged {
+        if slots[Int(fd)].compareExchange(
+            expected: Self.value(generation, Self.parking, fresh: fresh), desired: 0,
+            ordering: .acquiringAndReleasing
+        ).exchanged {
             parked.subtract(1, ordering: .relaxed)
         }
     }
@@ -95,8 +98,9 @@ final class ParkedSlots: @unchecked Sendable {
         // `parking` into `armed` between the load and the exchange, and an
         // event given up here would be lost for good (it is one-shot).
         while current >> 32 == UInt64(generation), current & Self.stateMask != 0 {
-            let (exchanged, seen) = slots[Int(fd)].compareExchange(expected: current, desired: 0,
-                                                                    ordering: .acquiringAndReleasing)
+            let (exchanged, seen) = slots[Int(fd)].compareExchange(
+                expected: current, desired: 0,
+                ordering: .acquiringAndReleasing)
             if exchanged {
                 parked.subtract(1, ordering: .relaxed)
                 return true
@@ -115,8 +119,8 @@ final class ParkedSlots: @unchecked Sendable {
             let current = slots[i].load(ordering: .acquiring)
             let state = current & Self.stateMask
             guard state == Self.armed || (includeParking && state == Self.parking),
-                  pick(Int32(i), since[i].load(ordering: .relaxed), current & Self.freshBit != 0),
-                  slots[i].compareExchange(expected: current, desired: 0, ordering: .acquiringAndReleasing).exchanged
+                pick(Int32(i), since[i].load(ordering: .relaxed), current & Self.freshBit != 0),
+                slots[i].compareExchange(expected: current, desired: 0, ordering: .acquiringAndReleasing).exchanged
             else { continue }
             parked.subtract(1, ordering: .relaxed)
             taken.append(Int32(i))

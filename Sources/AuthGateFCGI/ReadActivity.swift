@@ -18,7 +18,8 @@ final class ReadActivity: Sendable {
     func noteRead(nowMilliseconds now: Int) {
         let start = windowStart.load(ordering: .relaxed)
         if now - start >= Self.windowMilliseconds,
-           windowStart.compareExchange(expected: start, desired: now, ordering: .relaxed).exchanged {
+            windowStart.compareExchange(expected: start, desired: now, ordering: .relaxed).exchanged
+        {
             let ended = inWindow.exchange(0, ordering: .relaxed)
             // A window that did not end just now (a pause in the reads) says nothing.
             previousWindow.store(now - start < 2 * Self.windowMilliseconds ? ended : 0, ordering: .relaxed)

@@ -17,18 +17,22 @@ package struct RequestHead {
     /// `REQUEST_ID`, built only then. `selection`: the further headers the
     /// configuration needs (cookies, CSRF headers, the forward-auth
     /// recipe's original method and URI), looked up only when configured.
-    package init(param: (String) -> String?, fallbackID: () -> String, selection: HeaderSelection = .none,
-                 logger: Logger) {
+    package init(
+        param: (String) -> String?, fallbackID: () -> String, selection: HeaderSelection = .none,
+        logger: Logger
+    ) {
         let method = param("REQUEST_METHOD") ?? "GET"
-        let path = param("DOCUMENT_URI")
+        let path =
+            param("DOCUMENT_URI")
             ?? param("REQUEST_URI").map { String($0.prefix { $0 != "?" }) } ?? "/"
         declaredLength = param("CONTENT_LENGTH").flatMap { Int($0) }
         var headers: [String: String] = [:]
         if let v = param("HTTP_AUTHORIZATION") { headers["authorization"] = v }
         if let v = param("CONTENT_TYPE"), !v.isEmpty { headers["content-type"] = v }
         // Made before the route checks, so even a 404 logs with the request's id.
-        request = Request(method: method, path: path, queryString: param("QUERY_STRING") ?? "",
-                          headers: headers, id: RequestID.choose(param("REQUEST_ID"), otherwise: fallbackID), logger: logger)
+        request = Request(
+            method: method, path: path, queryString: param("QUERY_STRING") ?? "",
+            headers: headers, id: RequestID.choose(param("REQUEST_ID"), otherwise: fallbackID), logger: logger)
         request.remoteAddress = param("REMOTE_ADDR") ?? ""
         for (name, key) in selection.headers {
             if let v = param(name) { request.headers[key] = v }

@@ -28,11 +28,13 @@ package final class Responder: Sendable {
         self.logger = logger
         self.metrics = metrics
         acceptor = Acceptor(listenFD: listenFD, logger: logger)
-        park = try ConnectionPark(listenFD: listenFD, maxParked: services.config.maxIdleConnections,
-                                  idleSeconds: services.config.idleConnectionSeconds)
-        pool = KDFPool(threads: services.config.kdfThreads ?? CPUBudget.cores(),
-                       deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds,
-                       park: park, metrics: metrics)
+        park = try ConnectionPark(
+            listenFD: listenFD, maxParked: services.config.maxIdleConnections,
+            idleSeconds: services.config.idleConnectionSeconds)
+        pool = KDFPool(
+            threads: services.config.kdfThreads ?? CPUBudget.cores(),
+            deadline: services.config.kdfWaitSeconds, initialCost: services.passwords.derivationSeconds,
+            park: park, metrics: metrics)
         held = HeldAnswers(park: park)
         workers = (0..<services.config.threads).map { Worker(index: $0) }
         TransportMetrics.register(in: metrics, workers: workers, pool: pool, park: park, held: held)
@@ -51,14 +53,17 @@ package final class Responder: Sendable {
 
     /// Starts the KDF pool, the held answers' thread and the workers.
     package func start() throws {
-        let helperThreads = try pool.start(services: services, logger: logger)
+        let helperThreads =
+            try pool.start(services: services, logger: logger)
             + [held.start(services: services, metrics: metrics, logger: logger)]
         var workerThreads: [pthread_t] = []
         for worker in workers {
-            workerThreads.append(try spawnThread { [self] in
-                worker.run(acceptor: acceptor, park: park, pool: pool, held: held, services: services,
-                           metrics: metrics, logger: logger)
-            })
+            workerThreads.append(
+                try spawnThread { [self] in
+                    worker.run(
+                        acceptor: acceptor, park: park, pool: pool, held: held, services: services,
+                        metrics: metrics, logger: logger)
+                })
         }
         threads.set(workers: workerThreads, helpers: helperThreads)
     }

@@ -53,7 +53,9 @@ package final class Supervisor {
 
     /// Called by a responder once it accepts: tells its supervisor, if any.
     package static func notifyReady() {
-        guard let raw = getenv(readyFDVariable), let fd = Int32(String(cString: raw)), fd == childReadyFD else { return }
+        guard let raw = getenv(readyFDVariable), let fd = Int32(String(cString: raw)), fd == childReadyFD else {
+            return
+        }
         var byte: UInt8 = 1
         _ = Glibc.write(fd, &byte, 1)
         close(fd)
@@ -86,7 +88,9 @@ package final class Supervisor {
 
     private func handleSignal(_ fd: Int32) {
         var info = signalfd_siginfo()
-        guard read(fd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size else { return }
+        guard read(fd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size else {
+            return
+        }
         switch Int32(info.ssi_signo) {
         case SIGHUP:
             if stopping || starting != nil {
@@ -143,8 +147,12 @@ package final class Supervisor {
                 continue
             }
             crashes += 1
-            logger.error("responder exited unexpectedly", metadata: ["pid": "\(pid)", "status": "\(status)",
-                                                                      "crashes": "\(crashes)"])
+            logger.error(
+                "responder exited unexpectedly",
+                metadata: [
+                    "pid": "\(pid)", "status": "\(status)",
+                    "crashes": "\(crashes)"
+                ])
             guard crashes < Supervisor.maxCrashes else {
                 logger.critical("responder keeps failing; giving up")
                 exitStatus = 1

@@ -14,8 +14,10 @@ import AuthGateHTTP
 /// - `authgate_answers_held`: 503s of a full key-derivation queue held
 ///   back before they are sent (`HeldAnswers`).
 enum TransportMetrics {
-    static func register(in metrics: ServiceMetrics, workers: [Worker], pool: KDFPool, park: ConnectionPark,
-                         held: HeldAnswers) {
+    static func register(
+        in metrics: ServiceMetrics, workers: [Worker], pool: KDFPool, park: ConnectionPark,
+        held: HeldAnswers
+    ) {
         let workerThreads = metrics.gauge("authgate_threads", [("kind", "worker")])
         let kdfThreads = metrics.gauge("authgate_threads", [("kind", "kdf")])
         let workersBusy = metrics.gauge("authgate_threads_busy", [("kind", "worker")])

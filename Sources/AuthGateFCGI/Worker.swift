@@ -18,8 +18,10 @@ final class Worker: Sendable {
 
     init(index: Int) { self.index = index }
 
-    func run(acceptor: Acceptor, park: ConnectionPark, pool: KDFPool, held: HeldAnswers, services: Services,
-             metrics: ServiceMetrics, logger: Logger) {
+    func run(
+        acceptor: Acceptor, park: ConnectionPark, pool: KDFPool, held: HeldAnswers, services: Services,
+        metrics: ServiceMetrics, logger: Logger
+    ) {
         defer { state.withLock { $0 = .stopped } }
         let context: Context
         do {
@@ -55,7 +57,7 @@ final class Worker: Sendable {
             served += 1
             switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
             case .overloaded(let request, let response)
-                where held.hold(response, to: request, on: connection, arrived: started):
+            where held.hold(response, to: request, on: connection, arrived: started):
                 connection = FCGIRequest()
             case .answer(let request, let response, let route):
                 park.answer(response, on: connection)
@@ -78,15 +80,19 @@ final class Worker: Sendable {
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
-    private func handle(_ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
-                        logger: Logger) -> Outcome {
-        let head = RequestHead(param: fcgi.param, fallbackID: { "\(self.index)-\(served)" },
-                               selection: context.services.headerSelection, logger: logger)
+    private func handle(
+        _ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
+        logger: Logger
+    ) -> Outcome {
+        let head = RequestHead(
+            param: fcgi.param, fallbackID: { "\(self.index)-\(served)" },
+            selection: context.services.headerSelection, logger: logger)
         var request = head.request
         // Only nginx's metrics server sets this parameter; anywhere else
         // /metrics is an unknown path (404) like any other.
         if request.path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
-            return .answer(request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
+            return .answer(
+                request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
         }
         let route: Route
         do {

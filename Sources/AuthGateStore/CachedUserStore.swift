@@ -11,16 +11,20 @@ package final class CachedUserStore: UserStore {
 
     package func ping() throws { try base.ping() }
 
-    package func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws {
+    package func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws
+    {
         defer { cache.usersChanged() }
         try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
     }
 
-    package func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                            usernameKey: String) throws {
+    package func insertUser(
+        id: String, username: String, email: String, passwordHash: String, createdAt: String,
+        usernameKey: String
+    ) throws {
         defer { cache.usersChanged() }
-        try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt,
-                            usernameKey: usernameKey)
+        try base.insertUser(
+            id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt,
+            usernameKey: usernameKey)
     }
 
     package func syncUsernameKeys() throws { try base.syncUsernameKeys() }
@@ -43,20 +47,24 @@ package final class CachedUserStore: UserStore {
     package func emailExists(_ email: String) throws -> Bool { try base.emailExists(email) }
 
     package func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
-        try singleFlight({ cache.page(limit: limit, offset: offset) },
-                         load: { try base.usersPage(limit: limit, offset: offset) },
-                         store: { cache.store(page: $0, limit: limit, offset: offset, generation: $1) })
+        try singleFlight(
+            { cache.page(limit: limit, offset: offset) },
+            load: { try base.usersPage(limit: limit, offset: offset) },
+            store: { cache.store(page: $0, limit: limit, offset: offset, generation: $1) })
     }
 
     package func userCount() throws -> Int {
-        try singleFlight({ cache.count() }, load: { try base.userCount() },
-                         store: { cache.store(count: $0, generation: $1) })
+        try singleFlight(
+            { cache.count() }, load: { try base.userCount() },
+            store: { cache.store(count: $0, generation: $1) })
     }
 
     /// A hit, or one thread loads while the others wait and then read its
     /// answer from the cache.
-    private func singleFlight<T>(_ lookup: () -> ReadCache.Lookup<T>, load: () throws -> T,
-                                 store: (T, UInt64) -> Void) throws -> T {
+    private func singleFlight<T>(
+        _ lookup: () -> ReadCache.Lookup<T>, load: () throws -> T,
+        store: (T, UInt64) -> Void
+    ) throws -> T {
         switch lookup() {
         case .hit(let value): return value
         case .off: return try load()  // nothing to share; don't queue behind the lock

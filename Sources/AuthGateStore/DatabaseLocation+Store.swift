@@ -64,9 +64,10 @@ extension DatabaseLocation {
     public func openMigrated(logger: Logging.Logger) throws -> UserStore {
         let status = try schemaStatus(logger: logger)
         guard status.isCurrent else {
-            throw StoreError.schema(status.exists
-                ? "the database schema is at version \(status.recorded), this build needs \(status.built): run `authgate migrate apply` (or start `authgate serve`) first"
-                : "no database at \(self): run `authgate migrate apply` (or start `authgate serve`) first")
+            throw StoreError.schema(
+                status.exists
+                    ? "the database schema is at version \(status.recorded), this build needs \(status.built): run `authgate migrate apply` (or start `authgate serve`) first"
+                    : "no database at \(self): run `authgate migrate apply` (or start `authgate serve`) first")
         }
         return try open(echo: false, logger: logger)
     }

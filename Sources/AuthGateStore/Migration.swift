@@ -8,8 +8,10 @@ enum Migration {
     /// runs `migrateOnce`, retrying with a doubling pause while `lockBusy`
     /// says another transaction holds a lock it needs; the last attempt's
     /// error is thrown.
-    package static func run(attempts: Int, version: Int, logger: Logger, isCurrent: () throws -> Bool,
-                    migrateOnce: () throws -> Void, lockBusy: (Error) -> Bool) throws {
+    package static func run(
+        attempts: Int, version: Int, logger: Logger, isCurrent: () throws -> Bool,
+        migrateOnce: () throws -> Void, lockBusy: (Error) -> Bool
+    ) throws {
         var pause = 0.5
         for attempt in 1...attempts {
             if try isCurrent() {
@@ -20,9 +22,10 @@ enum Migration {
                 try migrateOnce()
                 logger.info("database schema migrated", metadata: ["version": "\(version)"])
                 return
-            } catch where lockBusy(error) && attempt < attempts {
-                logger.warning("database schema migration is waiting for a lock held by another transaction; retrying",
-                               metadata: ["attempt": "\(attempt)", "retry_in_s": "\(pause)", "error": "\(error)"])
+            } catch  where lockBusy(error) && attempt < attempts {
+                logger.warning(
+                    "database schema migration is waiting for a lock held by another transaction; retrying",
+                    metadata: ["attempt": "\(attempt)", "retry_in_s": "\(pause)", "error": "\(error)"])
                 usleep(UInt32(pause * 1_000_000))
                 pause *= 2
             }
@@ -33,9 +36,12 @@ enum Migration {
         guard usernames.isEmpty && emails.isEmpty else {
             var parts: [String] = []
             if !usernames.isEmpty { parts.append("duplicate usernames: " + usernames.joined(separator: ", ")) }
-            if !emails.isEmpty { parts.append("duplicate emails (ignoring ASCII case): " + emails.joined(separator: ", ")) }
-            throw StoreError.schema("the users table breaks uniqueness, nothing was changed; "
-                                    + parts.joined(separator: "; "))
+            if !emails.isEmpty {
+                parts.append("duplicate emails (ignoring ASCII case): " + emails.joined(separator: ", "))
+            }
+            throw StoreError.schema(
+                "the users table breaks uniqueness, nothing was changed; "
+                    + parts.joined(separator: "; "))
         }
     }
 }

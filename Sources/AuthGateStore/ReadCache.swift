@@ -55,14 +55,19 @@ public final class ReadCache: Sendable {
     }
 
     public var snapshot: Snapshot {
-        state.read { Snapshot(enabled: $0.enabled, revocations: $0.revoked.count, users: $0.users.count,
-                              pages: $0.pages.count) }
+        state.read {
+            Snapshot(
+                enabled: $0.enabled, revocations: $0.revoked.count, users: $0.users.count,
+                pages: $0.pages.count)
+        }
     }
 
     /// Turns the cache on with the complete set of live revocations, read
     /// after LISTEN so that nothing between the two is missed.
-    func enable(revoked: [[UInt8]: Double], notBefore: [[UInt8]: Int64] = [:],
-                revokedFamilies: [[UInt8]: Double] = [:]) {
+    func enable(
+        revoked: [[UInt8]: Double], notBefore: [[UInt8]: Int64] = [:],
+        revokedFamilies: [[UInt8]: Double] = [:]
+    ) {
         state.write {
             $0 = State(enabled: true, generation: $0.generation &+ 1, revoked: revoked)
             $0.notBefore = notBefore

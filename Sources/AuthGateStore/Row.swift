@@ -20,12 +20,16 @@ struct Row: Sendable {
     }
 
     func int(at index: Int) throws(StoreError) -> Int {
-        guard let value = Int(try string(at: index)) else { throw StoreError.failed("column \(index) is not an integer") }
+        guard let value = Int(try string(at: index)) else {
+            throw StoreError.failed("column \(index) is not an integer")
+        }
         return value
     }
 
     func double(at index: Int) throws(StoreError) -> Double {
-        guard let value = Double(try string(at: index)) else { throw StoreError.failed("column \(index) is not a number") }
+        guard let value = Double(try string(at: index)) else {
+            throw StoreError.failed("column \(index) is not a number")
+        }
         return value
     }
 

@@ -7,8 +7,9 @@ enum StoreMetrics {
     /// A store connection opened again after its first (the server dropped
     /// it, or was down), and each new connection of the read cache's listener.
     static let storeReconnects = Counter(label: "authgate_db_reconnects_total", dimensions: [("connection", "store")])
-    static let listenerReconnects = Counter(label: "authgate_db_reconnects_total",
-                                            dimensions: [("connection", "listener")])
+    static let listenerReconnects = Counter(
+        label: "authgate_db_reconnects_total",
+        dimensions: [("connection", "listener")])
     /// Connection attempts the server refused or that timed out (answered 503).
     static let connectFailures = Counter(label: "authgate_db_connect_failures_total")
 }

@@ -20,7 +20,8 @@ extension UserRecord: RowDecodable {
     static let columns = "id, username, email, password"
 
     init(row: Row) throws(StoreError) {
-        self.init(id: try row.string(at: 0), username: try row.string(at: 1), email: try row.string(at: 2),
-                  passwordHash: try row.string(at: 3))
+        self.init(
+            id: try row.string(at: 0), username: try row.string(at: 1), email: try row.string(at: 2),
+            passwordHash: try row.string(at: 3))
     }
 }

@@ -11,8 +11,10 @@ public enum RegistrationConflict: Sendable, Equatable {
 
 extension UserStore {
     /// What already holds the name or the e-mail; checked before paying for a hash.
-    package func registrationConflict(username: String, email: String,
-                                      policy: UsernamePolicy) throws -> RegistrationConflict? {
+    package func registrationConflict(
+        username: String, email: String,
+        policy: UsernamePolicy
+    ) throws -> RegistrationConflict? {
         if try usernameExists(username) { return .username }
         if policy == .caseless, try usernameKeyTaken(try Self.key(of: username)) { return .username }
         if try emailExists(email) { return .email }
@@ -21,16 +23,20 @@ extension UserStore {
 
     /// Inserts the user (with its key under the caseless policy); nil when
     /// it was written, else what a concurrent registration took first.
-    package func insertNewUser(id: String, username: String, email: String, passwordHash: String,
-                               createdAt: String, policy: UsernamePolicy) throws -> RegistrationConflict? {
+    package func insertNewUser(
+        id: String, username: String, email: String, passwordHash: String,
+        createdAt: String, policy: UsernamePolicy
+    ) throws -> RegistrationConflict? {
         do {
             switch policy {
             case .exact:
-                try insertUser(id: id, username: username, email: email, passwordHash: passwordHash,
-                               createdAt: createdAt)
+                try insertUser(
+                    id: id, username: username, email: email, passwordHash: passwordHash,
+                    createdAt: createdAt)
             case .caseless:
-                try insertUser(id: id, username: username, email: email, passwordHash: passwordHash,
-                               createdAt: createdAt, usernameKey: try Self.key(of: username))
+                try insertUser(
+                    id: id, username: username, email: email, passwordHash: passwordHash,
+                    createdAt: createdAt, usernameKey: try Self.key(of: username))
             }
             return nil
         } catch StoreError.uniqueViolation {

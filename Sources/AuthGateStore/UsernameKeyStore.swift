@@ -17,8 +17,9 @@ public protocol UsernameKeyStore: AnyObject {
     /// `insertUser` and the key of its name, as one: when the key is
     /// taken, neither is written and `StoreError.uniqueViolation` is thrown.
     /// Runs `syncUsernameKeys` first.
-    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                    usernameKey: String) throws
+    func insertUser(
+        id: String, username: String, email: String, passwordHash: String, createdAt: String,
+        usernameKey: String) throws
     /// Every username in the table, for check-config's look-alike report.
     func allUsernames() throws -> [String]
 }

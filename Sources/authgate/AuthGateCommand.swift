@@ -12,9 +12,11 @@ struct AuthGateCommand: ParsableCommand {
         commandName: "authgate",
         abstract: "A FastCGI JWT authentication service, drop-in for Flask-JWT-Extended.",
         version: Version.current,
-        subcommands: [Serve.self, CheckConfig.self, HealthCheck.self, Migrate.self, CreateUser.self,
-                      DeleteUser.self, RevokeUser.self, AddToGroup.self, RemoveFromGroup.self, ListGroups.self,
-                      GenSecret.self])
+        subcommands: [
+            Serve.self, CheckConfig.self, HealthCheck.self, Migrate.self, CreateUser.self,
+            DeleteUser.self, RevokeUser.self, AddToGroup.self, RemoveFromGroup.self, ListGroups.self,
+            GenSecret.self
+        ])
 }
 
 /// Reads the environment and `.env`, then sends log lines where the

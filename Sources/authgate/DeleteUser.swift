@@ -17,7 +17,9 @@ struct DeleteUser: ParsableCommand {
         do {
             let admin = try UserAdmin(config: config, logger: adminLogger("authgate.admin", config: config))
             let notBefore = try admin.deleteUser(username: username)
-            print("deleted user \(username); every token issued to the name before \(Timestamp.format(Double(notBefore))) UTC is revoked (iat < \(notBefore))")
+            print(
+                "deleted user \(username); every token issued to the name before \(Timestamp.format(Double(notBefore))) UTC is revoked (iat < \(notBefore))"
+            )
         } catch {
             throw fail("delete-user: \(error)")
         }

@@ -41,8 +41,10 @@ struct Migrate: ParsableCommand {
             do {
                 if dryRun {
                     let statements = try SchemaAdmin.dryRun(config, logger: logger)
-                    print(statements.isEmpty ? "-- the schema is current: nothing to run"
-                          : "-- statements `authgate migrate apply` would run now (nothing was changed):")
+                    print(
+                        statements.isEmpty
+                            ? "-- the schema is current: nothing to run"
+                            : "-- statements `authgate migrate apply` would run now (nothing was changed):")
                     for statement in statements { print(statement) }
                     return
                 }

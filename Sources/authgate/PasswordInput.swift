@@ -21,10 +21,13 @@ enum PasswordInput {
         } else {
             bytes = try readAll(0)
         }
-        var line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first
+        var line =
+            bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first
             .map(Array.init) ?? []
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        guard !line.isEmpty else { throw AdminError.password("no password given (pipe it on standard input or use --password-file)") }
+        guard !line.isEmpty else {
+            throw AdminError.password("no password given (pipe it on standard input or use --password-file)")
+        }
         guard let password = String(validating: line, as: UTF8.self) else {
             throw AdminError.password("the password is not valid UTF-8")
         }
@@ -45,7 +48,9 @@ enum PasswordInput {
             out.append(contentsOf: chunk[0..<n])
         }
         let firstLine = out.prefix { $0 != UInt8(ascii: "\n") }
-        guard firstLine.count <= maxBytes else { throw AdminError.password("the password is longer than \(maxBytes) bytes") }
+        guard firstLine.count <= maxBytes else {
+            throw AdminError.password("the password is longer than \(maxBytes) bytes")
+        }
         return out
     }
 

@@ -16,7 +16,9 @@ struct RevokeUser: ParsableCommand {
         do {
             let admin = try UserAdmin(config: config, logger: adminLogger("authgate.admin", config: config))
             let notBefore = try admin.revokeUser(username: username, requireUser: !force)
-            print("revoked every token of \(username) issued before \(Timestamp.format(Double(notBefore))) UTC (iat < \(notBefore))")
+            print(
+                "revoked every token of \(username) issued before \(Timestamp.format(Double(notBefore))) UTC (iat < \(notBefore))"
+            )
         } catch AdminError.noSuchUser(let name) {
             throw fail("revoke-user: no user named \(name) (--force revokes the name's tokens all the same)")
         } catch {

@@ -7,7 +7,10 @@ import Logging
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests until SIGTERM.")
 
-    @Flag(help: "Stay as a parent that holds the socket: SIGHUP restarts the responder gracefully, a crashed one is restarted.")
+    @Flag(
+        help:
+            "Stay as a parent that holds the socket: SIGHUP restarts the responder gracefully, a crashed one is restarted."
+    )
     var supervise = false
 
     package func run() throws {

@@ -32,8 +32,9 @@ import Testing
     }
 
     @Test func environmentWinsOverDotEnv() throws {
-        let c = try load(["FLASK_JWT_ALGORITHM": "HS384"],
-                         dotEnv: ["FLASK_JWT_ALGORITHM": "HS512", "FLASK_SECRET_KEY": "k"])
+        let c = try load(
+            ["FLASK_JWT_ALGORITHM": "HS384"],
+            dotEnv: ["FLASK_JWT_ALGORITHM": "HS512", "FLASK_SECRET_KEY": "k"])
         #expect(c.algorithm == .hs384)
     }
 
@@ -46,7 +47,7 @@ import Testing
         ("FLASK_SQLALCHEMY_DATABASE_URI", "mysql://x"),
         ("FLASK_DEBUG", "maybe"),
         ("AUTHGATE_THREADS", "0"),
-        ("AUTHGATE_LISTEN", "nowhere"),
+        ("AUTHGATE_LISTEN", "nowhere")
     ])
     func badValueNamesItsVariable(name: String, value: String) {
         #expect { try load(["FLASK_SECRET_KEY": "k", name: value]) } throws: {
@@ -55,10 +56,16 @@ import Testing
     }
 
     @Test func databaseURIs() {
-        #expect(Config.parseDatabase("sqlite:////var/lib/a.db", workingDirectory: "/w") == .sqlite(path: "/var/lib/a.db"))
-        #expect(Config.parseDatabase("sqlite:///sub/a.db", workingDirectory: "/w") == .sqlite(path: "/w/instance/sub/a.db"))
-        #expect(Config.parseDatabase("postgres://u:p@h/db", workingDirectory: "/w") == .postgres(uri: "postgresql://u:p@h/db"))
-        #expect(Config.parseDatabase("postgresql+psycopg2://h/db", workingDirectory: "/w") == .postgres(uri: "postgresql://h/db"))
+        #expect(
+            Config.parseDatabase("sqlite:////var/lib/a.db", workingDirectory: "/w") == .sqlite(path: "/var/lib/a.db"))
+        #expect(
+            Config.parseDatabase("sqlite:///sub/a.db", workingDirectory: "/w") == .sqlite(path: "/w/instance/sub/a.db"))
+        #expect(
+            Config.parseDatabase("postgres://u:p@h/db", workingDirectory: "/w")
+                == .postgres(uri: "postgresql://u:p@h/db"))
+        #expect(
+            Config.parseDatabase("postgresql+psycopg2://h/db", workingDirectory: "/w")
+                == .postgres(uri: "postgresql://h/db"))
     }
 
     @Test func postgresURIIsPrintedWithoutPassword() {
@@ -68,8 +75,10 @@ import Testing
     }
 
     @Test func postgresURIQueryPasswordIsNeverPrinted() {
-        for uri in ["postgresql://user@db/app?sslmode=require&password=hunter2",
-                    "postgresql://db/app?password=hunter2", "postgresql://u:hunter2@db/app?password=hunter2"] {
+        for uri in [
+            "postgresql://user@db/app?sslmode=require&password=hunter2",
+            "postgresql://db/app?password=hunter2", "postgresql://u:hunter2@db/app?password=hunter2"
+        ] {
             let text = "\(DatabaseLocation.postgres(uri: uri))"
             #expect(!text.contains("hunter2"), "\(text)")
             #expect(text.contains("db"))

@@ -26,8 +26,10 @@ import Testing
         let app = try TestApp()
         try app.addUser()
         let token = try app.token()
-        for (path, auth) in [("/auth/whoami", token), ("/auth/whoami", nil), ("/api/users/all", token),
-                             ("/livez", nil), ("/healthz", nil)] as [(String, String?)] {
+        for (path, auth) in [
+            ("/auth/whoami", token), ("/auth/whoami", nil), ("/api/users/all", token),
+            ("/livez", nil), ("/healthz", nil)
+        ] as [(String, String?)] {
             let get = app.send("GET", path, token: auth)
             let head = app.send("HEAD", path, token: auth)
             #expect(head.status == get.status, "\(path)")
@@ -48,8 +50,10 @@ import Testing
 
     @Test func optionsAnswers200WithAllowAndNoBodyWithoutAToken() throws {
         let app = try TestApp()
-        for (path, allow) in [("/auth/refresh", "GET, HEAD, POST, OPTIONS"), ("/api/auth/login", "POST, OPTIONS"),
-                              ("/api/users/all", "GET, HEAD, OPTIONS"), ("/livez", "GET, HEAD, OPTIONS")] {
+        for (path, allow) in [
+            ("/auth/refresh", "GET, HEAD, POST, OPTIONS"), ("/api/auth/login", "POST, OPTIONS"),
+            ("/api/users/all", "GET, HEAD, OPTIONS"), ("/livez", "GET, HEAD, OPTIONS")
+        ] {
             let r = app.send("OPTIONS", path)
             #expect(r.status == 200, "\(path)")
             #expect(r.header("Allow") == allow, "\(path)")
@@ -73,18 +77,23 @@ import Testing
         let app = try TestApp()
         try app.addUser()
         let token = try app.token()
-        for query in ["per_page=99999999999999999999", "per_page=18446744073709551616",
-                      "per_page=" + String(repeating: "9", count: 400), "page=1&per_page=9223372036854775808"] {
+        for query in [
+            "per_page=99999999999999999999", "per_page=18446744073709551616",
+            "per_page=" + String(repeating: "9", count: 400), "page=1&per_page=9223372036854775808"
+        ] {
             let r = app.send("GET", "/api/users/all", query: query, token: token)
             #expect(r.status == 200, "\(query)")
             #expect(text(r).contains(#""per_page":100,"#), "\(query)")
         }
-        let padded = app.send("GET", "/api/users/all", query: "per_page=" + String(repeating: "0", count: 40) + "5",
-                              token: token)
+        let padded = app.send(
+            "GET", "/api/users/all", query: "per_page=" + String(repeating: "0", count: 40) + "5",
+            token: token)
         #expect(text(padded).contains(#""per_page":5,"#))
-        for (query, name) in [("per_page=0", "per_page"), ("per_page=" + String(repeating: "0", count: 30), "per_page"),
-                              ("per_page=-99999999999999999999", "per_page"), ("per_page=１０", "per_page"),
-                              ("page=99999999999999999999", "page")] {
+        for (query, name) in [
+            ("per_page=0", "per_page"), ("per_page=" + String(repeating: "0", count: 30), "per_page"),
+            ("per_page=-99999999999999999999", "per_page"), ("per_page=１０", "per_page"),
+            ("page=99999999999999999999", "page")
+        ] {
             let r = app.send("GET", "/api/users/all", query: query, token: token)
             #expect(r.status == 400 && text(r).contains(name), "\(query)")
         }
@@ -94,9 +103,11 @@ import Testing
         let app = try TestApp()
         try app.addUser()
         let long = String(repeating: "j", count: 3000)
-        for (method, path, kind) in [("GET", "/auth/whoami", Claims.Kind.access), ("POST", "/auth/logout", .access),
-                                     ("GET", "/auth/logout", .refresh), ("POST", "/auth/refresh", .refresh),
-                                     ("GET", "/api/users/all", .access)] {
+        for (method, path, kind) in [
+            ("GET", "/auth/whoami", Claims.Kind.access), ("POST", "/auth/logout", .access),
+            ("GET", "/auth/logout", .refresh), ("POST", "/auth/refresh", .refresh),
+            ("GET", "/api/users/all", .access)
+        ] {
             let r = app.send(method, path, token: try app.token(kind: kind, jti: long))
             #expect(r.status == 401 && text(r).contains(#""error":"invalid_token""#), "\(method) \(path)")
         }

@@ -9,8 +9,10 @@ import Testing
     static let notFound = strings(["error": "Not found"])
     static let methodNotAllowed = strings(["error": "Method not allowed"])
 
-    func request(_ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = [],
-                 token: String? = nil) -> Request {
+    func request(
+        _ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = [],
+        token: String? = nil
+    ) -> Request {
         var headers: [String: String] = [:]
         if let contentType { headers["content-type"] = contentType }
         if let token { headers["authorization"] = "Bearer \(token)" }
@@ -62,12 +64,15 @@ import Testing
     @Test func bytesReadAreCheckedFor413BeforeTheMediaType() throws {
         let app = try TestApp()
         let handler = try Dispatcher.checkBeforeBody(method: "POST", path: "/auth/login", declaredLength: nil)
-        let r = Dispatcher.respond(to: request("POST", "/auth/login", contentType: "text/plain", body: oversized),
-                                   with: handler, context: app.context)
+        let r = Dispatcher.respond(
+            to: request("POST", "/auth/login", contentType: "text/plain", body: oversized),
+            with: handler, context: app.context)
         #expect(r.status == 413)
-        let fits = Dispatcher.respond(to: request("POST", "/auth/login", contentType: "text/plain",
-                                                  body: Array(oversized.dropLast())),
-                                      with: handler, context: app.context)
+        let fits = Dispatcher.respond(
+            to: request(
+                "POST", "/auth/login", contentType: "text/plain",
+                body: Array(oversized.dropLast())),
+            with: handler, context: app.context)
         #expect(fits.status == 415)
     }
 
@@ -94,7 +99,8 @@ import Testing
         #expect(throws: APIError.methodNotAllowed(allow: ["POST", "OPTIONS"])) {
             try Dispatcher.checkBeforeBody(method: "GET", path: "/auth/register", declaredLength: 65_537)
         }
-        #expect((try? Dispatcher.checkBeforeBody(method: "POST", path: "/auth/register", declaredLength: 65_536)) != nil)
+        #expect(
+            (try? Dispatcher.checkBeforeBody(method: "POST", path: "/auth/register", declaredLength: 65_536)) != nil)
     }
 
     @Test(arguments: ["text/plain", "application/x-www-form-urlencoded", "application/jsonp", "json", nil] as [String?])
@@ -106,8 +112,10 @@ import Testing
         #expect(app.store.calls == 0)
     }
 
-    @Test(arguments: ["application/json", "Application/JSON", "application/json; charset=utf-8",
-                      " application/json ;charset=UTF-8"])
+    @Test(arguments: [
+        "application/json", "Application/JSON", "application/json; charset=utf-8",
+        " application/json ;charset=UTF-8"
+    ])
     func jsonMediaTypeIgnoresCaseAndParameters(contentType: String) throws {
         let app = try TestApp()
         let body = Array(#"{"username": "bob", "email": "b@x.io", "password": "123456"}"#.utf8)
@@ -124,8 +132,10 @@ import Testing
     @Test func the415RuleIsForPOSTOnly() throws {
         let app = try TestApp()
         try app.addUser()
-        let r = app.send(request("GET", "/auth/whoami", contentType: "text/plain", body: Array("x".utf8),
-                                 token: try app.token()))
+        let r = app.send(
+            request(
+                "GET", "/auth/whoami", contentType: "text/plain", body: Array("x".utf8),
+                token: try app.token()))
         #expect(r.status == 200)
     }
 
@@ -133,8 +143,10 @@ import Testing
         let app = try TestApp()
         try app.addUser("bob")
         // The user exists (a 409), but the body is not an object.
-        let r = app.send(request("POST", "/auth/register", contentType: "application/json",
-                                 body: Array(#"["bob", "b@x.io", "123456"]"#.utf8)))
+        let r = app.send(
+            request(
+                "POST", "/auth/register", contentType: "application/json",
+                body: Array(#"["bob", "b@x.io", "123456"]"#.utf8)))
         #expect(r.status == 400)
     }
 

@@ -40,8 +40,9 @@ import Testing
     }
 
     @Test func expansionPrefersTheEnvironmentThenEarlierLines() {
-        let env = DotEnv.parse("BASE=db\nURI=sqlite:///${BASE}.sqlite\nX=${MISSING:-fallback}\nH=${HOME}\n",
-                               lookup: { $0 == "HOME" ? "/root" : nil })
+        let env = DotEnv.parse(
+            "BASE=db\nURI=sqlite:///${BASE}.sqlite\nX=${MISSING:-fallback}\nH=${HOME}\n",
+            lookup: { $0 == "HOME" ? "/root" : nil })
         #expect(env["URI"] == "sqlite:///db.sqlite")
         #expect(env["X"] == "fallback")
         #expect(env["H"] == "/root")

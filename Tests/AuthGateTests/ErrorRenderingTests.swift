@@ -61,9 +61,11 @@ import Testing
     }
 
     @Test func anythingElseIsAGeneric500LoggedAsAnErrorWithTheRequestID() throws {
-        for (error, detail) in [(Boom() as Error, "boom"),
-                                (StoreError.failed("XX000 broken"), "database error: XX000 broken"),
-                                (StoreError.schema("bad"), "schema: bad")] {
+        for (error, detail) in [
+            (Boom() as Error, "boom"),
+            (StoreError.failed("XX000 broken"), "database error: XX000 broken"),
+            (StoreError.schema("bad"), "schema: bad")
+        ] {
             let failure = render(error)
             #expect(failure.body == #"{"error":"Internal server error"}"#)
             #expect(failure.head == head("500 Internal Server Error", length: 33))

@@ -19,8 +19,9 @@ import Testing
 
     func answer(_ error: any Error, method: String = "GET", logs: LogCapture = LogCapture()) throws -> Response {
         let app = try TestApp()
-        return app.send(Request(method: method, path: "/boom", id: "req-42", logger: logs.logger),
-                        router: Self.throwing(error))
+        return app.send(
+            Request(method: method, path: "/boom", id: "req-42", logger: logs.logger),
+            router: Self.throwing(error))
     }
 
     func expectJSONHead(_ r: Response) {
@@ -30,15 +31,16 @@ import Testing
         #expect(lines.contains("Content-Length: \(r.body.count)"))
     }
 
-    @Test(arguments: [
-        (APIError.notFound, 404, "Not found"),
-        (.payloadTooLarge, 413, "Request body too large"),
-        (.unsupportedMediaType, 415, "Content-Type must be application/json"),
-        (.badRequest("page must be a positive integer"), 400, "page must be a positive integer"),
-        (.invalidCredentials, 400, "Invalid username or password"),
-        (.userExists, 409, "User already exists"),
-        (.emailExists, 409, "Email already registered"),
-    ] as [(APIError, Int, String)])
+    @Test(
+        arguments: [
+            (APIError.notFound, 404, "Not found"),
+            (.payloadTooLarge, 413, "Request body too large"),
+            (.unsupportedMediaType, 415, "Content-Type must be application/json"),
+            (.badRequest("page must be a positive integer"), 400, "page must be a positive integer"),
+            (.invalidCredentials, 400, "Invalid username or password"),
+            (.userExists, 409, "User already exists"),
+            (.emailExists, 409, "Email already registered")
+        ] as [(APIError, Int, String)])
     func apiErrorIsItsStatusAndMessage(error: APIError, status: Int, message: String) throws {
         let r = try answer(error)
         #expect(r.status == status)
@@ -63,15 +65,16 @@ import Testing
         expectJSONHead(r)
     }
 
-    @Test(arguments: [
-        (TokenError.authorizationHeader, TokenBodies.missing),
-        (.invalidToken, TokenBodies.invalid),
-        (.expired, TokenBodies.expired),
-        (.accessRequired, TokenBodies.accessOnly),
-        (.refreshRequired, TokenBodies.refreshOnly),
-        (.revoked, TokenBodies.revoked),
-        (.userNotFound, TokenBodies.userNotFound),
-    ] as [(TokenError, [String: JSONValue])])
+    @Test(
+        arguments: [
+            (TokenError.authorizationHeader, TokenBodies.missing),
+            (.invalidToken, TokenBodies.invalid),
+            (.expired, TokenBodies.expired),
+            (.accessRequired, TokenBodies.accessOnly),
+            (.refreshRequired, TokenBodies.refreshOnly),
+            (.revoked, TokenBodies.revoked),
+            (.userNotFound, TokenBodies.userNotFound)
+        ] as [(TokenError, [String: JSONValue])])
     func tokenErrorIs401WithBearerChallenge(error: TokenError, body: [String: JSONValue]) throws {
         let r = try answer(error)
         #expect(r.status == 401)
@@ -97,8 +100,11 @@ import Testing
         #expect(!r.text.contains("users_username_key"))
     }
 
-    @Test(arguments: [StoreError.failed("syntax error near password=hunter2"), StoreError.schema("hunter2 duplicates"),
-                      UnexpectedError(), ServerError("hunter2 at start-up")] as [any Error])
+    @Test(
+        arguments: [
+            StoreError.failed("syntax error near password=hunter2"), StoreError.schema("hunter2 duplicates"),
+            UnexpectedError(), ServerError("hunter2 at start-up")
+        ] as [any Error])
     func anythingElseIs500WithNoDetail(error: any Error) throws {
         let logs = LogCapture()
         let r = try answer(error, logs: logs)
@@ -112,7 +118,8 @@ import Testing
 
     @Test func theProcessKeepsServingAfterA500() throws {
         let app = try TestApp()
-        let router = Router(Routes.table + [Route(method: "GET", path: "/boom", handler: { _, _ in throw UnexpectedError() })])
+        let router = Router(
+            Routes.table + [Route(method: "GET", path: "/boom", handler: { _, _ in throw UnexpectedError() })])
         #expect(app.send(Request(method: "GET", path: "/boom"), router: router).status == 500)
         #expect(app.send(Request(method: "GET", path: "/livez"), router: router).status == 200)
     }

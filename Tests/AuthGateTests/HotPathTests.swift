@@ -11,8 +11,10 @@ import Testing
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test(arguments: ["", " ", "\t \t", "Bearer", "Bearer abc", "  Bearer \t abc  ", "Bearer a b", "Bearer a b c d",
-                      "bearer\tabc", "Basic abc", "x", "Bearer  a\u{00A0}b", "Bearer \u{212A}"])
+    @Test(arguments: [
+        "", " ", "\t \t", "Bearer", "Bearer abc", "  Bearer \t abc  ", "Bearer a b", "Bearer a b c d",
+        "bearer\tabc", "Basic abc", "x", "Bearer  a\u{00A0}b", "Bearer \u{212A}"
+    ])
     func authorizationFieldsMatchSplit(header: String) {
         let bytes = Array(header.utf8)
         let parts = Authenticator.fields(bytes)
@@ -24,15 +26,19 @@ import Testing
     }
 
     @Test func bearerSchemeInAnyCase() {
-        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] { #expect(Authenticator.isBearer(ArraySlice(scheme.utf8))) }
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            #expect(Authenticator.isBearer(ArraySlice(scheme.utf8)))
+        }
         for scheme in ["Bearer1", "Bear", "Basic", ""] { #expect(!Authenticator.isBearer(ArraySlice(scheme.utf8))) }
     }
 
     @Test func stringsWithoutEscapesAreCopiedAsTheyAre() {
-        for (input, json) in [("", #""""#), ("user0@bench.io", #""user0@bench.io""#), ("é\u{7F}🙂", "\"é\u{7F}🙂\""),
-                              (String(repeating: "x", count: 40), "\"" + String(repeating: "x", count: 40) + "\""),
-                              ("a\"b", #""a\"b""#), ("a\\b", #""a\\b""#), ("tab\there", #""tab\there""#),
-                              ("\u{01}", #""\u0001""#), ("line\n", #""line\n""#)] {
+        for (input, json) in [
+            ("", #""""#), ("user0@bench.io", #""user0@bench.io""#), ("é\u{7F}🙂", "\"é\u{7F}🙂\""),
+            (String(repeating: "x", count: 40), "\"" + String(repeating: "x", count: 40) + "\""),
+            ("a\"b", #""a\"b""#), ("a\\b", #""a\\b""#), ("tab\there", #""tab\there""#),
+            ("\u{01}", #""\u0001""#), ("line\n", #""line\n""#)
+        ] {
             var out: [UInt8] = [UInt8(ascii: "[")]
             JSONWriter.writeString(input, into: &out)
             #expect(out == Array(("[" + json).utf8), "\(input)")
@@ -44,15 +50,20 @@ import Testing
         #expect(QueryString.decode([UInt8]()) == "")
         #expect(QueryString.decode([0x61, 0xFF]) == "a\u{FFFD}")
         #expect(QueryString.decode(Array("a+b%41%zz".utf8)) == "a bA%zz")
-        #expect(QueryString.parse("page=1&&per_page=3&x").map { "\($0.name)=\($0.value)" } == ["page=1", "per_page=3", "x="])
+        #expect(
+            QueryString.parse("page=1&&per_page=3&x").map { "\($0.name)=\($0.value)" } == ["page=1", "per_page=3", "x="]
+        )
     }
 
     @Test func wirePartsAreTheSerializedResponse() {
-        var response = Response(status: 401, headers: [(name: "WWW-Authenticate", value: "Bearer")],
-                                body: Array(#"{"msg":"x"}"#.utf8))
+        var response = Response(
+            status: 401, headers: [(name: "WWW-Authenticate", value: "Bearer")],
+            body: Array(#"{"msg":"x"}"#.utf8))
         var parts = response.wireParts
         #expect(parts.head + parts.body == response.serialized())
-        #expect(String(decoding: parts.head, as: UTF8.self) == "Status: 401 Unauthorized\r\nContent-Type: application/json\r\n"
+        #expect(
+            String(decoding: parts.head, as: UTF8.self)
+                == "Status: 401 Unauthorized\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 11\r\nX-Content-Type-Options: nosniff\r\nWWW-Authenticate: Bearer\r\n\r\n")
         response = response.answering("HEAD")
         parts = response.wireParts

@@ -10,19 +10,38 @@ import Testing
 /// Flask-JWT-Extended signs) and produce the same bytes (`pyjwtWithKid`,
 /// PyJWT given AuthGate's kid for the key, `headers={"kid": ...}`).
 @Suite struct JWTTests {
-    static let claims = Claims(subject: "alice", kind: .access, fresh: true,
-                               jti: "0b1c9a52-2f4e-4a39-9d7c-1f2e3d4c5b6a",
-                               issuedAt: 1_700_000_000, notBefore: 1_700_000_000, expires: 1_700_000_900)
+    static let claims = Claims(
+        subject: "alice", kind: .access, fresh: true,
+        jti: "0b1c9a52-2f4e-4a39-9d7c-1f2e3d4c5b6a",
+        issuedAt: 1_700_000_000, notBefore: 1_700_000_000, expires: 1_700_000_900)
     static let pyjwt: [(JWTAlgorithm, String)] = [
-        (.hs256, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.J5U7hjL40YEHO0rjc-zJK0ut52uG3YP09QwK74lJ-us"),
-        (.hs384, "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.FVwkdsbprgZyui1NxA3v70PoPyaCw755jnwR7KtmEJHhVXnylTK1skmVBNaPb4Oy"),
-        (.hs512, "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.qwvRS2tUkKAA0Lk8Tcahc2z1gBtQJlSMa07KnqRRfxt7LEyGcSLuE_-LDGscUFlXCR9aLYtnReGv6pLc19RlpQ"),
+        (
+            .hs256,
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.J5U7hjL40YEHO0rjc-zJK0ut52uG3YP09QwK74lJ-us"
+        ),
+        (
+            .hs384,
+            "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.FVwkdsbprgZyui1NxA3v70PoPyaCw755jnwR7KtmEJHhVXnylTK1skmVBNaPb4Oy"
+        ),
+        (
+            .hs512,
+            "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.qwvRS2tUkKAA0Lk8Tcahc2z1gBtQJlSMa07KnqRRfxt7LEyGcSLuE_-LDGscUFlXCR9aLYtnReGv6pLc19RlpQ"
+        )
     ]
     static let kid = "29WAIkzHslL4WsES"
     static let pyjwtWithKid: [(JWTAlgorithm, String)] = [
-        (.hs256, "eyJhbGciOiJIUzI1NiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6RgWQeQ79nHfpmtUnwLJr9YtWYzucJLF5X2jY0e6xvU"),
-        (.hs384, "eyJhbGciOiJIUzM4NCIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6Ee1GtTI0zvciGrFq5aqMmZOnXloZ3NFOQMh7NNVjqzz_npqQ5TXwgTdH8_AcjUt"),
-        (.hs512, "eyJhbGciOiJIUzUxMiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.CErt1xuN-MYFQqsEtRa3zaQRjLXD1wsxsixwj0BkuszvIKKQ_99XmM0xvYeF2m9bmOnIOp7aeR0bYH0tuA81RQ"),
+        (
+            .hs256,
+            "eyJhbGciOiJIUzI1NiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6RgWQeQ79nHfpmtUnwLJr9YtWYzucJLF5X2jY0e6xvU"
+        ),
+        (
+            .hs384,
+            "eyJhbGciOiJIUzM4NCIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.6Ee1GtTI0zvciGrFq5aqMmZOnXloZ3NFOQMh7NNVjqzz_npqQ5TXwgTdH8_AcjUt"
+        ),
+        (
+            .hs512,
+            "eyJhbGciOiJIUzUxMiIsImtpZCI6IjI5V0FJa3pIc2xMNFdzRVMiLCJ0eXAiOiJKV1QifQ.eyJmcmVzaCI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJqdGkiOiIwYjFjOWE1Mi0yZjRlLTRhMzktOWQ3Yy0xZjJlM2Q0YzViNmEiLCJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiYWxpY2UiLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDkwMH0.CErt1xuN-MYFQqsEtRa3zaQRjLXD1wsxsixwj0BkuszvIKKQ_99XmM0xvYeF2m9bmOnIOp7aeR0bYH0tuA81RQ"
+        )
     ]
     let now = 1_700_000_100.0
 
@@ -36,7 +55,9 @@ import Testing
     }
 
     @Test func verifiesPyJWTTokens() throws {
-        for (alg, token) in Self.pyjwt + Self.pyjwtWithKid { #expect(try codec(alg).verify(token, now: now) == Self.claims) }
+        for (alg, token) in Self.pyjwt + Self.pyjwtWithKid {
+            #expect(try codec(alg).verify(token, now: now) == Self.claims)
+        }
     }
 
     @Test func algorithmIsPinned() {
@@ -56,7 +77,9 @@ import Testing
         #expect(throws: TokenError.invalidToken) { try other.verify(token, now: now) }
         var bytes = Array(token.utf8)
         bytes[40] = bytes[40] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-        #expect(throws: TokenError.invalidToken) { try codec(.hs256).verify(String(decoding: bytes, as: UTF8.self), now: now) }
+        #expect(throws: TokenError.invalidToken) {
+            try codec(.hs256).verify(String(decoding: bytes, as: UTF8.self), now: now)
+        }
     }
 
     @Test func expiryHonoursLeeway() throws {

@@ -14,8 +14,11 @@ import Testing
         request.logger.info("one")
         request.id = "def456"
         request.logger.info("two")
-        #expect(capture.entries.map(\.metadata) == [["worker": "3", "request.id": "abc123"],
-                                                   ["worker": "3", "request.id": "def456"]])
+        #expect(
+            capture.entries.map(\.metadata) == [
+                ["worker": "3", "request.id": "abc123"],
+                ["worker": "3", "request.id": "def456"]
+            ])
     }
 
     @Test func aHandlersWarningCarriesTheRequestID() throws {
@@ -36,9 +39,10 @@ import Testing
         try app.addUser("alice")
         app.store.down = true
         let capture = LogCapture()
-        let request = Request(method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
-                              body: Array(#"{"username":"alice","password":"123456"}"#.utf8), id: "login-9",
-                              logger: capture.logger)
+        let request = Request(
+            method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
+            body: Array(#"{"username":"alice","password":"123456"}"#.utf8), id: "login-9",
+            logger: capture.logger)
         let response = Dispatcher.respond(to: request, context: app.context)
         #expect(response.status == 503)
         #expect(capture.entries.map(\.metadata) == [["request.id": "login-9", "error": "test outage"]])

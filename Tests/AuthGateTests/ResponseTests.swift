@@ -7,9 +7,11 @@ import Testing
 
 @Suite struct ResponseTests {
     @Test func everyResponseSaysNosniffOnce() {
-        let responses = [Response.json(200, [("status", .string("ok"))]),
-                         Response(status: 200, headers: [("Allow", "GET")], body: []),
-                         Response.json(404, [("error", .string("Not found"))]).answering("HEAD")]
+        let responses = [
+            Response.json(200, [("status", .string("ok"))]),
+            Response(status: 200, headers: [("Allow", "GET")], body: []),
+            Response.json(404, [("error", .string("Not found"))]).answering("HEAD")
+        ]
         for response in responses {
             let lines = response.wire.head.split(separator: "\r\n")
             #expect(lines.filter { $0 == "X-Content-Type-Options: nosniff" }.count == 1)
@@ -17,8 +19,9 @@ import Testing
     }
 
     @Test func headKeepsTheHeadAndLengthButSendsNoBody() {
-        let get = Response.json(401, [("message", .string("m")), ("error", .string("e"))],
-                                headers: [("WWW-Authenticate", "Bearer")])
+        let get = Response.json(
+            401, [("message", .string("m")), ("error", .string("e"))],
+            headers: [("WWW-Authenticate", "Bearer")])
         let head = get.answering("HEAD")
         #expect(head.wire.head == get.wire.head)
         #expect(head.wire.head.contains("Content-Length: \(get.body.count)\r\n"))

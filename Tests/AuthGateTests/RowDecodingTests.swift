@@ -39,10 +39,12 @@ import Testing
 
     @Test func usersDecodeInTheirSelectListsOrder() throws {
         #expect(UserRecord.columns == "id, username, email, password")
-        #expect(try UserRecord(row: Row(["u1", "alice", "a@example.com", "hash"]))
+        #expect(
+            try UserRecord(row: Row(["u1", "alice", "a@example.com", "hash"]))
                 == UserRecord(id: "u1", username: "alice", email: "a@example.com", passwordHash: "hash"))
         #expect(PublicUser.columns == "id, username, email")
-        #expect(try PublicUser(row: Row(["u1", "alice", "a@example.com"]))
+        #expect(
+            try PublicUser(row: Row(["u1", "alice", "a@example.com"]))
                 == PublicUser(id: "u1", username: "alice", email: "a@example.com"))
         #expect(failure { _ = try UserRecord(row: Row(["u1", "alice", nil, "hash"])) } == "column 2 is NULL")
         #expect(failure { _ = try PublicUser(row: Row(["u1", "alice"])) } == "row has 2 columns, column 2 was read")

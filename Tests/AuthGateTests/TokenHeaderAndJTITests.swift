@@ -20,13 +20,17 @@ import Testing
     }
 
     func payload(jti: String) -> String {
-        String(decoding: Claims(subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
-                                notBefore: 1_700_000_000, expires: 1_700_000_900).json(), as: UTF8.self)
+        String(
+            decoding: Claims(
+                subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
+                notBefore: 1_700_000_000, expires: 1_700_000_900
+            ).json(), as: UTF8.self)
     }
 
     @Test func headerWithoutCritAndWithOtherParametersIsAccepted() throws {
         let kid = codec.keys.current.kid
-        let token = try signRaw(header: #"{"alg":"HS256","typ":"JWT","kid":"\#(kid)","x-extra":1}"#, payload: payload(jti: "j"))
+        let token = try signRaw(
+            header: #"{"alg":"HS256","typ":"JWT","kid":"\#(kid)","x-extra":1}"#, payload: payload(jti: "j"))
         #expect(try codec.verify(token, now: now).jti == "j")
     }
 
@@ -52,7 +56,7 @@ import Testing
         String(repeating: "a", count: Claims.maxJTIBytes + 1),
         String(repeating: "a", count: 3000),
         String(repeating: "é", count: Claims.maxJTIBytes / 2 + 1),  // counted in bytes, not characters
-        "abc\u{0}def",
+        "abc\u{0}def"
     ])
     func unstorableJTIIsInvalid(jti: String) throws {
         let token = try codec.sign(claims(jti: jti))
@@ -60,7 +64,8 @@ import Testing
     }
 
     func claims(jti: String) -> Claims {
-        Claims(subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
-               notBefore: 1_700_000_000, expires: 1_700_000_900)
+        Claims(
+            subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
+            notBefore: 1_700_000_000, expires: 1_700_000_900)
     }
 }

@@ -20,8 +20,10 @@ import Testing
         func user(named username: String) throws -> UserRecord? { throw StoreError.unavailable("test") }
         func syncUsernameKeys() throws { throw StoreError.unavailable("test") }
         func usernameKeyTaken(_ key: String) throws -> Bool { throw StoreError.unavailable("test") }
-        func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                        usernameKey: String) throws {
+        func insertUser(
+            id: String, username: String, email: String, passwordHash: String, createdAt: String,
+            usernameKey: String
+        ) throws {
             throw StoreError.unavailable("test")
         }
         func allUsernames() throws -> [String] { throw StoreError.unavailable("test") }
@@ -50,16 +52,18 @@ import Testing
     }
 
     func context() throws -> Context {
-        let config = try Config.load(environment: ["FLASK_SECRET_KEY": "memo-secret"], dotEnv: [:],
-                                     workingDirectory: "/nonexistent")
+        let config = try Config.load(
+            environment: ["FLASK_SECRET_KEY": "memo-secret"], dotEnv: [:],
+            workingDirectory: "/nonexistent")
         return Context(services: try Services(config: config), store: NoStore())
     }
 
     /// A signed token with at least one "K" in it (most have several).
     func tokenWithK(_ context: Context) throws -> String {
         for n in 0..<200 {
-            let claims = Claims(subject: "alice", kind: .access, fresh: false, jti: "memo-\(n)",
-                                issuedAt: 1_700_000_000, notBefore: 1_700_000_000, expires: 4_000_000_000)
+            let claims = Claims(
+                subject: "alice", kind: .access, fresh: false, jti: "memo-\(n)",
+                issuedAt: 1_700_000_000, notBefore: 1_700_000_000, expires: 4_000_000_000)
             let token = try context.services.tokens.sign(claims)
             if token.utf8.contains(UInt8(ascii: "K")) { return token }
         }

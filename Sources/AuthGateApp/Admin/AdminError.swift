@@ -23,7 +23,8 @@ public enum AdminError: Error, Equatable, CustomStringConvertible {
         case .emailExists(let email): return "the email \(email) is already registered"
         case .noSuchUser(let name): return "no user named \(name)"
         case .deletedButNotRevoked(let name, let reason):
-            return "deleted user \(name), but its tokens are not revoked (\(reason)): run `authgate revoke-user --force \(name)`"
+            return
+                "deleted user \(name), but its tokens are not revoked (\(reason)): run `authgate revoke-user --force \(name)`"
         case .password(let message): return message
         case .invalidGroup(let name):
             return "not a group name: \(name) (1 to \(GroupName.maxLength) characters of A-Z a-z 0-9 . _ -)"

@@ -16,8 +16,11 @@ public struct DatabaseReport {
         do {
             let status = try location.schemaStatus(logger: logger)
             guard status.exists else {
-                return DatabaseReport(lines: ["database: \(location) does not exist yet (`authgate migrate apply` or `authgate serve` creates it)"],
-                                      reachable: true)
+                return DatabaseReport(
+                    lines: [
+                        "database: \(location) does not exist yet (`authgate migrate apply` or `authgate serve` creates it)"
+                    ],
+                    reachable: true)
             }
             // The status read above is the round trip; ping as /healthz does.
             let store = try location.open(echo: false, logger: logger)
@@ -27,7 +30,8 @@ public struct DatabaseReport {
             // here is the report's, not the database's reachability.
             if status.isCurrent {
                 do {
-                    lines.append(describe(lookAlikes: lookAlikes(try store.allUsernames()), policy: config.usernamePolicy))
+                    lines.append(
+                        describe(lookAlikes: lookAlikes(try store.allUsernames()), policy: config.usernamePolicy))
                 } catch {
                     lines.append("usernames: not read: " + location.redacting("\(error)"))
                 }
@@ -73,7 +77,8 @@ public struct DatabaseReport {
         }
         let more = groups.count > shown.count ? "; and \(groups.count - shown.count) more" : ""
         return "usernames: \(groups.count) group(s) of look-alikes, left as they are (policy \(policy.rawValue): "
-            + (policy == .caseless ? "no new look-alike can register" : "AUTHGATE_USERNAME_POLICY=caseless refuses new ones")
+            + (policy == .caseless
+                ? "no new look-alike can register" : "AUTHGATE_USERNAME_POLICY=caseless refuses new ones")
             + "): " + shown.joined(separator: "; ") + more
     }
 }

@@ -45,7 +45,11 @@ extension UserAdmin {
     }
 
     private func audit(_ event: String, username: String, group: String, changed: Bool) {
-        auditLog.notice("audit", metadata: ["event": .string(event), "username": .string(username),
-                                            "group": .string(group), "changed": .stringConvertible(changed)])
+        auditLog.notice(
+            "audit",
+            metadata: [
+                "event": .string(event), "username": .string(username),
+                "group": .string(group), "changed": .stringConvertible(changed)
+            ])
     }
 }

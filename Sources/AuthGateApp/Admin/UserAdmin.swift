@@ -44,8 +44,10 @@ public struct UserAdmin {
         }
         let hash = try WerkzeugHash.make(password: password, method: config.hashMethod)
         let id = try UUID4.make()
-        if let conflict = try store.insertNewUser(id: id, username: username, email: email, passwordHash: hash,
-                                                  createdAt: Timestamp.format(clock.now()), policy: policy) {
+        if let conflict = try store.insertNewUser(
+            id: id, username: username, email: email, passwordHash: hash,
+            createdAt: Timestamp.format(clock.now()), policy: policy)
+        {
             throw AdminError(conflict, username: username, email: email)
         }
         return id

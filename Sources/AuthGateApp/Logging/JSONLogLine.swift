@@ -15,8 +15,10 @@ import AuthGateCore
 enum JSONLogLine {
     static let fixedKeys: Set<String> = ["ts", "level", "logger", "msg"]
 
-    static func render(timestamp: timespec, level: Logger.Level, label: String, message: String,
-                       metadata: Logger.Metadata) -> [UInt8] {
+    static func render(
+        timestamp: timespec, level: Logger.Level, label: String, message: String,
+        metadata: Logger.Metadata
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + message.utf8.count)
         out.append(contentsOf: #"{"ts":""#.utf8)
@@ -54,7 +56,8 @@ enum JSONLogLine {
         case .dictionary(let members):
             out.append(UInt8(ascii: "{"))
             for (i, (key, member)) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
-                .enumerated() {
+                .enumerated()
+            {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONWriter.writeString(key, into: &out, lineSafe: true)
                 out.append(UInt8(ascii: ":"))

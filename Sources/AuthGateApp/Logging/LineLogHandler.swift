@@ -16,8 +16,10 @@ public struct LineLogHandler: LogHandler {
     let output: @Sendable ([UInt8], Logger.Level) -> Void
 
     /// `output` receives each finished line and its level; tests pass their own.
-    init(label: String, format: LogFormat = .json, metadataProvider: Logger.MetadataProvider? = nil,
-         output: @escaping @Sendable ([UInt8], Logger.Level) -> Void) {
+    init(
+        label: String, format: LogFormat = .json, metadataProvider: Logger.MetadataProvider? = nil,
+        output: @escaping @Sendable ([UInt8], Logger.Level) -> Void
+    ) {
         self.label = label
         self.format = format
         self.metadataProvider = metadataProvider
@@ -25,11 +27,15 @@ public struct LineLogHandler: LogHandler {
     }
 
     /// The factory for `LoggingSystem.bootstrap`.
-    public static func standardError(label: String, format: LogFormat,
-                                     metadataProvider: Logger.MetadataProvider?) -> LineLogHandler {
-        LineLogHandler(label: label, format: format, metadataProvider: metadataProvider, output: { line, level in
-            LogBuffer.shared.append(line, urgent: level >= .warning)
-        })
+    public static func standardError(
+        label: String, format: LogFormat,
+        metadataProvider: Logger.MetadataProvider?
+    ) -> LineLogHandler {
+        LineLogHandler(
+            label: label, format: format, metadataProvider: metadataProvider,
+            output: { line, level in
+                LogBuffer.shared.append(line, urgent: level >= .warning)
+            })
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -51,11 +57,15 @@ public struct LineLogHandler: LogHandler {
         clock_gettime(CLOCK_REALTIME, &now)
         switch format {
         case .json:
-            output(JSONLogLine.render(timestamp: now, level: event.level, label: label,
-                                      message: event.message.description, metadata: merged), event.level)
+            output(
+                JSONLogLine.render(
+                    timestamp: now, level: event.level, label: label,
+                    message: event.message.description, metadata: merged), event.level)
         case .text:
-            output(TextLogLine.render(timestamp: now, level: event.level, label: label,
-                                      message: event.message.description, metadata: merged), event.level)
+            output(
+                TextLogLine.render(
+                    timestamp: now, level: event.level, label: label,
+                    message: event.message.description, metadata: merged), event.level)
         }
     }
 }

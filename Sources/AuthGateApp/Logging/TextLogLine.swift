@@ -14,8 +14,10 @@ import Logging
 /// the backslash, so an escape in the log always came from the escaping.
 /// A value that is empty or holds a space, `"` or `=` is quoted.
 enum TextLogLine {
-    static func render(timestamp: timespec, level: Logger.Level, label: String, message: String,
-                       metadata: Logger.Metadata) -> [UInt8] {
+    static func render(
+        timestamp: timespec, level: Logger.Level, label: String, message: String,
+        metadata: Logger.Metadata
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(120 + message.utf8.count)
         LogTimestamp.append(timestamp, into: &out)
@@ -47,8 +49,12 @@ enum TextLogLine {
     /// A key or value: bare when it cannot be mistaken for more than one
     /// field, else in double quotes.
     static func appendField(_ text: String, into out: inout [UInt8]) {
-        let quoted = text.isEmpty || text.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"")
-            || $0 == UInt8(ascii: "=") }
+        let quoted =
+            text.isEmpty
+            || text.utf8.contains {
+                $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"")
+                    || $0 == UInt8(ascii: "=")
+            }
         if quoted { out.append(UInt8(ascii: "\"")) }
         appendEscaped(text, into: &out, quoting: quoted)
         if quoted { out.append(UInt8(ascii: "\"")) }

@@ -9,9 +9,11 @@ extension Config {
             let name = "FLASK_JWT_TOKEN_LOCATION"
             let locations = try Self.flaskList(raw, name)
             let supported = locations.filter { ["headers", "cookies"].contains($0) }
-            guard !supported.isEmpty, locations.allSatisfy({ ["headers", "cookies", "query_string", "json"].contains($0) })
+            guard !supported.isEmpty,
+                locations.allSatisfy({ ["headers", "cookies", "query_string", "json"].contains($0) })
             else {
-                throw ConfigError(variable: name, message: "expected headers, cookies or both, e.g. [\"headers\", \"cookies\"]")
+                throw ConfigError(
+                    variable: name, message: "expected headers, cookies or both, e.g. [\"headers\", \"cookies\"]")
             }
             // Flask-JWT-Extended's other two locations: AuthGate reads
             // neither; said, not fatal, so a shared Flask setting still starts.
@@ -25,10 +27,13 @@ extension Config {
             let name = "FLASK_" + key
             guard let raw = value(name) else { return fallback }
             guard case .text(let s) = Self.flaskValue(raw), !s.isEmpty, s.utf8.count <= 256,
-                  !cookieName || s.utf8.allSatisfy(Self.isTokenByte) else {
-                throw ConfigError(variable: name, message: cookieName
-                                  ? "expected a cookie name (letters, digits and !#$%&'*+-.^_`|~)"
-                                  : "expected a non-empty string")
+                !cookieName || s.utf8.allSatisfy(Self.isTokenByte)
+            else {
+                throw ConfigError(
+                    variable: name,
+                    message: cookieName
+                        ? "expected a cookie name (letters, digits and !#$%&'*+-.^_`|~)"
+                        : "expected a non-empty string")
             }
             return s
         }
@@ -47,7 +52,10 @@ extension Config {
             let name = "FLASK_" + key
             guard let raw = value(name) else { return fallback }
             if case .flag(let b) = Self.flaskValue(raw) { return b }
-            throw ConfigError(variable: name, message: "expected true or false (JSON, lower case: Flask reads any other text as a string, which is true)")
+            throw ConfigError(
+                variable: name,
+                message:
+                    "expected true or false (JSON, lower case: Flask reads any other text as a string, which is true)")
         }
         c.accessName = try text("JWT_ACCESS_COOKIE_NAME", c.accessName, cookieName: true)
         c.refreshName = try text("JWT_REFRESH_COOKIE_NAME", c.refreshName, cookieName: true)
@@ -69,7 +77,8 @@ extension Config {
         if let raw = value("FLASK_JWT_COOKIE_DOMAIN") {
             switch Self.flaskValue(raw) {
             case .null: c.domain = nil
-            case .text(let d) where !d.isEmpty && d.utf8.allSatisfy({ Self.isTokenByte($0) && $0 != UInt8(ascii: "%") }):
+            case .text(let d)
+            where !d.isEmpty && d.utf8.allSatisfy({ Self.isTokenByte($0) && $0 != UInt8(ascii: "%") }):
                 c.domain = d
             default:
                 throw ConfigError(variable: "FLASK_JWT_COOKIE_DOMAIN", message: "expected a domain such as example.com")
@@ -91,12 +100,15 @@ extension Config {
         if let raw = value("FLASK_JWT_CSRF_METHODS") {
             let methods = try Self.flaskList(raw, "FLASK_JWT_CSRF_METHODS").map { $0.uppercased() }
             guard methods.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Self.isTokenByte) }) else {
-                throw ConfigError(variable: "FLASK_JWT_CSRF_METHODS", message: "expected HTTP methods, e.g. [\"POST\", \"PUT\"]")
+                throw ConfigError(
+                    variable: "FLASK_JWT_CSRF_METHODS", message: "expected HTTP methods, e.g. [\"POST\", \"PUT\"]")
             }
             c.csrfMethods = methods
         }
         if c.sameSite == "None" && !c.secure && c.enabled {
-            warnings.append("FLASK_JWT_COOKIE_SAMESITE=None without FLASK_JWT_COOKIE_SECURE=true: browsers drop such cookies, and signing in loops back to the sign-in page")
+            warnings.append(
+                "FLASK_JWT_COOKIE_SAMESITE=None without FLASK_JWT_COOKIE_SECURE=true: browsers drop such cookies, and signing in loops back to the sign-in page"
+            )
         }
         cookies = c
     }

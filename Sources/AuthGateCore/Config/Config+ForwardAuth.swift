@@ -6,8 +6,9 @@ extension Config {
     static func verifyCookieName(_ raw: String?) throws(ConfigError) -> String? {
         guard let raw, !raw.isEmpty else { return nil }
         guard raw.utf8.count <= 256, raw.utf8.allSatisfy(isTokenByte) else {
-            throw ConfigError(variable: "AUTHGATE_VERIFY_COOKIE",
-                              message: "expected a cookie name (letters, digits and !#$%&'*+-.^_`|~), such as __Host-authgate")
+            throw ConfigError(
+                variable: "AUTHGATE_VERIFY_COOKIE",
+                message: "expected a cookie name (letters, digits and !#$%&'*+-.^_`|~), such as __Host-authgate")
         }
         return raw
     }
@@ -16,7 +17,7 @@ extension Config {
     static func isTokenByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(b)

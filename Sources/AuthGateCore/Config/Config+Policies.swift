@@ -9,10 +9,12 @@ extension Config {
             try SettingParser.integer(value(name), name, default: fallback, range: range)
         }
         func bool(_ name: String) throws(ConfigError) -> Bool { try SettingParser.bool(value(name), name) }
-        let maxFailures = try integer("AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES",
-                                      default: LoginThrottleSettings.defaultMaxFailures, range: 1...1000)
-        let window = try integer("AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS",
-                                 default: LoginThrottleSettings.defaultWindowSeconds, range: 1...604_800)
+        let maxFailures = try integer(
+            "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES",
+            default: LoginThrottleSettings.defaultMaxFailures, range: 1...1000)
+        let window = try integer(
+            "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS",
+            default: LoginThrottleSettings.defaultWindowSeconds, range: 1...604_800)
         if try bool("AUTHGATE_LOGIN_THROTTLE") {
             loginThrottle = LoginThrottleSettings(maxFailures: maxFailures, windowSeconds: window)
         }
@@ -36,11 +38,14 @@ extension Config {
         for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
             let domain = String(part.trimmingASCIIWhitespace())
             if domain.isEmpty { continue }
-            guard !domain.unicodeScalars.contains(where: {
-                $0 == "@" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
-            }) else {
-                throw ConfigError(variable: "AUTHGATE_REGISTRATION_EMAIL_DOMAINS",
-                                  message: "expected domains separated by commas, such as example.com,example.org")
+            guard
+                !domain.unicodeScalars.contains(where: {
+                    $0 == "@" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+                })
+            else {
+                throw ConfigError(
+                    variable: "AUTHGATE_REGISTRATION_EMAIL_DOMAINS",
+                    message: "expected domains separated by commas, such as example.com,example.org")
             }
             domains.append(domain)
         }

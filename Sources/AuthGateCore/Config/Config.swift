@@ -94,18 +94,22 @@ public struct Config: Sendable {
 
     /// Builds the configuration from the process environment and the
     /// `.env` values (the environment wins). Throws naming the variable.
-    public static func load(environment: [String: String], dotEnv: [String: String],
-                            workingDirectory: String) throws(ConfigError) -> Config {
+    public static func load(
+        environment: [String: String], dotEnv: [String: String],
+        workingDirectory: String
+    ) throws(ConfigError) -> Config {
         func value(_ name: String) -> String? { environment[name] ?? dotEnv[name] }
 
         var secrets = SecretReader(value: value)
         let jwtSecret = try secrets.secret("FLASK_JWT_SECRET_KEY")
         let appSecret = try secrets.secret("FLASK_SECRET_KEY")
-        let uri = try secrets.secret("FLASK_SQLALCHEMY_DATABASE_URI").map { String(decoding: $0.bytes, as: UTF8.self) }
+        let uri =
+            try secrets.secret("FLASK_SQLALCHEMY_DATABASE_URI").map { String(decoding: $0.bytes, as: UTF8.self) }
             ?? "sqlite:///db.sqlite"
         guard let database = parseDatabase(uri, workingDirectory: workingDirectory) else {
-            throw ConfigError(variable: "FLASK_SQLALCHEMY_DATABASE_URI",
-                              message: "expected postgresql://... or sqlite:///path")
+            throw ConfigError(
+                variable: "FLASK_SQLALCHEMY_DATABASE_URI",
+                message: "expected postgresql://... or sqlite:///path")
         }
         // Refused here, in our words: libpq's would quote the bad part.
         if let problem = databaseProblem(uri, database) {
@@ -113,20 +117,24 @@ public struct Config: Sendable {
         }
         func bool(_ name: String) throws(ConfigError) -> Bool { try SettingParser.bool(value(name), name) }
         func integer(_ name: String, default fallback: Int64, range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
-            try SettingParser.integer(value(name), name, default: fallback, range: range,
-                                      unit: name.hasSuffix("THREADS") || name.hasSuffix("CONNECTIONS") ? nil : "seconds")
+            try SettingParser.integer(
+                value(name), name, default: fallback, range: range,
+                unit: name.hasSuffix("THREADS") || name.hasSuffix("CONNECTIONS") ? nil : "seconds")
         }
         let algorithmName = value("FLASK_JWT_ALGORITHM") ?? "HS256"
         guard let algorithm = JWTAlgorithm(rawValue: algorithmName) else {
-            throw ConfigError(variable: "FLASK_JWT_ALGORITHM", message: "expected HS256, HS384, HS512, RS256, ES256 or EdDSA")
+            throw ConfigError(
+                variable: "FLASK_JWT_ALGORITHM", message: "expected HS256, HS384, HS512, RS256, ES256 or EdDSA")
         }
         var warnings: [String] = []
-        let keys = try KeySettings.keyRing(algorithm: algorithm, hmacSecret: jwtSecret ?? appSecret,
-                                           secrets: &secrets, warnings: &warnings)
+        let keys = try KeySettings.keyRing(
+            algorithm: algorithm, hmacSecret: jwtSecret ?? appSecret,
+            secrets: &secrets, warnings: &warnings)
         let methodName = value("FLASK_PASSWORD_HASH_METHOD") ?? "scrypt"
         guard let method = HashMethod(methodName) else {
-            throw ConfigError(variable: "FLASK_PASSWORD_HASH_METHOD",
-                              message: "expected a Werkzeug method such as scrypt:32768:8:1 or pbkdf2:sha256:600000")
+            throw ConfigError(
+                variable: "FLASK_PASSWORD_HASH_METHOD",
+                message: "expected a Werkzeug method such as scrypt:32768:8:1 or pbkdf2:sha256:600000")
         }
         var threads = defaultThreads
         if let raw = value("AUTHGATE_THREADS") {
@@ -158,16 +166,21 @@ public struct Config: Sendable {
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         config.maxIdleConnections = Int(try integer("AUTHGATE_MAX_IDLE_CONNECTIONS", default: 256, range: 1...4096))
-        config.idleConnectionSeconds = Double(try integer("AUTHGATE_IDLE_CONNECTION_SECONDS", default: 75,
-                                                          range: 1...3600))
+        config.idleConnectionSeconds = Double(
+            try integer(
+                "AUTHGATE_IDLE_CONNECTION_SECONDS", default: 75,
+                range: 1...3600))
         try config.loadLoginAndRegistrationPolicies(value)
         config.refreshRotation = try bool("AUTHGATE_REFRESH_ROTATION")
-        config.refreshMaxAge = try integer("AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,
-                                           range: 1...tenYears)
-        config.logoutScope = try SettingParser.choice(value("AUTHGATE_LOGOUT_SCOPE"), "AUTHGATE_LOGOUT_SCOPE",
-                                                      default: config.refreshRotation ? .session : .token)
-        config.usernamePolicy = try SettingParser.choice(value("AUTHGATE_USERNAME_POLICY"),
-                                                         "AUTHGATE_USERNAME_POLICY", default: .exact)
+        config.refreshMaxAge = try integer(
+            "AUTHGATE_REFRESH_MAX_AGE_SECONDS", default: config.refreshExpires,
+            range: 1...tenYears)
+        config.logoutScope = try SettingParser.choice(
+            value("AUTHGATE_LOGOUT_SCOPE"), "AUTHGATE_LOGOUT_SCOPE",
+            default: config.refreshRotation ? .session : .token)
+        config.usernamePolicy = try SettingParser.choice(
+            value("AUTHGATE_USERNAME_POLICY"),
+            "AUTHGATE_USERNAME_POLICY", default: .exact)
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.tokenGroups = try bool("AUTHGATE_TOKEN_GROUPS")
         config.warnings = secrets.warnings + warnings
@@ -210,7 +223,9 @@ public struct Config: Sendable {
 
     static func isValidListen(_ text: String) -> Bool {
         if text.hasPrefix("unix:") { return text.count > 5 }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return false }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            return false
+        }
         return (1...65535).contains(port)
     }
 }

@@ -42,7 +42,9 @@ package struct DatabaseURIRedactor: Sendable {
         // libpq's user information ends at the first '@' before any '/';
         // what a person meant ends at the last '@' before the query.
         var ends: [Substring.Index] = []
-        if let at = beforeQuery.firstIndex(where: { $0 == "@" || $0 == "/" }), beforeQuery[at] == "@" { ends.append(at) }
+        if let at = beforeQuery.firstIndex(where: { $0 == "@" || $0 == "/" }), beforeQuery[at] == "@" {
+            ends.append(at)
+        }
         if let at = beforeQuery.lastIndex(of: "@") { ends.append(at) }
         for end in ends {
             let userInfo = beforeQuery[..<end]
@@ -133,7 +135,8 @@ package struct DatabaseURIRedactor: Sendable {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) {
+                let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2])
+            {
                 out.append(high << 4 | low)
                 i += 3
             } else {

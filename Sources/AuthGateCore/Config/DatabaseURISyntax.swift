@@ -49,7 +49,8 @@ enum DatabaseURISyntax {
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%") {
                 guard i + 2 < bytes.count, let high = DatabaseURIRedactor.hexValue(bytes[i + 1]),
-                      let low = DatabaseURIRedactor.hexValue(bytes[i + 2]) else {
+                    let low = DatabaseURIRedactor.hexValue(bytes[i + 2])
+                else {
                     return "a '%' must start an escape of two hex digits (a literal '%' is written %25)"
                 }
                 if high == 0 && low == 0 { return "%00 (a NUL byte) is not allowed" }

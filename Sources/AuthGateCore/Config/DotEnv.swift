@@ -20,7 +20,8 @@ public enum DotEnv {
                 s = s.dropFirst(7)
                 skip(&s, while: { $0 == " " || $0 == "\t" })
             }
-            let key = String(s.prefix { !($0 == "=" || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "#") })
+            let key = String(
+                s.prefix { !($0 == "=" || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "#") })
             s = s.dropFirst(key.count)
             skip(&s, while: { $0 == " " || $0 == "\t" })
             guard !key.isEmpty, s.first == "=" else { skipLine(&s); continue }

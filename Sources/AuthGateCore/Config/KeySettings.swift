@@ -13,8 +13,10 @@ enum KeySettings {
     /// §3.2 asks for a key at least as long as the hash (32 bytes for HS256).
     static let minimumHMACKeyBytes = 32
 
-    static func keyRing(algorithm: JWTAlgorithm, hmacSecret: SecretReader.Secret?,
-                        secrets: inout SecretReader, warnings: inout [String]) throws(ConfigError) -> KeyRing {
+    static func keyRing(
+        algorithm: JWTAlgorithm, hmacSecret: SecretReader.Secret?,
+        secrets: inout SecretReader, warnings: inout [String]
+    ) throws(ConfigError) -> KeyRing {
         let privatePEM = try secrets.secret("FLASK_JWT_PRIVATE_KEY")
         let publicPEM = try secrets.secret("FLASK_JWT_PUBLIC_KEY")
         let previousSecrets = try secrets.secret("AUTHGATE_JWT_PREVIOUS_SECRET_KEYS")
@@ -23,28 +25,38 @@ enum KeySettings {
         let current: JWTKey
         if algorithm.isHMAC {
             guard let hmacSecret else {
-                throw ConfigError(variable: "FLASK_JWT_SECRET_KEY",
-                                  message: "no signing key: set FLASK_JWT_SECRET_KEY or FLASK_SECRET_KEY")
+                throw ConfigError(
+                    variable: "FLASK_JWT_SECRET_KEY",
+                    message: "no signing key: set FLASK_JWT_SECRET_KEY or FLASK_SECRET_KEY")
             }
             current = try make(hmacSecret.variable) { try JWTKey(secret: hmacSecret.bytes, algorithm: algorithm) }
             warnIfShort(hmacSecret.bytes, hmacSecret.variable, &warnings)
             if let privatePEM {
-                warnings.append("\(privatePEM.variable) is set but FLASK_JWT_ALGORITHM is \(algorithm.rawValue): it is not used")
+                warnings.append(
+                    "\(privatePEM.variable) is set but FLASK_JWT_ALGORITHM is \(algorithm.rawValue): it is not used")
             }
         } else {
             guard let privatePEM else {
-                throw ConfigError(variable: "FLASK_JWT_PRIVATE_KEY", message:
-                    "FLASK_JWT_ALGORITHM=\(algorithm.rawValue) signs with a private key: set FLASK_JWT_PRIVATE_KEY_FILE to a PEM file")
+                throw ConfigError(
+                    variable: "FLASK_JWT_PRIVATE_KEY",
+                    message:
+                        "FLASK_JWT_ALGORITHM=\(algorithm.rawValue) signs with a private key: set FLASK_JWT_PRIVATE_KEY_FILE to a PEM file"
+                )
             }
             let key = try asymmetric(privatePEM, AsymmetricKey.privateKey)
             guard JWTAlgorithm.forKey(key.kind) == algorithm else {
-                throw ConfigError(variable: privatePEM.variable, message:
-                    "\(privatePEM.path ?? "the key") is a key for \(JWTAlgorithm.forKey(key.kind).rawValue), not FLASK_JWT_ALGORITHM=\(algorithm.rawValue)")
+                throw ConfigError(
+                    variable: privatePEM.variable,
+                    message:
+                        "\(privatePEM.path ?? "the key") is a key for \(JWTAlgorithm.forKey(key.kind).rawValue), not FLASK_JWT_ALGORITHM=\(algorithm.rawValue)"
+                )
             }
             if let publicPEM {
                 let publicKey = try asymmetric(publicPEM, AsymmetricKey.publicKey)
                 guard key.hasSamePublicKey(as: publicKey) else {
-                    throw ConfigError(variable: publicPEM.variable, message: "\(publicPEM.path ?? "the key") is not the public half of the private key")
+                    throw ConfigError(
+                        variable: publicPEM.variable,
+                        message: "\(publicPEM.path ?? "the key") is not the public half of the private key")
                 }
             }
             current = try make(privatePEM.variable) { try JWTKey(key) }
@@ -62,7 +74,9 @@ enum KeySettings {
         if let previousPublic {
             let blocks = pemBlocks(previousPublic.bytes)
             guard !blocks.isEmpty else {
-                throw ConfigError(variable: previousPublic.variable, message: "\(previousPublic.path ?? "the value") holds no PEM public key")
+                throw ConfigError(
+                    variable: previousPublic.variable,
+                    message: "\(previousPublic.path ?? "the value") holds no PEM public key")
             }
             for (i, block) in blocks.enumerated() {
                 var one = previousPublic
@@ -91,7 +105,9 @@ enum KeySettings {
         }
         let blanks: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
         var keys: [[UInt8]] = []
-        for (i, entry) in secret.bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).enumerated() {
+        for (i, entry) in secret.bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let problem: String?
             if entry.isEmpty {
                 problem = "key \(i + 1) is empty"
@@ -101,8 +117,11 @@ enum KeySettings {
                 problem = nil
             }
             if let problem {
-                throw ConfigError(variable: secret.variable, message:
-                    "\(problem); in the variable, keys are separated by commas and can hold neither a comma nor blanks at their ends: put them one per line in a file named by \(secret.variable)_FILE instead")
+                throw ConfigError(
+                    variable: secret.variable,
+                    message:
+                        "\(problem); in the variable, keys are separated by commas and can hold neither a comma nor blanks at their ends: put them one per line in a file named by \(secret.variable)_FILE instead"
+                )
             }
             keys.append(Array(entry))
         }
@@ -111,13 +130,16 @@ enum KeySettings {
 
     private static func warnIfShort(_ secret: [UInt8], _ name: String, _ warnings: inout [String]) {
         if secret.count < minimumHMACKeyBytes {
-            warnings.append("\(name): HMAC key shorter than \(minimumHMACKeyBytes) bytes; "
-                            + "it still works, but 32 random bytes or more (openssl rand -hex 32) are safer")
+            warnings.append(
+                "\(name): HMAC key shorter than \(minimumHMACKeyBytes) bytes; "
+                    + "it still works, but 32 random bytes or more (openssl rand -hex 32) are safer")
         }
     }
 
-    private static func asymmetric(_ pem: SecretReader.Secret, _ parse: ([UInt8]) throws(AsymmetricKey.LoadError) -> AsymmetricKey,
-                                   index: Int? = nil) throws(ConfigError) -> AsymmetricKey {
+    private static func asymmetric(
+        _ pem: SecretReader.Secret, _ parse: ([UInt8]) throws(AsymmetricKey.LoadError) -> AsymmetricKey,
+        index: Int? = nil
+    ) throws(ConfigError) -> AsymmetricKey {
         do {
             return try parse(pem.bytes)
         } catch {
@@ -128,7 +150,9 @@ enum KeySettings {
 
     /// Runs an OpenSSL step that cannot fail on valid input, naming `variable` if it does.
     private static func make<T>(_ variable: String, _ body: () throws -> T) throws(ConfigError) -> T {
-        do { return try body() } catch { throw ConfigError(variable: variable, message: "cannot use the key: \(error)") }
+        do { return try body() } catch {
+            throw ConfigError(variable: variable, message: "cannot use the key: \(error)")
+        }
     }
 
     /// Each `-----BEGIN ...-----` to `-----END ...-----` block, with its

@@ -44,10 +44,14 @@ struct SecretReader {
             let candidate = directory + "/" + SecretReader.credentialName(name)
             if access(candidate, F_OK) == 0 { credential = candidate }
         }
-        let set = [direct.map { _ in name }, path.map { _ in fileVariable },
-                   credential.map { _ in "credential \(SecretReader.credentialName(name))" }].compactMap { $0 }
+        let set = [
+            direct.map { _ in name }, path.map { _ in fileVariable },
+            credential.map { _ in "credential \(SecretReader.credentialName(name))" }
+        ].compactMap { $0 }
         if set.count > 1 {
-            throw ConfigError(variable: name, message: "\(set.joined(separator: " and ")) are \(set.count == 2 ? "both" : "all") set; keep one")
+            throw ConfigError(
+                variable: name,
+                message: "\(set.joined(separator: " and ")) are \(set.count == 2 ? "both" : "all") set; keep one")
         }
         if let direct { return Secret(bytes: Array(direct.utf8), variable: name, path: nil) }
         if let path { return try readFile(path, variable: fileVariable) }
@@ -74,7 +78,8 @@ struct SecretReader {
             let n = read(fd, &chunk, chunk.count)
             if n < 0, errno == EINTR { continue }
             guard n >= 0 else {
-                throw ConfigError(variable: variable, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+                throw ConfigError(
+                    variable: variable, message: "cannot read \(path): \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
@@ -88,7 +93,9 @@ struct SecretReader {
         // starting; compose and Kubernetes mount secrets 0444 by default).
         let mode = info.st_mode & 0o777
         if mode & 0o077 != 0 {
-            warnings.append("\(variable): \(path) can be read by users other than its owner (mode 0\(String(mode, radix: 8))); chmod 600 it")
+            warnings.append(
+                "\(variable): \(path) can be read by users other than its owner (mode 0\(String(mode, radix: 8))); chmod 600 it"
+            )
         }
         return Secret(bytes: bytes, variable: variable, path: path)
     }

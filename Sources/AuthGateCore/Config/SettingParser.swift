@@ -12,8 +12,10 @@ enum SettingParser {
     }
 
     /// Unset: `fallback`. `unit` words the message ("seconds").
-    static func integer<T: FixedWidthInteger>(_ raw: String?, _ name: String, default fallback: T,
-                                              range: ClosedRange<T>, unit: String? = nil) throws(ConfigError) -> T {
+    static func integer<T: FixedWidthInteger>(
+        _ raw: String?, _ name: String, default fallback: T,
+        range: ClosedRange<T>, unit: String? = nil
+    ) throws(ConfigError) -> T {
         guard let raw else { return fallback }
         guard let n = T(raw.trimmingASCIIWhitespace()), range.contains(n) else {
             let what = unit.map { "a whole number of \($0)" } ?? "a whole number"
@@ -24,14 +26,17 @@ enum SettingParser {
 
     /// One of an enum's raw values, ignoring ASCII case and surrounding
     /// blanks; unset or empty: `fallback`.
-    static func choice<T: RawRepresentable & CaseIterable>(_ raw: String?, _ name: String,
-                                                           default fallback: T) throws(ConfigError) -> T
+    static func choice<T: RawRepresentable & CaseIterable>(
+        _ raw: String?, _ name: String,
+        default fallback: T
+    ) throws(ConfigError) -> T
     where T.RawValue == String {
         let text = (raw ?? "").trimmingASCIIWhitespace().lowercased()
         if text.isEmpty { return fallback }
         guard let value = T(rawValue: text) else {
-            throw ConfigError(variable: name,
-                              message: "expected " + T.allCases.map(\.rawValue).joined(separator: " or "))
+            throw ConfigError(
+                variable: name,
+                message: "expected " + T.allCases.map(\.rawValue).joined(separator: " or "))
         }
         return value
     }

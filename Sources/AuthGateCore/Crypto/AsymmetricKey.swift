@@ -141,5 +141,7 @@ final class AsymmetricKey: @unchecked Sendable {
 
 /// The passphrase callback: none is ever asked for (OpenSSL's default
 /// would prompt on the terminal for an encrypted key).
-private func refusePassphrase(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32,
-                              _ userdata: UnsafeMutableRawPointer?) -> Int32 { -1 }
+private func refusePassphrase(
+    _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32,
+    _ userdata: UnsafeMutableRawPointer?
+) -> Int32 { -1 }

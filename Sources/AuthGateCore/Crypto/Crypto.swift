@@ -38,8 +38,9 @@ public enum Crypto {
         let result = key.withUnsafeBytes { k in
             data.withUnsafeBytes { d in
                 out.withUnsafeMutableBufferPointer { o in
-                    HMAC(digest.md, k.baseAddress, Int32(k.count),
-                         d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, o.baseAddress, &length)
+                    HMAC(
+                        digest.md, k.baseAddress, Int32(k.count),
+                        d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, o.baseAddress, &length)
                 }
             }
         }
@@ -48,14 +49,17 @@ public enum Crypto {
     }
 
     /// PBKDF2-HMAC (RFC 8018), as Python's `hashlib.pbkdf2_hmac`.
-    static func pbkdf2(_ digest: Digest, password: [UInt8], salt: [UInt8], iterations: Int, length: Int) throws -> [UInt8] {
+    static func pbkdf2(_ digest: Digest, password: [UInt8], salt: [UInt8], iterations: Int, length: Int) throws
+        -> [UInt8]
+    {
         var out = [UInt8](repeating: 0, count: length)
         let ok = password.withUnsafeBytes { p in
             salt.withUnsafeBytes { s in
                 out.withUnsafeMutableBufferPointer { o in
-                    PKCS5_PBKDF2_HMAC(p.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(p.count),
-                                      s.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(s.count),
-                                      Int32(iterations), digest.md, Int32(length), o.baseAddress)
+                    PKCS5_PBKDF2_HMAC(
+                        p.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(p.count),
+                        s.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(s.count),
+                        Int32(iterations), digest.md, Int32(length), o.baseAddress)
                 }
             }
         }
@@ -65,15 +69,18 @@ public enum Crypto {
 
     /// scrypt (RFC 7914), as Python's `hashlib.scrypt`. `maxmem` (bytes)
     /// is always explicit: OpenSSL's 32 MiB default refuses N=32768, r=8.
-    static func scrypt(password: [UInt8], salt: [UInt8], n: UInt64, r: UInt64, p: UInt64, maxmem: UInt64,
-                       length: Int) throws -> [UInt8] {
+    static func scrypt(
+        password: [UInt8], salt: [UInt8], n: UInt64, r: UInt64, p: UInt64, maxmem: UInt64,
+        length: Int
+    ) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
         let ok = password.withUnsafeBytes { pw in
             salt.withUnsafeBytes { s in
                 out.withUnsafeMutableBufferPointer { o in
-                    EVP_PBE_scrypt(pw.baseAddress?.assumingMemoryBound(to: CChar.self), pw.count,
-                                   s.baseAddress?.assumingMemoryBound(to: UInt8.self), s.count,
-                                   n, r, p, maxmem, o.baseAddress, length)
+                    EVP_PBE_scrypt(
+                        pw.baseAddress?.assumingMemoryBound(to: CChar.self), pw.count,
+                        s.baseAddress?.assumingMemoryBound(to: UInt8.self), s.count,
+                        n, r, p, maxmem, o.baseAddress, length)
                 }
             }
         }

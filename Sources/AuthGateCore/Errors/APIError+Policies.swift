@@ -5,6 +5,7 @@ extension APIError {
         APIError(status: 429, message: "Too many failed login attempts", headers: ["Retry-After": String(seconds)])
     }
     public static let registrationClosed = APIError(status: 403, message: "Registration is closed")
-    public static let emailDomainNotAllowed = APIError(status: 403,
-                                                       message: "Registration is not open to this email domain")
+    public static let emailDomainNotAllowed = APIError(
+        status: 403,
+        message: "Registration is not open to this email domain")
 }

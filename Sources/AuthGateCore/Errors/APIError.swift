@@ -13,8 +13,9 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     public static let payloadTooLarge = APIError(status: 413, message: "Request body too large")
     public static let unsupportedMediaType = APIError(status: 415, message: "Content-Type must be application/json")
     /// The same for a route that takes an HTML form.
-    public static let unsupportedFormMediaType = APIError(status: 415,
-                                                          message: "Content-Type must be application/x-www-form-urlencoded")
+    public static let unsupportedFormMediaType = APIError(
+        status: 415,
+        message: "Content-Type must be application/x-www-form-urlencoded")
     public static func badRequest(_ message: String) -> APIError { APIError(status: 400, message: message) }
     public static let invalidCredentials = APIError(status: 400, message: "Invalid username or password")
     public static let userExists = APIError(status: 409, message: "User already exists")

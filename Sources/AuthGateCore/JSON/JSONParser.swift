@@ -152,7 +152,8 @@ public struct JSONParser {
                     if (0xD800...0xDBFF).contains(code) {
                         // A high surrogate is valid only followed by an escaped low one.
                         if index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                           bytes[index + 1] == UInt8(ascii: "u") {
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        {
                             let save = index
                             index += 2
                             let low = try parseHex4()

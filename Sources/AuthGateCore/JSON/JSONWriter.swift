@@ -61,9 +61,12 @@ public enum JSONWriter {
         // instead of appended byte by byte. 0xC2 and 0xE2 lead the UTF-8 of
         // C1 controls and of U+2028/U+2029.
         let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            let plain = lineSafe
-                ? bytes.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
-                    && $0 != 0x7F && $0 != 0xC2 && $0 != 0xE2 }
+            let plain =
+                lineSafe
+                ? bytes.allSatisfy {
+                    $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+                        && $0 != 0x7F && $0 != 0xC2 && $0 != 0xE2
+                }
                 : bytes.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
             guard plain else { return false }
             out.append(contentsOf: bytes)
@@ -89,7 +92,8 @@ public enum JSONWriter {
             case 0xC2 where lineSafe && i < bytes.count && (0x80...0x9F).contains(bytes[i]):
                 writeEscape(UInt16(bytes[i]), into: &out)  // U+0080...U+009F
                 i += 1
-            case 0xE2 where lineSafe && i + 1 < bytes.count && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9):
+            case 0xE2
+            where lineSafe && i + 1 < bytes.count && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9):
                 writeEscape(bytes[i + 1] == 0xA8 ? 0x2028 : 0x2029, into: &out)
                 i += 2
             default: out.append(b)

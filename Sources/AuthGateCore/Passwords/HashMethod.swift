@@ -18,8 +18,9 @@ public enum HashMethod: Sendable, Equatable, CustomStringConvertible {
         case "scrypt":
             if parts.count == 1 { self = .default; return }
             guard parts.count == 4,
-                  let n = UInt64(parts[1]), let r = UInt64(parts[2]), let p = UInt64(parts[3]),
-                  HashMethod.scryptMaxmem(n: n, r: r, p: p) != nil else { return nil }
+                let n = UInt64(parts[1]), let r = UInt64(parts[2]), let p = UInt64(parts[3]),
+                HashMethod.scryptMaxmem(n: n, r: r, p: p) != nil
+            else { return nil }
             self = .scrypt(n: n, r: r, p: p)
         case "pbkdf2":
             let digestName = parts.count > 1 ? parts[1] : "sha256"

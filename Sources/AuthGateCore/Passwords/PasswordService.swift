@@ -44,8 +44,9 @@ public final class PasswordService: Sendable {
     /// idle process shrinks back to its resting size.
     public func releaseIdleBuffers(idleSeconds: Int64 = 10) {
         guard running.load(ordering: .relaxed) == 0,
-              Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds,
-              authgate_scrypt_arena_bytes() > 0 else { return }
+            Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds,
+            authgate_scrypt_arena_bytes() > 0
+        else { return }
         authgate_scrypt_arena_trim()
     }
 

@@ -16,8 +16,9 @@ public struct RedirectHosts: Sendable, Equatable {
             if entry.isEmpty { continue }
             let name = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
             guard !name.isEmpty, name.utf8.count <= 253, name.utf8.allSatisfy(isHostByte) else {
-                throw ConfigError(variable: "AUTHGATE_REDIRECT_HOSTS",
-                                  message: "expected hosts separated by commas, such as app.example.com,.example.org")
+                throw ConfigError(
+                    variable: "AUTHGATE_REDIRECT_HOSTS",
+                    message: "expected hosts separated by commas, such as app.example.com,.example.org")
             }
             if entry.hasPrefix(".") { hosts.suffixes.append("." + name) } else { hosts.exact.append(name) }
         }
@@ -36,7 +37,7 @@ public struct RedirectHosts: Sendable, Equatable {
     static func isHostByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."):
+            UInt8(ascii: "-"), UInt8(ascii: "."):
             return true
         default:
             return false

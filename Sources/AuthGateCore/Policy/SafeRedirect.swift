@@ -26,9 +26,13 @@ public enum SafeRedirect {
         }
         let lower = rd.lowercased()
         let rest: Substring
-        if lower.hasPrefix("https://") { rest = lower.dropFirst(8) } else if lower.hasPrefix("http://") {
+        if lower.hasPrefix("https://") {
+            rest = lower.dropFirst(8)
+        } else if lower.hasPrefix("http://") {
             rest = lower.dropFirst(7)
-        } else { return false }
+        } else {
+            return false
+        }
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard !authority.isEmpty, !authority.contains("@") else { return false }
         let host: Substring
@@ -51,7 +55,8 @@ public enum SafeRedirect {
     static func isPort(_ text: Substring) -> Bool {
         let digits = text.dropFirst()
         guard text.first == ":", (1...5).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let port = Int(digits) else { return false }
+            let port = Int(digits)
+        else { return false }
         return port <= 65535
     }
 }

@@ -27,9 +27,11 @@ public struct Claims: Sendable, Equatable {
     /// change applies before the token expires.
     public var groups: [String]?
 
-    package init(subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
-                 expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil,
-                 groups: [String]? = nil) {
+    package init(
+        subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
+        expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil,
+        groups: [String]? = nil
+    ) {
         self.subject = subject
         self.kind = kind
         self.fresh = fresh
@@ -66,7 +68,7 @@ public struct Claims: Sendable, Equatable {
             ("jti", .string(jti)),
             ("type", .string(kind.rawValue)),
             ("sub", .string(subject)),
-            ("nbf", .number(Double(notBefore))),
+            ("nbf", .number(Double(notBefore)))
         ]
         if let csrf { members.append(("csrf", .string(csrf))) }
         members.append(("exp", .number(expires)))

@@ -14,8 +14,10 @@ enum JWK {
         case .ed25519:
             return [("crv", .string("Ed25519")), ("kty", .string("OKP")), ("x", try b64(key.rawPublicKey()))]
         case .p256:
-            return [("crv", .string("P-256")), ("kty", .string("EC")),
-                    ("x", try b64(key.parameter("qx", width: 32))), ("y", try b64(key.parameter("qy", width: 32)))]
+            return [
+                ("crv", .string("P-256")), ("kty", .string("EC")),
+                ("x", try b64(key.parameter("qx", width: 32))), ("y", try b64(key.parameter("qy", width: 32)))
+            ]
         case .rsa:
             return [("e", try b64(key.parameter("e"))), ("kty", .string("RSA")), ("n", try b64(key.parameter("n")))]
         }

@@ -13,10 +13,11 @@ public struct JWTCodec: Sendable {
         self.keys = keys
         self.leeway = leeway
         // PyJWT's layout (keys sorted), so the bytes match a token it signs.
-        self.encodedHeader = Base64URL.encode(JSONWriter.object([
-            ("alg", .string(keys.current.algorithm.rawValue)), ("kid", .string(keys.current.kid)),
-            ("typ", .string("JWT")),
-        ]))
+        self.encodedHeader = Base64URL.encode(
+            JSONWriter.object([
+                ("alg", .string(keys.current.algorithm.rawValue)), ("kid", .string(keys.current.kid)),
+                ("typ", .string("JWT"))
+            ]))
     }
 
     /// One HMAC key (HS256, HS384 or HS512), no previous ones.
@@ -44,17 +45,19 @@ public struct JWTCodec: Sendable {
         let bytes = Array(token.utf8)
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3,
-              let headerBytes = Base64URL.decode(parts[0]),
-              let signature = Base64URL.decode(parts[2]),
-              case .object(let header)? = try? JSONParser.parse(headerBytes),
-              let alg = header["alg"]?.stringValue,
-              // RFC 7515 §4.1.11: a recipient must refuse a `crit` it does
-              // not understand, and AuthGate implements no extension.
-              header["crit"] == nil else { throw .invalidToken }
+            let headerBytes = Base64URL.decode(parts[0]),
+            let signature = Base64URL.decode(parts[2]),
+            case .object(let header)? = try? JSONParser.parse(headerBytes),
+            let alg = header["alg"]?.stringValue,
+            // RFC 7515 §4.1.11: a recipient must refuse a `crit` it does
+            // not understand, and AuthGate implements no extension.
+            header["crit"] == nil
+        else { throw .invalidToken }
         let signingInput = Array(bytes[0..<(parts[0].count + 1 + parts[1].count)])
         guard keys.verifies(signature, over: signingInput, alg: alg, kid: header["kid"]) else { throw .invalidToken }
         guard let payloadBytes = Base64URL.decode(parts[1]),
-              case .object(let payload)? = try? JSONParser.parse(payloadBytes) else { throw .invalidToken }
+            case .object(let payload)? = try? JSONParser.parse(payloadBytes)
+        else { throw .invalidToken }
         return payload
     }
 
@@ -70,9 +73,10 @@ public struct JWTCodec: Sendable {
         if let iat, iat > now + leeway { throw .invalidToken }
 
         guard let subject = payload["sub"]?.stringValue,
-              let kindName = payload["type"]?.stringValue,
-              let kind = Claims.Kind(rawValue: kindName),
-              let jti = payload["jti"]?.stringValue, Claims.isStorable(jti: jti) else { throw .invalidToken }
+            let kindName = payload["type"]?.stringValue,
+            let kind = Claims.Kind(rawValue: kindName),
+            let jti = payload["jti"]?.stringValue, Claims.isStorable(jti: jti)
+        else { throw .invalidToken }
         var fresh = false
         switch payload["fresh"] {
         case .bool(let b)?: fresh = b
@@ -97,10 +101,11 @@ public struct JWTCodec: Sendable {
             guard let text = value.stringValue else { throw .invalidToken }
             csrf = text
         }
-        return Claims(subject: subject, kind: kind, fresh: fresh, jti: jti,
-                      issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
-                      notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
-                      expires: exp, family: family, authTime: authTime, csrf: csrf)
+        return Claims(
+            subject: subject, kind: kind, fresh: fresh, jti: jti,
+            issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
+            notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
+            expires: exp, family: family, authTime: authTime, csrf: csrf)
     }
 
     private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {

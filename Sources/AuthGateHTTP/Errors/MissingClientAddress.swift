@@ -9,7 +9,10 @@ package struct MissingClientAddress: HTTPError {
     package var httpStatus: Int { 500 }
     package var httpBody: [(String, JSONValue)] { [("error", .string("Internal server error"))] }
     package var logEntry: ErrorLogEntry? {
-        ErrorLogEntry(level: .error, message: "login throttle is on but the request has no client address",
-                      detail: "REMOTE_ADDR is empty: nginx must pass `fastcgi_param REMOTE_ADDR $remote_addr;` (the shipped nginx.conf does)")
+        ErrorLogEntry(
+            level: .error, message: "login throttle is on but the request has no client address",
+            detail:
+                "REMOTE_ADDR is empty: nginx must pass `fastcgi_param REMOTE_ADDR $remote_addr;` (the shipped nginx.conf does)"
+        )
     }
 }

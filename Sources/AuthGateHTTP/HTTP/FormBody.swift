@@ -5,7 +5,8 @@ struct FormBody {
     let fields: [(name: String, value: String)]
 
     init(_ request: Request) {
-        fields = request.mediaType == "application/x-www-form-urlencoded"
+        fields =
+            request.mediaType == "application/x-www-form-urlencoded"
             ? QueryString.parse(String(decoding: request.body, as: UTF8.self)) : []
     }
 

@@ -30,10 +30,13 @@ public struct HeaderSelection: Sendable {
             let key = name.lowercased()
             guard !headers.contains(where: { $0.key == key }) else { return }
             // nginx's `HTTP_` parameter for a header: upper case, `-` as `_`.
-            let param = "HTTP_" + String(decoding: name.utf8.map { b -> UInt8 in
-                let upper = (0x61...0x7A).contains(b) ? b - 0x20 : b
-                return upper == UInt8(ascii: "-") ? UInt8(ascii: "_") : upper
-            }, as: UTF8.self)
+            let param =
+                "HTTP_"
+                + String(
+                    decoding: name.utf8.map { b -> UInt8 in
+                        let upper = (0x61...0x7A).contains(b) ? b - 0x20 : b
+                        return upper == UInt8(ascii: "-") ? UInt8(ascii: "_") : upper
+                    }, as: UTF8.self)
             headers.append((param, key))
         }
         if config.verifyCookie != nil || config.cookies.enabled { add("Cookie") }

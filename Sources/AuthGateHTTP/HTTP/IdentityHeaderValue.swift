@@ -29,7 +29,7 @@ enum IdentityHeaderValue {
         guard b >= 0x21 && b <= 0x7E else { return false }
         switch b {
         case UInt8(ascii: "%"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: ";"), UInt8(ascii: "\\"),
-             UInt8(ascii: "+"):
+            UInt8(ascii: "+"):
             return false
         default:
             return true

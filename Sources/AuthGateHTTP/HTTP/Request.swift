@@ -36,9 +36,11 @@ public struct Request: Sendable {
     }
 
     /// `logger` is the serving thread's; the transport passes its own.
-    public init(method: String, path: String, queryString: String = "",
-                headers: [String: String] = [:], body: [UInt8] = [], id: String = "-",
-                logger: Logger = Request.defaultLogger) {
+    public init(
+        method: String, path: String, queryString: String = "",
+        headers: [String: String] = [:], body: [UInt8] = [], id: String = "-",
+        logger: Logger = Request.defaultLogger
+    ) {
         self.method = method
         self.path = path
         self.query = QueryString.parse(queryString)

@@ -17,8 +17,10 @@ public struct Response: Sendable {
     }
 
     /// A JSON response with keys in the order given.
-    public static func json(_ status: Int, _ members: [(String, JSONValue)],
-                            headers: [(name: String, value: String)] = []) -> Response {
+    public static func json(
+        _ status: Int, _ members: [(String, JSONValue)],
+        headers: [(name: String, value: String)] = []
+    ) -> Response {
         Response(status: status, headers: headers, body: JSONWriter.object(members))
     }
 

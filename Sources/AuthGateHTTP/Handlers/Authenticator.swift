@@ -11,8 +11,10 @@ enum Authenticator {
     /// `csrfMethod`: the method whose CSRF rule applies to a cookie-borne
     /// token, when a route changes state even on GET (logout; refresh with
     /// rotation): such a route passes "POST". Default: the request's own.
-    static func authenticate(_ request: Request, _ context: Context, kind: Claims.Kind?, csrfMethod: String? = nil,
-                             onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
+    static func authenticate(
+        _ request: Request, _ context: Context, kind: Claims.Kind?, csrfMethod: String? = nil,
+        onRevoked: ((Claims) throws -> Void)? = nil
+    ) throws -> (Claims, UserRecord) {
         let source = try TokenSource(request, context, kind: kind, method: csrfMethod ?? request.method)
         return try authenticate(token: source.token, csrf: source.csrf, context, kind: kind, onRevoked: onRevoked)
     }
@@ -35,8 +37,10 @@ enum Authenticator {
     /// (the header, or a cookie). `csrf`: the double-submit value a
     /// cookie-borne token must match, checked right after the claims, as
     /// Flask-JWT-Extended's `decode_token` does.
-    static func authenticate(token: [UInt8], csrf: [UInt8]? = nil, _ context: Context, kind: Claims.Kind?,
-                             onRevoked: ((Claims) throws -> Void)? = nil) throws -> (Claims, UserRecord) {
+    static func authenticate(
+        token: [UInt8], csrf: [UInt8]? = nil, _ context: Context, kind: Claims.Kind?,
+        onRevoked: ((Claims) throws -> Void)? = nil
+    ) throws -> (Claims, UserRecord) {
         let payload = try context.verifiedPayload(tokenBytes: token)
         let claims = try context.services.tokens.claims(from: payload, now: context.now)
         if let csrf { try TokenSource.check(csrf, against: claims) }

@@ -13,7 +13,8 @@ enum BrowserNavigation {
     static func location(for request: Request, _ context: Context, refusal: any HTTPError) -> String? {
         let cookies = context.config.cookies
         guard cookies.enabled, TokenCookie.isSafe(originalMethod: request.originalMethod),
-              let accept = request.headers["accept"], accept.lowercased().contains("text/html") else { return nil }
+            let accept = request.headers["accept"], accept.lowercased().contains("text/html")
+        else { return nil }
         let rd = SafeRedirect.target(request.originalURI, allowed: context.config.redirectHosts)
         var renewable = false
         // Only an access cookie that came and expired: one that never

@@ -8,7 +8,8 @@ import AuthGateStore
 enum Credentials {
     /// The user whose password this is; `APIError.invalidCredentials`,
     /// the throttle's 429 or a store error otherwise.
-    static func verify(username: String, password: String, _ request: Request, _ context: Context) throws -> UserRecord {
+    static func verify(username: String, password: String, _ request: Request, _ context: Context) throws -> UserRecord
+    {
         let throttle = try LoginThrottle(request, username: username, context: context)
         try throttle?.refuseIfThrottled(username: username, logger: request.logger)
         let user = try context.store.user(named: username)
@@ -16,7 +17,8 @@ enum Credentials {
         case .match:
             break
         case .unreadable:
-            request.logger.warning("stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits")
+            request.logger.warning(
+                "stored password hash is unreadable: unknown format, or a cost beyond Werkzeug's limits")
             try throttle?.recordFailure()
             throw APIError.invalidCredentials
         case .mismatch:

@@ -9,8 +9,12 @@ enum HealthHandler {
             return .json(200, [("status", .string("ok")), ("database", .string("ok"))])
         } catch StoreError.unavailable(let reason) {
             request.logger.warning("health check: database unreachable", metadata: ["error": "\(reason)"])
-            return .json(503, [("status", .string("unavailable")), ("database", .string("unreachable")),
-                               ("error", .string("Service unavailable"))])
+            return .json(
+                503,
+                [
+                    ("status", .string("unavailable")), ("database", .string("unreachable")),
+                    ("error", .string("Service unavailable"))
+                ])
         }
     }
 }

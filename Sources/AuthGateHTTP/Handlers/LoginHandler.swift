@@ -9,10 +9,13 @@ enum LoginHandler {
         let user = try Credentials.verify(username: username, password: password, request, context)
         let (access, refresh) = try TokenIssuer(context).login(for: user)
         let cookies = context.config.cookies
-        return .json(200, [
-            ("message", .string("Logged in")),
-            ("tokens", .object(["access": .string(access.text), "refresh": .string(refresh.text)])),
-        ], headers: TokenIssuer.responseHeaders
-            + (cookies.enabled ? SessionCookies.set(access: access, refresh: refresh, cookies) : []))
+        return .json(
+            200,
+            [
+                ("message", .string("Logged in")),
+                ("tokens", .object(["access": .string(access.text), "refresh": .string(refresh.text)]))
+            ],
+            headers: TokenIssuer.responseHeaders
+                + (cookies.enabled ? SessionCookies.set(access: access, refresh: refresh, cookies) : []))
     }
 }

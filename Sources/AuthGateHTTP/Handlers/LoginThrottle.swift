@@ -35,18 +35,22 @@ struct LoginThrottle {
     /// `maxFailures`; logs the refusal (username and address, nothing else).
     func refuseIfThrottled(username: String, logger: Logger) throws {
         guard let counted = try store.loginFailures(key: key, address: address),
-              let retryAfter = settings.retryAfter(failures: counted.failures,
-                                                   windowStartedAt: counted.windowStartedAt, now: now)
+            let retryAfter = settings.retryAfter(
+                failures: counted.failures,
+                windowStartedAt: counted.windowStartedAt, now: now)
         else { return }
-        logger.notice("login throttled", metadata: [
-            "event": "login.throttled", "username": "\(username)", "client.address": "\(clientAddress)",
-            "retry_after_s": "\(retryAfter)",
-        ])
+        logger.notice(
+            "login throttled",
+            metadata: [
+                "event": "login.throttled", "username": "\(username)", "client.address": "\(clientAddress)",
+                "retry_after_s": "\(retryAfter)"
+            ])
         throw APIError.tooManyFailedLogins(retryAfter: retryAfter)
     }
 
     func recordFailure() throws {
-        try store.recordLoginFailure(key: key, address: address, now: now, windowCutoff: settings.windowCutoff(now: now))
+        try store.recordLoginFailure(
+            key: key, address: address, now: now, windowCutoff: settings.windowCutoff(now: now))
     }
 
     func clear() throws {

@@ -10,9 +10,12 @@ enum LogoutHandler {
         // CSRF value whatever the method (else a link on another site logs
         // the person out). HEAD changes nothing.
         let changesState = request.method != "HEAD"
-        let (claims, _) = try Authenticator.authenticate(request, context, kind: nil,
-                                                         csrfMethod: changesState ? "POST" : request.method)
-        let message: [(String, JSONValue)] = [("message", .string("\(claims.kind.rawValue) token revoked successfully"))]
+        let (claims, _) = try Authenticator.authenticate(
+            request, context, kind: nil,
+            csrfMethod: changesState ? "POST" : request.method)
+        let message: [(String, JSONValue)] = [
+            ("message", .string("\(claims.kind.rawValue) token revoked successfully"))
+        ]
         guard changesState else { return .json(200, message) }
         try revoke(claims, context)
         // Cookie mode: the browser forgets the session's cookies too.
@@ -22,7 +25,8 @@ enum LogoutHandler {
 
     /// Revokes the token and, with the session scope, its login.
     static func revoke(_ claims: Claims, _ context: Context) throws {
-        try context.store.revoke(jti: claims.jti, type: claims.kind.rawValue, now: context.now, expiresAt: claims.expires)
+        try context.store.revoke(
+            jti: claims.jti, type: claims.kind.rawValue, now: context.now, expiresAt: claims.expires)
         if context.config.logoutScope == .session, let family = try FamilyRevocation.family(of: claims) {
             try FamilyRevocation.revoke(family, of: claims, context)
         }

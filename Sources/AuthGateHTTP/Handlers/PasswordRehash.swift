@@ -10,16 +10,20 @@ enum PasswordRehash {
     static func upgradeIfWeaker(_ user: UserRecord, password: String, context: Context, logger: Logger) {
         let configured = context.services.passwords.method
         guard context.config.rehashOnLogin, let stored = WerkzeugHash.method(of: user.passwordHash),
-              stored.isWeaker(than: configured) else { return }
+            stored.isWeaker(than: configured)
+        else { return }
         do {
             let newHash = try context.services.passwords.hash(password)
-            let replaced = try context.store.replacePasswordHash(userID: user.id, oldHash: user.passwordHash,
-                                                                 newHash: newHash)
-            logger.info(replaced ? "password rehashed" : "password rehash skipped: the hash changed meanwhile",
-                        metadata: ["username": "\(user.username)", "from": "\(stored)", "to": "\(configured)"])
+            let replaced = try context.store.replacePasswordHash(
+                userID: user.id, oldHash: user.passwordHash,
+                newHash: newHash)
+            logger.info(
+                replaced ? "password rehashed" : "password rehash skipped: the hash changed meanwhile",
+                metadata: ["username": "\(user.username)", "from": "\(stored)", "to": "\(configured)"])
         } catch {
-            logger.warning("password rehash failed; the old hash stays",
-                           metadata: ["username": "\(user.username)", "error": "\(error)"])
+            logger.warning(
+                "password rehash failed; the old hash stays",
+                metadata: ["username": "\(user.username)", "error": "\(error)"])
         }
     }
 }

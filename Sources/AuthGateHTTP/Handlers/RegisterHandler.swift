@@ -22,9 +22,11 @@ enum RegisterHandler {
             throw APIError(conflict)
         }
         let hash = try context.services.passwords.hash(password)
-        if let conflict = try store.insertNewUser(id: UUID4.make(), username: username, email: email,
-                                                  passwordHash: hash, createdAt: Timestamp.format(context.now),
-                                                  policy: policy) {
+        if let conflict = try store.insertNewUser(
+            id: UUID4.make(), username: username, email: email,
+            passwordHash: hash, createdAt: Timestamp.format(context.now),
+            policy: policy)
+        {
             throw APIError(conflict)
         }
         return .json(201, [("message", .string("User created"))])

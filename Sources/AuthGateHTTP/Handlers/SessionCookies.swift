@@ -5,11 +5,14 @@ import AuthGateCore
 /// scripts (they hold the double-submit value), all with the configured
 /// path, domain, Secure and SameSite.
 enum SessionCookies {
-    static func set(access: IssuedToken?, refresh: IssuedToken?, _ c: JWTCookieSettings) -> [(name: String, value: String)] {
+    static func set(access: IssuedToken?, refresh: IssuedToken?, _ c: JWTCookieSettings) -> [(
+        name: String, value: String
+    )] {
         // With a Domain, host-only copies left from before it was set would
         // be sent beside the new ones, and two cookies of a name are
         // refused: deleted first (a no-op when there are none).
-        var out: [SetCookie] = c.domain == nil ? [] : hostOnlyDeletions(c, access: access != nil, refresh: refresh != nil)
+        var out: [SetCookie] =
+            c.domain == nil ? [] : hostOnlyDeletions(c, access: access != nil, refresh: refresh != nil)
         if let access {
             out.append(cookie(c.accessName, access.text, path: c.accessPath, httpOnly: true, c))
             if let csrf = access.csrf, c.csrfProtect, c.csrfInCookies {
@@ -29,8 +32,10 @@ enum SessionCookies {
     /// domain and SameSite (a browser keeps a cookie whose deletion names
     /// another path or domain).
     static func clear(_ c: JWTCookieSettings) -> [(name: String, value: String)] {
-        var out = [cookie(c.accessName, "", path: c.accessPath, httpOnly: true, c, expired: true),
-                   cookie(c.refreshName, "", path: c.refreshPath, httpOnly: true, c, expired: true)]
+        var out = [
+            cookie(c.accessName, "", path: c.accessPath, httpOnly: true, c, expired: true),
+            cookie(c.refreshName, "", path: c.refreshPath, httpOnly: true, c, expired: true)
+        ]
         if c.csrfProtect, c.csrfInCookies {
             out.append(cookie(c.accessCSRFName, "", path: c.accessCSRFPath, httpOnly: false, c, expired: true))
             out.append(cookie(c.refreshCSRFName, "", path: c.refreshCSRFPath, httpOnly: false, c, expired: true))
@@ -55,9 +60,12 @@ enum SessionCookies {
         return out
     }
 
-    private static func cookie(_ name: String, _ value: String, path: String, httpOnly: Bool,
-                               _ c: JWTCookieSettings, expired: Bool = false) -> SetCookie {
-        SetCookie(name: name, value: value, path: path, domain: c.domain, maxAge: c.maxAge, secure: c.secure,
-                  httpOnly: httpOnly, sameSite: c.sameSite, expired: expired)
+    private static func cookie(
+        _ name: String, _ value: String, path: String, httpOnly: Bool,
+        _ c: JWTCookieSettings, expired: Bool = false
+    ) -> SetCookie {
+        SetCookie(
+            name: name, value: value, path: path, domain: c.domain, maxAge: c.maxAge, secure: c.secure,
+            httpOnly: httpOnly, sameSite: c.sameSite, expired: expired)
     }
 }

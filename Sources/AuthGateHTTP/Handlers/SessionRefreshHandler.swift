@@ -18,20 +18,24 @@ enum SessionRefreshHandler {
         let changesState = request.method != "HEAD"
         do {
             let token = try TokenCookie.token(named: config.cookies.refreshName, in: request.headers["cookie"])
-            let (claims, user) = try Authenticator.authenticate(token: token, context, kind: .refresh,
-                                                                onRevoked: { claims in
-                try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
-            })
+            let (claims, user) = try Authenticator.authenticate(
+                token: token, context, kind: .refresh,
+                onRevoked: { claims in
+                    try RefreshReuse.revokeFamily(of: claims, request, context, changesState: changesState)
+                })
             // Never rotates: the bounce is a top-level navigation another
             // site can start, so it must not change the refresh token.
-            let (access, refresh) = try RefreshHandler.renew(claims, user, request, context, changesState: changesState,
-                                                             rotate: false)
+            let (access, refresh) = try RefreshHandler.renew(
+                claims, user, request, context, changesState: changesState,
+                rotate: false)
             let cookies = changesState ? SessionCookies.set(access: access, refresh: refresh, config.cookies) : []
             return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config) + cookies, body: [])
         } catch is TokenError {
             let signIn = prefix + BrowserNavigation.signInPath + "?rd=" + URLComponent.encode(rd)
-            return Response(status: 303, headers: [("Location", signIn)] + SignInPage.headers(config)
-                            + SessionCookies.clear(config.cookies), body: [])
+            return Response(
+                status: 303,
+                headers: [("Location", signIn)] + SignInPage.headers(config)
+                    + SessionCookies.clear(config.cookies), body: [])
         }
     }
 }

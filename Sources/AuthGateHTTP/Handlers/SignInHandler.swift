@@ -17,8 +17,9 @@ enum SignInHandler {
         let rd = SafeRedirect.target(request.queryValue("rd"), allowed: config.redirectHosts)
         let (token, cookie) = try formToken(request, config)
         let notice: SignInPage.Notice = request.queryValue("signed_out") == "1" ? .info("You are signed out.") : .none
-        return SignInPage.render(status: 200, action: request.path, rd: rd, formToken: token, notice: notice,
-                                 config: config, extraHeaders: cookie)
+        return SignInPage.render(
+            status: 200, action: request.path, rd: rd, formToken: token, notice: notice,
+            config: config, extraHeaders: cookie)
     }
 
     @Sendable static func signIn(_ request: Request, _ context: Context) throws -> Response {
@@ -30,8 +31,9 @@ enum SignInHandler {
         let username = form.value("username") ?? ""
         let (token, cookie) = try formToken(request, config)
         func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
-            SignInPage.render(status: status, action: request.path, rd: rd, formToken: token, username: username,
-                              notice: .error(message), config: config, extraHeaders: cookie + headers)
+            SignInPage.render(
+                status: status, action: request.path, rd: rd, formToken: token, username: username,
+                notice: .error(message), config: config, extraHeaders: cookie + headers)
         }
         // Login CSRF: checked before the password, so a forged post costs no key derivation.
         guard SignInFormToken.accepts(request, form: form, config.cookies) else {
@@ -46,12 +48,15 @@ enum SignInHandler {
         } catch let error as APIError where error.status == 400 {
             return again(400, refusedMessage)
         } catch let error as APIError where error.status == 429 {
-            return again(429, "Too many failed sign-in attempts. Please wait and try again.",
-                         error.headers.map { (name: $0.key, value: $0.value) })
+            return again(
+                429, "Too many failed sign-in attempts. Please wait and try again.",
+                error.headers.map { (name: $0.key, value: $0.value) })
         }
         let (access, refresh) = try TokenIssuer(context).login(for: user)
-        return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config)
-                        + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
+        return Response(
+            status: 303,
+            headers: [("Location", rd)] + SignInPage.headers(config)
+                + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
     }
 
     /// The page that explains a cookie setting this browser would refuse

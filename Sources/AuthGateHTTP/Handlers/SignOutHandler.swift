@@ -28,7 +28,8 @@ enum SignOutHandler {
         var csrfValues: [[UInt8]] = []
         for (name, kind) in [(cookies.accessName, Claims.Kind.access), (cookies.refreshName, .refresh)] {
             guard let token = try? TokenCookie.token(named: name, in: header),
-                  let payload = try? context.verifiedPayload(tokenBytes: token) else { continue }
+                let payload = try? context.verifiedPayload(tokenBytes: token)
+            else { continue }
             if let csrf = payload["csrf"]?.stringValue { csrfValues.append(Array(csrf.utf8)) }
             if let (claims, _) = try? Authenticator.authenticate(token: token, context, kind: kind) {
                 sessions.append(claims)
@@ -37,8 +38,11 @@ enum SignOutHandler {
         // The page sends the value of a CSRF cookie, which only a page of
         // this site can read: it must be the `csrf` of one of the tokens.
         if cookies.csrfProtect, !sessions.isEmpty {
-            guard let sent = form.value(cookies.accessCSRFField) ?? request.headers[cookies.accessCSRFHeader.lowercased()],
-                  !sent.isEmpty else { throw TokenError.csrfMissing }
+            guard
+                let sent = form.value(cookies.accessCSRFField)
+                    ?? request.headers[cookies.accessCSRFHeader.lowercased()],
+                !sent.isEmpty
+            else { throw TokenError.csrfMissing }
             guard csrfValues.contains(where: { Crypto.constantTimeEqual($0, Array(sent.utf8)) }) else {
                 throw TokenError.csrfMismatch
             }
@@ -46,7 +50,9 @@ enum SignOutHandler {
         for claims in sessions { try LogoutHandler.revoke(claims, context) }
         let ended = sessions.count
         if ended > 0 { request.logger.info("signed out", metadata: ["tokens": "\(ended)"]) }
-        return Response(status: 303, headers: [("Location", rd)] + SignInPage.headers(config)
-                        + SessionCookies.clear(cookies), body: [])
+        return Response(
+            status: 303,
+            headers: [("Location", rd)] + SignInPage.headers(config)
+                + SessionCookies.clear(cookies), body: [])
     }
 }

@@ -22,7 +22,8 @@ enum TokenCookie {
         for pair in Array(header.utf8).split(separator: UInt8(ascii: ";")) {
             let trimmed = pair.drop { $0 == 0x20 || $0 == 0x09 }
             guard let eq = trimmed.firstIndex(of: UInt8(ascii: "=")),
-                  trimmed[trimmed.startIndex..<eq].elementsEqual(wanted) else { continue }
+                trimmed[trimmed.startIndex..<eq].elementsEqual(wanted)
+            else { continue }
             guard found == nil else { throw .invalidToken }
             var value = trimmed[trimmed.index(after: eq)...]
             while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }

@@ -15,8 +15,10 @@ struct TokenIssuer {
     /// In cookie mode with CSRF protection the token carries a new `csrf`
     /// value, as Flask-JWT-Extended's do; with `AUTHGATE_TOKEN_GROUPS` an
     /// access token carries the user's groups as they are now.
-    func token(for user: UserRecord, kind: Claims.Kind, fresh: Bool, family: String? = nil,
-               authTime: Int64? = nil, expiresBy deadline: Double? = nil) throws -> IssuedToken {
+    func token(
+        for user: UserRecord, kind: Claims.Kind, fresh: Bool, family: String? = nil,
+        authTime: Int64? = nil, expiresBy deadline: Double? = nil
+    ) throws -> IssuedToken {
         let now = Int64(context.now)
         let config = context.config
         let lifetime = kind == .access ? config.accessExpires : config.refreshExpires
@@ -24,12 +26,14 @@ struct TokenIssuer {
         if let deadline { expires = min(expires, deadline) }
         let csrf = config.cookies.tokensCarryCSRF ? try UUID4.make() : nil
         // Read at signing time, so login and refresh pick up a change.
-        let groups = config.tokenGroups && kind == .access
+        let groups =
+            config.tokenGroups && kind == .access
             ? GroupName.sorted(try context.store.groups(ofUserID: user.id)) : nil
-        let text = try context.services.tokens.sign(Claims(
-            subject: user.username, kind: kind, fresh: fresh, jti: UUID4.make(),
-            issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf,
-            groups: groups))
+        let text = try context.services.tokens.sign(
+            Claims(
+                subject: user.username, kind: kind, fresh: fresh, jti: UUID4.make(),
+                issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf,
+                groups: groups))
         return IssuedToken(text: text, csrf: csrf)
     }
 
@@ -41,8 +45,10 @@ struct TokenIssuer {
     func login(for user: UserRecord) throws -> (access: IssuedToken, refresh: IssuedToken) {
         let config = context.config
         guard config.tokenFamilies else {
-            return (try token(for: user, kind: .access, fresh: true),
-                    try token(for: user, kind: .refresh, fresh: false))
+            return (
+                try token(for: user, kind: .access, fresh: true),
+                try token(for: user, kind: .refresh, fresh: false)
+            )
         }
         let family = try UUID4.make()
         let access = try token(for: user, kind: .access, fresh: true, family: family)
@@ -50,8 +56,9 @@ struct TokenIssuer {
             return (access, try token(for: user, kind: .refresh, fresh: false, family: family))
         }
         let loginTime = Int64(context.now)
-        let refresh = try token(for: user, kind: .refresh, fresh: false, family: family, authTime: loginTime,
-                                expiresBy: Double(loginTime) + Double(config.refreshMaxAge))
+        let refresh = try token(
+            for: user, kind: .refresh, fresh: false, family: family, authTime: loginTime,
+            expiresBy: Double(loginTime) + Double(config.refreshMaxAge))
         return (access, refresh)
     }
 }

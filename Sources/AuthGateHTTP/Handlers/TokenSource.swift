@@ -29,8 +29,9 @@ struct TokenSource {
             return
         }
         let refresh = kind == .refresh
-        token = try TokenCookie.token(named: refresh ? cookies.refreshName : cookies.accessName,
-                                      in: request.headers["cookie"])
+        token = try TokenCookie.token(
+            named: refresh ? cookies.refreshName : cookies.accessName,
+            in: request.headers["cookie"])
         guard cookies.csrfProtect, cookies.csrfMethods.contains(method) else {
             csrf = nil
             return

@@ -17,7 +17,8 @@ package enum Validation {
         let scalars = email.unicodeScalars
         let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
         guard scalars.count <= 254, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-              !scalars.contains(where: isSpaceOrControl) else {
+            !scalars.contains(where: isSpaceOrControl)
+        else {
             throw .badRequest("email must be an address with one @, at most 254 characters, no whitespace")
         }
     }

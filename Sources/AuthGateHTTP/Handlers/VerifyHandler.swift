@@ -15,8 +15,9 @@ public enum VerifyHandler {
             // whatever the token (nginx turns it into a 500 and logs it).
             let requirements = try VerifyRequirements(request)
             let source = try tokenSource(of: request, context)
-            let (claims, user) = try Authenticator.authenticate(token: source.token, csrf: source.csrf, context,
-                                                                kind: .access)
+            let (claims, user) = try Authenticator.authenticate(
+                token: source.token, csrf: source.csrf, context,
+                kind: .access)
             try requirements.check(claims, now: context.now, leeway: context.config.leeway)
             // Read now, not from the token: a membership change applies to
             // the next request (served from the read cache on PostgreSQL).
@@ -26,13 +27,15 @@ public enum VerifyHandler {
             } catch {
                 throw VerifyRefusal(error)  // its body as X-Auth-Error too; never a sign-in redirect
             }
-            return Response(status: 200, headers: [
-                ("X-Auth-User", IdentityHeaderValue.encode(user.username)),
-                ("X-Auth-User-Id", IdentityHeaderValue.encode(user.id)),
-                // Each name encoded alone, so a comma only ever separates two.
-                ("X-Auth-User-Groups", groups.map(IdentityHeaderValue.encode).joined(separator: ",")),
-                ("X-Auth-User-Email", IdentityHeaderValue.encode(user.email)),
-            ], body: [])
+            return Response(
+                status: 200,
+                headers: [
+                    ("X-Auth-User", IdentityHeaderValue.encode(user.username)),
+                    ("X-Auth-User-Id", IdentityHeaderValue.encode(user.id)),
+                    // Each name encoded alone, so a comma only ever separates two.
+                    ("X-Auth-User-Groups", groups.map(IdentityHeaderValue.encode).joined(separator: ",")),
+                    ("X-Auth-User-Email", IdentityHeaderValue.encode(user.email))
+                ], body: [])
         } catch let refusal as any HTTPError where refusal.httpStatus == 401 {
             throw VerifyRefusal(refusal, location: BrowserNavigation.location(for: request, context, refusal: refusal))
         }
@@ -47,7 +50,8 @@ public enum VerifyHandler {
             return try TokenSource(request, context, kind: .access, method: request.originalMethod ?? "POST")
         }
         guard request.headers["authorization"] == nil, let name = context.config.verifyCookie,
-              TokenCookie.isSafe(originalMethod: request.originalMethod) else {
+            TokenCookie.isSafe(originalMethod: request.originalMethod)
+        else {
             return TokenSource(token: try Authenticator.bearerToken(request), csrf: nil)
         }
         return TokenSource(token: try TokenCookie.token(named: name, in: request.headers["cookie"]), csrf: nil)

@@ -20,14 +20,16 @@ struct VerifyRequirements: Equatable {
         }
         if let raw = request.queryValue("max_age") {
             guard !raw.isEmpty, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  let seconds = Int64(raw) else {
+                let seconds = Int64(raw)
+            else {
                 throw .badRequest("max_age must be a whole number of seconds")
             }
             maxAge = seconds
         }
         if let raw = request.queryValue("allowed_groups") {
             guard let groups = GroupName.list(raw) else {
-                throw .badRequest("allowed_groups must be group names (1 to 64 of A-Z a-z 0-9 . _ -) separated by commas")
+                throw .badRequest(
+                    "allowed_groups must be group names (1 to 64 of A-Z a-z 0-9 . _ -) separated by commas")
             }
             allowedGroups = groups
         }

@@ -34,7 +34,8 @@ package enum AuditSubject {
         guard fields.count == 2 else { return nil }
         let parts = fields[1].utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3, let payload = Base64URL.decode(parts[1]),
-              let sub = (try? JSONParser.parse(payload))?["sub"]?.stringValue else { return nil }
+            let sub = (try? JSONParser.parse(payload))?["sub"]?.stringValue
+        else { return nil }
         return cut(sub)
     }
 

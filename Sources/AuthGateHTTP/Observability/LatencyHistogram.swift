@@ -10,8 +10,10 @@ package final class LatencyHistogram: Sendable {
     /// Upper bounds in seconds: reads take well under a millisecond, a
     /// login one scrypt (~50–100 ms), a queued one up to
     /// `AUTHGATE_KDF_WAIT_SECONDS` (25 at most).
-    package static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                           1, 2.5, 5, 10, 30]
+    package static let bounds: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+        1, 2.5, 5, 10, 30
+    ]
     package static let boundLabels = bounds.map { String($0) } + ["+Inf"]
 
     private final class Cell: Sendable { let value = Atomic<Int>(0) }

@@ -27,8 +27,9 @@ public struct RequestObserver {
         requestLog.logLevel = logger.logLevel
         var auditLog = Logger(label: "authgate.audit")
         auditLog.logLevel = logger.logLevel
-        self.init(metrics: metrics, requestLog: requestLog, auditLog: auditLog,
-                  requestLevel: requestLines ? .info : .debug)
+        self.init(
+            metrics: metrics, requestLog: requestLog, auditLog: auditLog,
+            requestLevel: requestLines ? .info : .debug)
     }
 
     init(metrics: ServiceMetrics, requestLog: Logger, auditLog: Logger, requestLevel: Logger.Level = .info) {
@@ -62,20 +63,22 @@ public struct RequestObserver {
                 "event": .string(event.rawValue),
                 "request.id": .string(request.id),
                 "route": .string(label),
-                "status": .stringConvertible(response.status),
+                "status": .stringConvertible(response.status)
             ]
             if let username = AuditSubject.username(for: event, purpose: purpose, request: request) {
                 metadata["username"] = .string(username)
             }
             auditLog.notice("audit", metadata: metadata)
         }
-        requestLog.log(level: requestLevel, "request", metadata: [
-            "request.id": .string(request.id),
-            "method": .string(request.method),
-            "route": .string(label),
-            "status": .stringConvertible(response.status),
-            "duration_ms": .stringConvertible(Self.milliseconds(seconds)),
-        ])
+        requestLog.log(
+            level: requestLevel, "request",
+            metadata: [
+                "request.id": .string(request.id),
+                "method": .string(request.method),
+                "route": .string(label),
+                "status": .stringConvertible(response.status),
+                "duration_ms": .stringConvertible(Self.milliseconds(seconds))
+            ])
     }
 
     /// Milliseconds to the microsecond, for the log line.

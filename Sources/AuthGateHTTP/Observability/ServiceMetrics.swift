@@ -35,8 +35,9 @@ public final class ServiceMetrics: Sendable {
     /// The request counter of one route and status. Made once per thread
     /// and pair by `RequestObserver` (making one takes the registry's lock).
     func requestCounter(route: Int, status: Int) -> Counter {
-        Counter(label: Self.requestsName, dimensions: [("route", RouteLabel.all[route]), ("status", String(status))],
-                factory: factory)
+        Counter(
+            label: Self.requestsName, dimensions: [("route", RouteLabel.all[route]), ("status", String(status))],
+            factory: factory)
     }
 
     public func counter(_ name: String, _ dimensions: [(String, String)] = []) -> Counter {

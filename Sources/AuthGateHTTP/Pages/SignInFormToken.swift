@@ -19,7 +19,8 @@ enum SignInFormToken {
     /// The browser's current value, if it sent a well-formed one.
     static func current(_ request: Request, _ cookies: JWTCookieSettings) -> String? {
         guard let value = try? TokenCookie.token(named: name(cookies), in: request.headers["cookie"]),
-              value.count == bytes * 2, value.allSatisfy({ Hex.digits.contains($0) }) else { return nil }
+            value.count == bytes * 2, value.allSatisfy({ Hex.digits.contains($0) })
+        else { return nil }
         return String(decoding: value, as: UTF8.self)
     }
 
@@ -27,8 +28,10 @@ enum SignInFormToken {
 
     /// The cookie that carries `value`, valid for every sign-in path.
     static func cookie(_ value: String, _ cookies: JWTCookieSettings) -> (name: String, value: String) {
-        SetCookie(name: name(cookies), value: value, path: "/", domain: nil, maxAge: nil, secure: cookies.secure,
-                  httpOnly: true, sameSite: "Strict").header
+        SetCookie(
+            name: name(cookies), value: value, path: "/", domain: nil, maxAge: nil, secure: cookies.secure,
+            httpOnly: true, sameSite: "Strict"
+        ).header
     }
 
     /// Whether the form's field matches the cookie, in constant time, and

@@ -47,14 +47,18 @@ enum SignInPage {
 
     /// Headers every page answer carries: never cached, never framed.
     static func headers(_ config: Config) -> [(name: String, value: String)] {
-        [("Cache-Control", "no-store"), ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts)),
-         ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")]
+        [
+            ("Cache-Control", "no-store"), ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts)),
+            ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")
+        ]
     }
 
     /// The form, posting to `action`, carrying `rd` and the form token.
-    static func render(status: Int, action: String, rd: String, formToken: String, username: String = "",
-                       notice: Notice = .none, config: Config,
-                       extraHeaders: [(name: String, value: String)] = []) -> Response {
+    static func render(
+        status: Int, action: String, rd: String, formToken: String, username: String = "",
+        notice: Notice = .none, config: Config,
+        extraHeaders: [(name: String, value: String)] = []
+    ) -> Response {
         var main = "<h1>Sign in</h1>\n"
         var describedBy = ""
         switch notice {
@@ -82,14 +86,17 @@ enum SignInPage {
     /// A page that explains a problem instead of the form (a cookie
     /// setting that would make signing in loop).
     static func problem(status: Int, title: String, text: String, config: Config) -> Response {
-        page(status: status, title: title,
-             main: "<h1>\(escape(title))</h1>\n<p class=\"error\" role=\"alert\">\(escape(text))</p>", config: config)
+        page(
+            status: status, title: title,
+            main: "<h1>\(escape(title))</h1>\n<p class=\"error\" role=\"alert\">\(escape(text))</p>", config: config)
     }
 
     /// A whole document around `main` (HTML already escaped), as an answer
     /// with the page headers.
-    static func page(status: Int, title: String, main: String, config: Config,
-                     extraHeaders: [(name: String, value: String)] = []) -> Response {
+    static func page(
+        status: Int, title: String, main: String, config: Config,
+        extraHeaders: [(name: String, value: String)] = []
+    ) -> Response {
         let html = """
             <!doctype html>
             <html lang="en">

@@ -11,8 +11,10 @@ public enum Dispatcher {
 
     /// `declaredLength` is CONTENT_LENGTH, checked before the body is read.
     /// An error thrown here is answered by `errorResponse(for:to:)`.
-    public static func checkBeforeBody(method: String, path: String, declaredLength: Int?,
-                                       router: Router = Routes.router) throws -> Route {
+    public static func checkBeforeBody(
+        method: String, path: String, declaredLength: Int?,
+        router: Router = Routes.router
+    ) throws -> Route {
         let route = try router.route(method: method, path: path)
         if let declaredLength, declaredLength > maxBodyBytes { throw APIError.payloadTooLarge }
         return route
@@ -20,8 +22,9 @@ public enum Dispatcher {
 
     public static func respond(to request: Request, context: Context, router: Router = Routes.router) -> Response {
         do {
-            let route = try checkBeforeBody(method: request.method, path: request.path,
-                                            declaredLength: request.body.count, router: router)
+            let route = try checkBeforeBody(
+                method: request.method, path: request.path,
+                declaredLength: request.body.count, router: router)
             return respond(to: request, with: route, context: context)
         } catch {
             return errorResponse(for: error, to: request)

@@ -47,9 +47,11 @@ public struct Router: Sendable {
         if method == "HEAD", let get = entry.routes.first(where: { $0.method == "GET" }) { return get }
         if method == "OPTIONS" {
             let allow = entry.allow.joined(separator: ", ")
-            return Route(method: method, path: path, handler: { _, _ in
-                Response(status: 200, headers: [("Allow", allow)], body: [])
-            })
+            return Route(
+                method: method, path: path,
+                handler: { _, _ in
+                    Response(status: 200, headers: [("Allow", allow)], body: [])
+                })
         }
         throw .methodNotAllowed(allow: entry.allow)
     }

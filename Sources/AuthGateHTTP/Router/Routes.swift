@@ -9,10 +9,14 @@ public enum Routes {
     public static let table: [Route] = {
         var rows: [Route] = []
         for prefix in authPrefixes {
-            rows.append(Route(method: "POST", path: prefix + "/register", handler: RegisterHandler.handle,
-                              lane: .keyDerivation))
-            rows.append(Route(method: "POST", path: prefix + "/login", handler: LoginHandler.handle,
-                              lane: .keyDerivation))
+            rows.append(
+                Route(
+                    method: "POST", path: prefix + "/register", handler: RegisterHandler.handle,
+                    lane: .keyDerivation))
+            rows.append(
+                Route(
+                    method: "POST", path: prefix + "/login", handler: LoginHandler.handle,
+                    lane: .keyDerivation))
             rows.append(Route(method: "GET", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/whoami", handler: WhoAmIHandler.handle))
@@ -21,8 +25,10 @@ public enum Routes {
             rows.append(Route(method: "GET", path: prefix + "/verify", handler: VerifyHandler.handle))
             // Cookie mode's browser pages (docs/browser-sessions.md); 404 without it.
             rows.append(Route(method: "GET", path: prefix + "/sign-in", handler: SignInHandler.page))
-            rows.append(Route(method: "POST", path: prefix + "/sign-in", handler: SignInHandler.signIn,
-                              lane: .keyDerivation, body: .form))
+            rows.append(
+                Route(
+                    method: "POST", path: prefix + "/sign-in", handler: SignInHandler.signIn,
+                    lane: .keyDerivation, body: .form))
             rows.append(Route(method: "POST", path: prefix + "/sign-out", handler: SignOutHandler.signOut, body: .form))
             rows.append(Route(method: "GET", path: prefix + "/refresh-session", handler: SessionRefreshHandler.handle))
         }

@@ -60,20 +60,29 @@ package final class ChangeListener: Sendable {
         """
     /// (name, statement) of the triggers `adminFunctionsSQL` serves.
     static let adminTriggers = [
-        (userRevocationsTrigger, """
+        (
+            userRevocationsTrigger,
+            """
             CREATE TRIGGER \(userRevocationsTrigger)
                 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_revocations
                 FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_revocations()
-            """),
-        (familiesTrigger, """
+            """
+        ),
+        (
+            familiesTrigger,
+            """
             CREATE TRIGGER \(familiesTrigger) AFTER INSERT OR UPDATE ON authgate_refresh_families
                 FOR EACH ROW EXECUTE FUNCTION authgate_notify_family_revocation()
-            """),
-        (groupsTrigger, """
+            """
+        ),
+        (
+            groupsTrigger,
+            """
             CREATE TRIGGER \(groupsTrigger)
                 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_groups
                 FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_groups()
-            """),
+            """
+        )
     ]
     static let usersTriggerSQL = """
         CREATE TRIGGER \(usersTrigger) AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
@@ -115,17 +124,20 @@ package final class ChangeListener: Sendable {
             connections += 1
             let db = PGConnection(uri: uri, profile: .listener, echo: false, logger: logger)
             do {
-                try db.query(unsafeSQL: """
-                    LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel);
-                    LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel);
-                    LISTEN \(Self.groupsChannel)
-                    """, timeout: Self.answerDeadline)
+                try db.query(
+                    unsafeSQL: """
+                        LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel);
+                        LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel);
+                        LISTEN \(Self.groupsChannel)
+                        """, timeout: Self.answerDeadline)
                 // Without both triggers firing, changes would go unnoticed.
                 let firing = try db.query(unsafeSQL: Self.triggersSQL, timeout: Self.answerDeadline)
                     .filter { try $0.bool(at: 1) }.count
                 guard firing == Self.triggerCount else {
                     if !warnedMissingTriggers {
-                        logger.warning("read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations, authgate_refresh_families or authgate_user_groups are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)")
+                        logger.warning(
+                            "read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations, authgate_refresh_families or authgate_user_groups are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)"
+                        )
                         warnedMissingTriggers = true
                     }
                     pause(Self.missingTriggersPause, until: stopping)
@@ -135,19 +147,25 @@ package final class ChangeListener: Sendable {
                 // Read after LISTEN: a revocation in between arrives as a
                 // notification too. Every row: the purge keeps them only
                 // while their token can still be accepted (exp + leeway).
-                let rows = try db.query(unsafeSQL: """
-                    SELECT jti, extract(epoch FROM expires_at)::float8 FROM token_blocklist
-                    """, timeout: Self.snapshotDeadline)
+                let rows = try db.query(
+                    unsafeSQL: """
+                        SELECT jti, extract(epoch FROM expires_at)::float8 FROM token_blocklist
+                        """, timeout: Self.snapshotDeadline)
                 var revoked: [[UInt8]: Double] = [:]
                 for row in rows { revoked[Array(try row.string(at: 0).utf8)] = try row.double(at: 1) }
-                let families = try db.query(unsafeSQL: """
-                    SELECT family, extract(epoch FROM expires_at)::float8 FROM authgate_refresh_families
-                    """, timeout: Self.snapshotDeadline)
+                let families = try db.query(
+                    unsafeSQL: """
+                        SELECT family, extract(epoch FROM expires_at)::float8 FROM authgate_refresh_families
+                        """, timeout: Self.snapshotDeadline)
                 var revokedFamilies: [[UInt8]: Double] = [:]
                 for row in families { revokedFamilies[Array(try row.string(at: 0).utf8)] = try row.double(at: 1) }
                 cache.enable(revoked: revoked, notBefore: try userNotBefores(db), revokedFamilies: revokedFamilies)
-                logger.info("read cache on", metadata: ["revocations": "\(revoked.count)",
-                                                        "revoked_families": "\(revokedFamilies.count)"])
+                logger.info(
+                    "read cache on",
+                    metadata: [
+                        "revocations": "\(revoked.count)",
+                        "revoked_families": "\(revokedFamilies.count)"
+                    ])
                 try follow(db, until: stopping)
             } catch {
                 if cache.isEnabled { logger.warning("read cache off: listener lost", metadata: ["error": "\(error)"]) }
@@ -178,8 +196,10 @@ package final class ChangeListener: Sendable {
     /// Every user's not-before (one row per user ever revoked).
     private func userNotBefores(_ db: PGConnection) throws -> [[UInt8]: Int64] {
         var result: [[UInt8]: Int64] = [:]
-        for row in try db.query(unsafeSQL: "SELECT username, not_before FROM authgate_user_revocations",
-                                timeout: Self.snapshotDeadline) {
+        for row in try db.query(
+            unsafeSQL: "SELECT username, not_before FROM authgate_user_revocations",
+            timeout: Self.snapshotDeadline)
+        {
             result[Array(try row.string(at: 0).utf8)] = Int64(try row.int(at: 1))
         }
         return result

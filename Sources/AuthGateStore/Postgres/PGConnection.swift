@@ -49,11 +49,15 @@ final class PGConnection {
         // name). The URI is passed whole (expand_dbname): nothing here
         // formats or logs it, and libpq's messages about it are redacted.
         let p = profile
-        let keys = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                    "options", "dbname", "connect_timeout", "application_name"]
-        let values = ["1", "\(p.keepalivesIdle)", "\(p.keepalivesInterval)", "\(p.keepalivesCount)",
-                      "\(p.tcpUserTimeoutMilliseconds)", "-c client_min_messages=warning",
-                      uri, "\(Self.connectTimeoutSeconds)", p.applicationName]
+        let keys = [
+            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+            "options", "dbname", "connect_timeout", "application_name"
+        ]
+        let values = [
+            "1", "\(p.keepalivesIdle)", "\(p.keepalivesInterval)", "\(p.keepalivesCount)",
+            "\(p.tcpUserTimeoutMilliseconds)", "-c client_min_messages=warning",
+            uri, "\(Self.connectTimeoutSeconds)", p.applicationName
+        ]
         conn = withCStringArray(keys) { k in
             withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
         }
@@ -70,11 +74,14 @@ final class PGConnection {
         }
         // Server notices (e.g. the FATAL a restart sends to idle sessions)
         // go to the log, not as bare lines on stderr. `self` outlives `conn`.
-        PQsetNoticeProcessor(conn, { context, message in
-            guard let context, let message else { return }
-            let connection = Unmanaged<PGConnection>.fromOpaque(context).takeUnretainedValue()
-            connection.logger.notice("database notice", metadata: ["message": "\(connection.clean(String(cString: message)))"])
-        }, Unmanaged.passUnretained(self).toOpaque())
+        PQsetNoticeProcessor(
+            conn,
+            { context, message in
+                guard let context, let message else { return }
+                let connection = Unmanaged<PGConnection>.fromOpaque(context).takeUnretainedValue()
+                connection.logger.notice(
+                    "database notice", metadata: ["message": "\(connection.clean(String(cString: message)))"])
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     private func drop() {
@@ -129,8 +136,9 @@ final class PGConnection {
             return try executeOnce(statement, params)
         } catch let lost as ConnectionLost {
             guard !lost.sent || statement.retry == .always else { throw StoreError.unavailable(lost.reason) }
-            logger.info("database connection lost; retrying once on a new one",
-                        metadata: ["statement": "\(statement.name)", "error": "\(lost.reason)"])
+            logger.info(
+                "database connection lost; retrying once on a new one",
+                metadata: ["statement": "\(statement.name)", "error": "\(lost.reason)"])
             do {
                 return try executeOnce(statement, params)
             } catch let again as ConnectionLost {
@@ -293,18 +301,22 @@ final class PGConnection {
         var rows: [Row] = []
         rows.reserveCapacity(Int(nrows))
         for r in 0..<nrows {
-            rows.append(Row((0..<ncols).map { c in
-                PQgetisnull(res, r, c) == 1 ? nil : PQgetvalue(res, r, c).map { String(cString: $0) }
-            }))
+            rows.append(
+                Row(
+                    (0..<ncols).map { c in
+                        PQgetisnull(res, r, c) == 1 ? nil : PQgetvalue(res, r, c).map { String(cString: $0) }
+                    }))
         }
         return rows
     }
 
     private func fail(_ res: OpaquePointer?, sent: Bool) throws -> Never {
         let sqlstate = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-        let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { clean(String(cString: $0)) } ?? errorMessage()
+        let message =
+            PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { clean(String(cString: $0)) } ?? errorMessage()
         if res == nil || PQstatus(conn) != CONNECTION_OK || sqlstate.hasPrefix(SQLState.connectionClass)
-            || [SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow].contains(sqlstate) {
+            || [SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow].contains(sqlstate)
+        {
             drop()
             throw ConnectionLost(sent: sent, reason: "\(sqlstate) \(message)")
         }

@@ -21,12 +21,14 @@ struct PGConnectionProfile: Sendable {
     /// Worker connections: a dead server is noticed before the next request
     /// in most cases anyway (see `PGConnection.serverHasGone`); a silent one
     /// within `statementTimeoutSeconds`.
-    static let worker = PGConnectionProfile(applicationName: "authgate", keepalivesIdle: 10, keepalivesInterval: 2,
-                                            keepalivesCount: 3, tcpUserTimeoutMilliseconds: 10_000,
-                                            statementTimeoutSeconds: 5)
+    static let worker = PGConnectionProfile(
+        applicationName: "authgate", keepalivesIdle: 10, keepalivesInterval: 2,
+        keepalivesCount: 3, tcpUserTimeoutMilliseconds: 10_000,
+        statementTimeoutSeconds: 5)
     /// The change listener's connection: lost within ~3 s at the TCP level
     /// (its heartbeat covers what TCP cannot see, e.g. a stalled proxy).
-    static let listener = PGConnectionProfile(applicationName: "authgate-listener", keepalivesIdle: 1,
-                                              keepalivesInterval: 1, keepalivesCount: 2,
-                                              tcpUserTimeoutMilliseconds: 3_000)
+    static let listener = PGConnectionProfile(
+        applicationName: "authgate-listener", keepalivesIdle: 1,
+        keepalivesInterval: 1, keepalivesCount: 2,
+        tcpUserTimeoutMilliseconds: 3_000)
 }

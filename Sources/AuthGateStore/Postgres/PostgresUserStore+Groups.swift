@@ -6,23 +6,31 @@ import AuthGateCore
 extension PostgresUserStore {
     private enum GroupSQL {
         // COLLATE "C": byte order, whatever the database's collation.
-        static let ofUser = PGStatement(name: "groups_of_user", sql: """
-            SELECT group_name FROM authgate_user_groups WHERE user_id = $1 ORDER BY group_name COLLATE "C"
-            """)
+        static let ofUser = PGStatement(
+            name: "groups_of_user",
+            sql: """
+                SELECT group_name FROM authgate_user_groups WHERE user_id = $1 ORDER BY group_name COLLATE "C"
+                """)
         // RETURNING tells whether this call added it; never re-sent, as a
         // second run would find the first's row and answer false.
-        static let add = PGStatement(name: "groups_add", sql: """
-            INSERT INTO authgate_user_groups (user_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
-            """, retry: .ifNeverSent)
-        static let remove = PGStatement(name: "groups_remove", sql: """
-            DELETE FROM authgate_user_groups WHERE user_id = $1 AND group_name = $2 RETURNING 1
-            """, retry: .ifNeverSent)
+        static let add = PGStatement(
+            name: "groups_add",
+            sql: """
+                INSERT INTO authgate_user_groups (user_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+                """, retry: .ifNeverSent)
+        static let remove = PGStatement(
+            name: "groups_remove",
+            sql: """
+                DELETE FROM authgate_user_groups WHERE user_id = $1 AND group_name = $2 RETURNING 1
+                """, retry: .ifNeverSent)
         // Memberships of users deleted behind AuthGate's back (by Flask,
         // by SQL) are not counted: no present user holds them.
-        static let counts = PGStatement(name: "groups_counts", sql: """
-            SELECT g.group_name, count(*) FROM authgate_user_groups g JOIN users u ON u.id = g.user_id
-            GROUP BY g.group_name ORDER BY g.group_name COLLATE "C"
-            """)
+        static let counts = PGStatement(
+            name: "groups_counts",
+            sql: """
+                SELECT g.group_name, count(*) FROM authgate_user_groups g JOIN users u ON u.id = g.user_id
+                GROUP BY g.group_name ORDER BY g.group_name COLLATE "C"
+                """)
     }
 
     // PostgreSQL text cannot hold NUL: such a value names no one.

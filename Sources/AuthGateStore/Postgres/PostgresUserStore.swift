@@ -17,59 +17,87 @@ final class PostgresUserStore: UserStore {
 
     private enum SQL {
         static let ping = PGStatement(name: "ping", sql: "SELECT 1")
-        static let insertUser = PGStatement(name: "insert_user", sql: """
-            INSERT INTO users (id, username, email, password, created_at) VALUES ($1, $2, $3, $4, $5::timestamp)
-            """, retry: .ifNeverSent)
-        static let userByName = PGStatement(name: "user_by_name", sql:
-            "SELECT \(UserRecord.columns) FROM users WHERE username = $1")
-        static let usernameExists = PGStatement(name: "username_exists", sql:
-            "SELECT 1 FROM users WHERE username = $1")
-        static let emailExists = PGStatement(name: "email_exists", sql:
-            "SELECT 1 FROM users WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")")
-        static let page = PGStatement(name: "users_page", sql: """
-            SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC NULLS FIRST, seq ASC LIMIT $1::bigint OFFSET $2::bigint
-            """)
+        static let insertUser = PGStatement(
+            name: "insert_user",
+            sql: """
+                INSERT INTO users (id, username, email, password, created_at) VALUES ($1, $2, $3, $4, $5::timestamp)
+                """, retry: .ifNeverSent)
+        static let userByName = PGStatement(
+            name: "user_by_name",
+            sql:
+                "SELECT \(UserRecord.columns) FROM users WHERE username = $1")
+        static let usernameExists = PGStatement(
+            name: "username_exists",
+            sql:
+                "SELECT 1 FROM users WHERE username = $1")
+        static let emailExists = PGStatement(
+            name: "email_exists",
+            sql:
+                "SELECT 1 FROM users WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")")
+        static let page = PGStatement(
+            name: "users_page",
+            sql: """
+                SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC NULLS FIRST, seq ASC LIMIT $1::bigint OFFSET $2::bigint
+                """)
         static let count = PGStatement(name: "users_count", sql: "SELECT count(*) FROM users")
         // ON CONFLICT DO NOTHING: a second run changes nothing.
-        static let revoke = PGStatement(name: "revoke", sql: """
-            INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
-            ON CONFLICT (jti) DO NOTHING
-            """)
+        static let revoke = PGStatement(
+            name: "revoke",
+            sql: """
+                INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
+                ON CONFLICT (jti) DO NOTHING
+                """)
         static let isRevoked = PGStatement(name: "is_revoked", sql: "SELECT 1 FROM token_blocklist WHERE jti = $1")
-        static let purge = PGStatement(name: "purge", sql:
-            "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")  // idempotent
+        static let purge = PGStatement(
+            name: "purge",
+            sql:
+                "DELETE FROM token_blocklist WHERE expires_at < $1::timestamp RETURNING 1")  // idempotent
         // The rotation's arbiter: RETURNING tells the one insert that took
         // the jti. Never re-sent: a second run would see the first's row.
-        static let revokeIfLive = PGStatement(name: "revoke_if_live", sql: """
-            INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
-            ON CONFLICT (jti) DO NOTHING RETURNING 1
-            """, retry: .ifNeverSent)
+        static let revokeIfLive = PGStatement(
+            name: "revoke_if_live",
+            sql: """
+                INSERT INTO token_blocklist (jti, type, created_at, expires_at) VALUES ($1, $2, $3::timestamp, $4::timestamp)
+                ON CONFLICT (jti) DO NOTHING RETURNING 1
+                """, retry: .ifNeverSent)
         // The user's memberships go in the same statement: a data-modifying
         // CTE runs once, whether or not the outer query reads it.
-        static let deleteUser = PGStatement(name: "delete_user", sql: """
-            WITH gone AS (DELETE FROM users WHERE username = $1 RETURNING id),
-                 memberships AS (DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM gone))
-            SELECT 1 FROM gone
-            """, retry: .ifNeverSent)
+        static let deleteUser = PGStatement(
+            name: "delete_user",
+            sql: """
+                WITH gone AS (DELETE FROM users WHERE username = $1 RETURNING id),
+                     memberships AS (DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM gone))
+                SELECT 1 FROM gone
+                """, retry: .ifNeverSent)
         // Only ever moves forward, so running it twice changes nothing more.
-        static let revokeUserTokens = PGStatement(name: "revoke_user_tokens", sql: """
-            INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES ($1, $2::bigint, $3::timestamp)
-            ON CONFLICT (username) DO UPDATE SET
-                not_before = greatest(authgate_user_revocations.not_before, excluded.not_before),
-                revoked_at = excluded.revoked_at
-            """)
-        static let tokensNotBefore = PGStatement(name: "tokens_not_before", sql:
-            "SELECT not_before FROM authgate_user_revocations WHERE username = $1")
-        static let revokeFamily = PGStatement(name: "revoke_family", sql: """
-            INSERT INTO authgate_refresh_families (family, username, revoked_at, expires_at)
-            VALUES ($1, $2, $3::timestamp, $4::timestamp)
-            ON CONFLICT (family) DO UPDATE SET
-                expires_at = greatest(authgate_refresh_families.expires_at, excluded.expires_at)
-            """)
-        static let isFamilyRevoked = PGStatement(name: "is_family_revoked", sql:
-            "SELECT 1 FROM authgate_refresh_families WHERE family = $1")
-        static let purgeFamilies = PGStatement(name: "purge_families", sql:
-            "DELETE FROM authgate_refresh_families WHERE expires_at < $1::timestamp RETURNING 1")
+        static let revokeUserTokens = PGStatement(
+            name: "revoke_user_tokens",
+            sql: """
+                INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES ($1, $2::bigint, $3::timestamp)
+                ON CONFLICT (username) DO UPDATE SET
+                    not_before = greatest(authgate_user_revocations.not_before, excluded.not_before),
+                    revoked_at = excluded.revoked_at
+                """)
+        static let tokensNotBefore = PGStatement(
+            name: "tokens_not_before",
+            sql:
+                "SELECT not_before FROM authgate_user_revocations WHERE username = $1")
+        static let revokeFamily = PGStatement(
+            name: "revoke_family",
+            sql: """
+                INSERT INTO authgate_refresh_families (family, username, revoked_at, expires_at)
+                VALUES ($1, $2, $3::timestamp, $4::timestamp)
+                ON CONFLICT (family) DO UPDATE SET
+                    expires_at = greatest(authgate_refresh_families.expires_at, excluded.expires_at)
+                """)
+        static let isFamilyRevoked = PGStatement(
+            name: "is_family_revoked",
+            sql:
+                "SELECT 1 FROM authgate_refresh_families WHERE family = $1")
+        static let purgeFamilies = PGStatement(
+            name: "purge_families",
+            sql:
+                "DELETE FROM authgate_refresh_families WHERE expires_at < $1::timestamp RETURNING 1")
     }
 
     func ping() throws { try db.execute(SQL.ping, []) }
@@ -155,7 +183,10 @@ final class PostgresUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `authgate_schema`. Bump it
     /// when the DDL below changes.
-    static let schemaVersion = 5  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes; 5: authgate_user_groups
+    /// 2: authgate_login_failures; 3: authgate_user_revocations,
+    /// authgate_refresh_families; 4: authgate_username_keys,
+    /// authgate_username_lookalikes; 5: authgate_user_groups.
+    static let schemaVersion = 5
     /// AuthGate's own tables for `revoke-user`, refresh-token families and
     /// caseless usernames (never columns on `users`: a Flask app shares
     /// that table).
@@ -185,11 +216,14 @@ final class PostgresUserStore: UserStore {
     /// transaction (a long query, pg_dump) holds a conflicting lock.
     func migrate() throws {
         do {
-            try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
-                              isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
-                              lockBusy: { $0 is LockNotAvailable })
+            try Migration.run(
+                attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
+                isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
+                lockBusy: { $0 is LockNotAvailable })
         } catch let busy as LockNotAvailable {
-            throw StoreError.schema("another transaction kept a lock on users or token_blocklist through \(Self.migrationAttempts) attempts; nothing was changed (\(busy))")
+            throw StoreError.schema(
+                "another transaction kept a lock on users or token_blocklist through \(Self.migrationAttempts) attempts; nothing was changed (\(busy))"
+            )
         }
     }
 
@@ -199,11 +233,14 @@ final class PostgresUserStore: UserStore {
         guard try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.bool(at: 0) == true
         else { return false }
         // An empty table records no version: 0, never current.
-        guard let version = try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
-                .int(at: 0), version >= Self.schemaVersion else { return false }
+        guard
+            let version = try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
+                .int(at: 0), version >= Self.schemaVersion
+        else { return false }
         if version > Self.schemaVersion {
-            logger.notice("database schema is newer than this build; leaving it as it is",
-                          metadata: ["recorded": "\(version)", "built_for": "\(Self.schemaVersion)"])
+            logger.notice(
+                "database schema is newer than this build; leaving it as it is",
+                metadata: ["recorded": "\(version)", "built_for": "\(Self.schemaVersion)"])
         }
         return try db.exec(unsafeSQL: ChangeListener.triggersSQL).count == ChangeListener.triggerCount
     }
@@ -212,11 +249,13 @@ final class PostgresUserStore: UserStore {
     func schemaStatus() throws -> SchemaStatus {
         var recorded = 0
         if try db.exec(unsafeSQL: "SELECT to_regclass('authgate_schema') IS NOT NULL").first?.bool(at: 0) == true {
-            recorded = try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
+            recorded =
+                try db.exec(unsafeSQL: "SELECT coalesce(max(version), 0) FROM authgate_schema").first?
                 .int(at: 0) ?? 0
         }
-        return SchemaStatus(exists: true, recorded: recorded, built: Self.schemaVersion,
-                            isCurrent: try schemaIsCurrent())
+        return SchemaStatus(
+            exists: true, recorded: recorded, built: Self.schemaVersion,
+            isCurrent: try schemaIsCurrent())
     }
 
     /// The statements `migrate` would run now; empty when the schema is
@@ -249,30 +288,39 @@ final class PostgresUserStore: UserStore {
     /// the unique indexes), then AuthGate's tables and the triggers.
     /// Duplicates that would break the unique indexes throw, naming them.
     private func migrationPlan() throws -> [String] {
-        var plan: [String] = ["""
+        var plan: [String] = [
+            """
             CREATE TABLE IF NOT EXISTS users (
                 id text PRIMARY KEY, username text NOT NULL, email text NOT NULL,
                 password text NOT NULL, created_at timestamp(6))
-            """]
+            """
+        ]
         var columns = Self.createdUserColumns
         if try db.exec(unsafeSQL: "SELECT to_regclass('users') IS NOT NULL").first?.bool(at: 0) == true {
-            let dupNames = try db.exec(unsafeSQL:
-                "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20")
-            let dupEmails = try db.exec(unsafeSQL: """
-                SELECT lower(email COLLATE "C") FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20
-                """)
-            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
-                                           emails: dupEmails.map { try $0.string(at: 0) })
-            columns = Set(try db.exec(unsafeSQL: """
-                SELECT column_name FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = 'users'
-                """).map { try $0.string(at: 0) })
+            let dupNames = try db.exec(
+                unsafeSQL:
+                    "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20")
+            let dupEmails = try db.exec(
+                unsafeSQL: """
+                    SELECT lower(email COLLATE "C") FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20
+                    """)
+            try Migration.refuseDuplicates(
+                usernames: dupNames.map { try $0.string(at: 0) },
+                emails: dupEmails.map { try $0.string(at: 0) })
+            columns = Set(
+                try db.exec(
+                    unsafeSQL: """
+                        SELECT column_name FROM information_schema.columns
+                        WHERE table_schema = current_schema() AND table_name = 'users'
+                        """
+                ).map { try $0.string(at: 0) })
         }
         // No column default for created_at: it would stamp the adopted rows too.
         if !columns.contains("created_at") { plan.append("ALTER TABLE users ADD COLUMN created_at timestamp(6)") }
         // bigserial numbers existing rows in their stored order, new ones as inserted.
         if !columns.contains("seq") { plan.append("ALTER TABLE users ADD COLUMN seq bigserial") }
-        plan.append("""
+        plan.append(
+            """
             CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
             CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email COLLATE "C"));
             CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at ASC NULLS FIRST, seq);
@@ -292,7 +340,8 @@ final class PostgresUserStore: UserStore {
         if !present.contains(ChangeListener.usersTrigger) { plan.append(ChangeListener.usersTriggerSQL) }
         if !present.contains(ChangeListener.revocationsTrigger) { plan.append(ChangeListener.revocationsTriggerSQL) }
         for (name, sql) in ChangeListener.adminTriggers where !present.contains(name) { plan.append(sql) }
-        plan.append("""
+        plan.append(
+            """
             CREATE TABLE IF NOT EXISTS authgate_schema (version integer NOT NULL);
             COMMENT ON TABLE authgate_schema IS 'AuthGate schema version: start-up skips its migration when current';
             DELETE FROM authgate_schema;

@@ -83,8 +83,9 @@ final class SQLiteConnection {
                 guard let base = buf.baseAddress else {
                     return sqlite3_bind_text(stmt, Int32(i + 1), "", 0, authgate_sqlite_transient())
                 }
-                return sqlite3_bind_text(stmt, Int32(i + 1), UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                         Int32(buf.count), authgate_sqlite_transient())
+                return sqlite3_bind_text(
+                    stmt, Int32(i + 1), UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                    Int32(buf.count), authgate_sqlite_transient())
             }
             guard rc == SQLITE_OK else { throw error(rc) }
         }

@@ -17,8 +17,9 @@ final class SQLiteUserStore: UserStore {
     func ping() throws { try db.execute("SELECT 1", []) }
 
     func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String) throws {
-        try db.execute("INSERT INTO users (id, username, email, password, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [id, username, email, passwordHash, createdAt])
+        try db.execute(
+            "INSERT INTO users (id, username, email, password, created_at) VALUES (?, ?, ?, ?, ?)",
+            [id, username, email, passwordHash, createdAt])
     }
 
     func user(named username: String) throws -> UserRecord? {
@@ -36,8 +37,10 @@ final class SQLiteUserStore: UserStore {
 
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
         // Bound as text; SQLite's integer affinity for LIMIT/OFFSET converts them.
-        try db.execute("SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC, rowid ASC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
-                       [String(limit), String(offset)]).map(PublicUser.init(row:))
+        try db.execute(
+            "SELECT \(PublicUser.columns) FROM users ORDER BY created_at ASC, rowid ASC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
+            [String(limit), String(offset)]
+        ).map(PublicUser.init(row:))
     }
 
     func userCount() throws -> Int {
@@ -48,8 +51,9 @@ final class SQLiteUserStore: UserStore {
     }
 
     func revoke(jti: String, type: String, now: Double, expiresAt: Double) throws {
-        try db.execute("INSERT OR IGNORE INTO token_blocklist (jti, type, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                       [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
+        try db.execute(
+            "INSERT OR IGNORE INTO token_blocklist (jti, type, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            [jti, type, Timestamp.format(now), Timestamp.format(expiresAt)])
     }
 
     func isRevoked(jti: String) throws -> Bool {
@@ -71,8 +75,9 @@ final class SQLiteUserStore: UserStore {
         // One write transaction: the user and its memberships, or neither.
         try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
         do {
-            try db.execute("DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM users WHERE username = ?)",
-                           [username])
+            try db.execute(
+                "DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM users WHERE username = ?)",
+                [username])
             try db.execute("DELETE FROM users WHERE username = ?", [username])
             let deleted = db.changes > 0
             try db.exec(unsafeSQL: "COMMIT")
@@ -84,7 +89,8 @@ final class SQLiteUserStore: UserStore {
     }
 
     func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO authgate_user_revocations (username, not_before, revoked_at) VALUES (?, CAST(? AS INTEGER), ?)
             ON CONFLICT (username) DO UPDATE SET
                 not_before = max(not_before, excluded.not_before), revoked_at = excluded.revoked_at
@@ -92,13 +98,18 @@ final class SQLiteUserStore: UserStore {
     }
 
     func tokensNotBefore(ofUser username: String) throws -> Int64? {
-        guard let row = try db.execute("SELECT not_before FROM authgate_user_revocations WHERE username = ?",
-                                       [username]).first else { return nil }
+        guard
+            let row = try db.execute(
+                "SELECT not_before FROM authgate_user_revocations WHERE username = ?",
+                [username]
+            ).first
+        else { return nil }
         return Int64(try row.int(at: 0))
     }
 
     func revokeFamily(_ family: String, username: String, now: Double, expiresAt: Double) throws {
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO authgate_refresh_families (family, username, revoked_at, expires_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (family) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)
             """, [family, username, Timestamp.format(now), Timestamp.format(expiresAt)])
@@ -115,7 +126,10 @@ final class SQLiteUserStore: UserStore {
 
     /// The layout `migrate` creates, recorded in `PRAGMA user_version`
     /// (Flask leaves it 0). Bump it when the DDL below changes.
-    static let schemaVersion = 5  // 2: authgate_login_failures; 3: authgate_user_revocations, authgate_refresh_families; 4: authgate_username_keys, authgate_username_lookalikes; 5: authgate_user_groups
+    /// 2: authgate_login_failures; 3: authgate_user_revocations,
+    /// authgate_refresh_families; 4: authgate_username_keys,
+    /// authgate_username_lookalikes; 5: authgate_user_groups.
+    static let schemaVersion = 5
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -125,36 +139,45 @@ final class SQLiteUserStore: UserStore {
     /// when the recorded version is current: no write lock is taken, so a
     /// start during another process's long write transaction is not held up.
     func migrate() throws {
-        try Migration.run(attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
-                          isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
-                          lockBusy: { if case StoreError.unavailable = $0 { return true } else { return false } })
+        try Migration.run(
+            attempts: Self.migrationAttempts, version: Self.schemaVersion, logger: logger,
+            isCurrent: schemaIsCurrent, migrateOnce: { try migrateOnce() },
+            lockBusy: { if case StoreError.unavailable = $0 { return true } else { return false } })
     }
 
     private func schemaIsCurrent() throws -> Bool {
         guard let version = try db.execute("PRAGMA user_version", []).first?.int(at: 0),
-              version >= Self.schemaVersion else { return false }
+            version >= Self.schemaVersion
+        else { return false }
         // A file whose tables were dropped or replaced keeps its user_version.
-        let found = try db.execute("""
+        let found = try db.execute(
+            """
             SELECT count(*) FROM sqlite_master WHERE type = 'index'
             AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires',
                          'authgate_login_failures_window')
-            """, []).first?.int(at: 0)
+            """, []
+        ).first?.int(at: 0)
         guard found == 4 else { return false }
-        let adminTables = try db.execute("""
+        let adminTables = try db.execute(
+            """
             SELECT count(*) FROM sqlite_master WHERE type = 'table'
             AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys',
                          'authgate_username_lookalikes')
-            """, []).first?.int(at: 0)
+            """, []
+        ).first?.int(at: 0)
         guard adminTables == 4 else { return false }
-        return try db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                              [UserGroupsSchema.table]).first?.int(at: 0) == 1
+        return try db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [UserGroupsSchema.table]
+        ).first?.int(at: 0) == 1
     }
 
     /// What `authgate migrate status` reports; reads only.
     func schemaStatus() throws -> SchemaStatus {
         let recorded = try db.execute("PRAGMA user_version", []).first?.int(at: 0) ?? 0
-        return SchemaStatus(exists: true, recorded: recorded, built: Self.schemaVersion,
-                            isCurrent: try schemaIsCurrent())
+        return SchemaStatus(
+            exists: true, recorded: recorded, built: Self.schemaVersion,
+            isCurrent: try schemaIsCurrent())
     }
 
     /// The statements `migrate` would run now; empty when the schema is
@@ -193,26 +216,32 @@ final class SQLiteUserStore: UserStore {
     /// AuthGate's tables. Duplicates that would break the unique indexes
     /// throw, naming them.
     private func migrationPlan() throws -> [String] {
-        var plan = ["""
+        var plan = [
+            """
             CREATE TABLE IF NOT EXISTS users (
                 id VARCHAR NOT NULL PRIMARY KEY, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
                 password TEXT NOT NULL, created_at DATETIME)
-            """]
-        let usersExist = try db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'users'", []).first?.int(at: 0) == 1
+            """
+        ]
+        let usersExist =
+            try db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'users'", []
+            ).first?.int(at: 0) == 1
         if usersExist {
             let dupNames = try db.execute(
                 "SELECT username FROM users GROUP BY username HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
             let dupEmails = try db.execute(
                 "SELECT lower(email) FROM users GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20", [])
-            try Migration.refuseDuplicates(usernames: dupNames.map { try $0.string(at: 0) },
-                                           emails: dupEmails.map { try $0.string(at: 0) })
+            try Migration.refuseDuplicates(
+                usernames: dupNames.map { try $0.string(at: 0) },
+                emails: dupEmails.map { try $0.string(at: 0) })
             let columns = try db.execute("SELECT name FROM pragma_table_info('users')", []).map { try $0.string(at: 0) }
             if !columns.contains("created_at") { plan.append("ALTER TABLE users ADD COLUMN created_at DATETIME") }
         }
         plan.append(Self.adminTablesSQL)
         plan.append(UserGroupsSchema.sqliteDDL)
-        plan.append("""
+        plan.append(
+            """
             CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
             CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
             CREATE INDEX IF NOT EXISTS users_registration_order ON users (created_at);

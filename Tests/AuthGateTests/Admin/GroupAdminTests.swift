@@ -9,11 +9,14 @@ import Testing
 /// by id, every change audited.
 @Suite struct GroupAdminTests {
     func admin() throws -> (UserAdmin, MemoryUserStore, LogCapture) {
-        let config = try Config.load(environment: ["FLASK_SECRET_KEY": "s", "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"],
-                                     dotEnv: [:], workingDirectory: "/nonexistent")
+        let config = try Config.load(
+            environment: ["FLASK_SECRET_KEY": "s", "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"],
+            dotEnv: [:], workingDirectory: "/nonexistent")
         let store = MemoryUserStore()
-        store.users = [UserRecord(id: "id-alice", username: "alice", email: "a@x.io", passwordHash: "h"),
-                       UserRecord(id: "id-bob", username: "bob", email: "b@x.io", passwordHash: "h")]
+        store.users = [
+            UserRecord(id: "id-alice", username: "alice", email: "a@x.io", passwordHash: "h"),
+            UserRecord(id: "id-bob", username: "bob", email: "b@x.io", passwordHash: "h")
+        ]
         let capture = LogCapture()
         var admin = UserAdmin(config: config, store: store, clock: TestClock(TestApp.now).clock)
         admin.auditLog = capture.logger

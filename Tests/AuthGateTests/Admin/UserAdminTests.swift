@@ -7,8 +7,9 @@ import Testing
 /// register's rules and hash method, clear refusals.
 @Suite struct UserAdminTests {
     func admin(method: String = "pbkdf2:sha256:1000") throws -> (UserAdmin, MemoryUserStore) {
-        let config = try Config.load(environment: ["FLASK_SECRET_KEY": "s", "FLASK_PASSWORD_HASH_METHOD": method],
-                                     dotEnv: [:], workingDirectory: "/nonexistent")
+        let config = try Config.load(
+            environment: ["FLASK_SECRET_KEY": "s", "FLASK_PASSWORD_HASH_METHOD": method],
+            dotEnv: [:], workingDirectory: "/nonexistent")
         let store = MemoryUserStore()
         return (UserAdmin(config: config, store: store, clock: TestClock(TestApp.now).clock), store)
     }
@@ -26,10 +27,16 @@ import Testing
     @Test func refusesDuplicatesAndBadFields() throws {
         let (admin, store) = try admin()
         try admin.createUser(username: "alice", email: "a@x.io", password: "123456")
-        #expect(throws: AdminError.userExists("alice")) { try admin.createUser(username: "alice", email: "b@x.io", password: "123456") }
-        #expect(throws: AdminError.emailExists("A@X.IO")) { try admin.createUser(username: "bob", email: "A@X.IO", password: "123456") }
-        for (name, email, password, field) in [("has space", "c@x.io", "123456", "username"), ("carol", "no-at", "123456", "email"),
-                                               ("carol", "c@x.io", "12345", "password")] {
+        #expect(throws: AdminError.userExists("alice")) {
+            try admin.createUser(username: "alice", email: "b@x.io", password: "123456")
+        }
+        #expect(throws: AdminError.emailExists("A@X.IO")) {
+            try admin.createUser(username: "bob", email: "A@X.IO", password: "123456")
+        }
+        for (name, email, password, field) in [
+            ("has space", "c@x.io", "123456", "username"), ("carol", "no-at", "123456", "email"),
+            ("carol", "c@x.io", "12345", "password")
+        ] {
             do {
                 try admin.createUser(username: name, email: email, password: password)
                 Issue.record("accepted \(field)")

@@ -20,7 +20,9 @@ import Testing
         return out
     }
 
-    func request(_ method: String, _ path: String, cookies: [String: String], headers: [String: String] = [:]) -> Request {
+    func request(_ method: String, _ path: String, cookies: [String: String], headers: [String: String] = [:])
+        -> Request
+    {
         var all = headers
         all["cookie"] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         return Request(method: method, path: path, headers: all)
@@ -77,11 +79,19 @@ import Testing
         let cookies = loginCookies(app)
         let csrf = path == "/auth/refresh" ? cookies["csrf_refresh_token"] : cookies["csrf_access_token"]
         let missing = app.send(request("POST", path, cookies: cookies))
-        #expect(missing.status == 401 && missing.object == ["message": .string("Missing CSRF token"),
-                                                            "error": .string("csrf_missing")])
+        #expect(
+            missing.status == 401
+                && missing.object == [
+                    "message": .string("Missing CSRF token"),
+                    "error": .string("csrf_missing")
+                ])
         let wrong = app.send(request("POST", path, cookies: cookies, headers: ["x-csrf-token": "not-it"]))
-        #expect(wrong.status == 401 && wrong.object == ["message": .string("CSRF double submit tokens do not match"),
-                                                        "error": .string("csrf_mismatch")])
+        #expect(
+            wrong.status == 401
+                && wrong.object == [
+                    "message": .string("CSRF double submit tokens do not match"),
+                    "error": .string("csrf_mismatch")
+                ])
         // The other token's value is not this one's.
         let other = path == "/auth/refresh" ? cookies["csrf_access_token"] : cookies["csrf_refresh_token"]
         #expect(app.send(request("POST", path, cookies: cookies, headers: ["x-csrf-token": other ?? ""])).status == 401)
@@ -99,7 +109,8 @@ import Testing
         let r = app.send(request("GET", "/auth/whoami", cookies: cookies, headers: ["authorization": "Bearer \(bob)"]))
         #expect(r.status == 200 && r.object?["user_details"]?["username"] == .string("bob"))
         // ... and needs no CSRF value on a POST, as a header is no ambient credential.
-        let out = app.send(request("POST", "/auth/logout", cookies: cookies, headers: ["authorization": "Bearer \(bob)"]))
+        let out = app.send(
+            request("POST", "/auth/logout", cookies: cookies, headers: ["authorization": "Bearer \(bob)"]))
         #expect(out.status == 200)
     }
 
@@ -119,18 +130,24 @@ import Testing
     }
 
     @Test func logoutDeletesEveryCookieWithItsPathAndDomain() throws {
-        let app = try TestApp(environment: Self.both.merging(["FLASK_JWT_COOKIE_DOMAIN": "example.com",
-                                                              "FLASK_JWT_COOKIE_SAMESITE": "Strict"]) { $1 })
+        let app = try TestApp(
+            environment: Self.both.merging([
+                "FLASK_JWT_COOKIE_DOMAIN": "example.com",
+                "FLASK_JWT_COOKIE_SAMESITE": "Strict"
+            ]) { $1 })
         try app.addUser()
         let cookies = loginCookies(app)
-        let r = app.send(request("POST", "/auth/logout", cookies: cookies,
-                                 headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
+        let r = app.send(
+            request(
+                "POST", "/auth/logout", cookies: cookies,
+                headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
         let cleared = r.headers.filter { $0.name == "Set-Cookie" }.map(\.value)
         // The four with the Domain they were set with, then any host-only copies.
         #expect(cleared.count == 8)
-        #expect(cleared.prefix(4).allSatisfy {
-            $0.contains("=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
-        })
+        #expect(
+            cleared.prefix(4).allSatisfy {
+                $0.contains("=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
+            })
         #expect(cleared.suffix(4).allSatisfy { $0.contains("=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0") })
         #expect(cleared.allSatisfy { $0.hasSuffix("Path=/; SameSite=Strict") })
     }
@@ -145,8 +162,10 @@ import Testing
 
     // --- /auth/verify ---
 
-    func verify(_ app: TestApp, cookies: [String: String], method: String = "GET", accept: String? = "text/html",
-                csrf: String? = nil, uri: String? = "/app/page?x=1") -> Response {
+    func verify(
+        _ app: TestApp, cookies: [String: String], method: String = "GET", accept: String? = "text/html",
+        csrf: String? = nil, uri: String? = "/app/page?x=1"
+    ) -> Response {
         var r = request("GET", "/auth/verify", cookies: cookies, headers: accept.map { ["accept": $0] } ?? [:])
         r.originalMethod = method
         r.originalURI = uri
@@ -216,8 +235,10 @@ import Testing
         #expect(link.status == 401 && link.object?["error"] == .string("csrf_missing") && app.store.revoked.isEmpty)
         let head = app.send(request("HEAD", "/auth/logout", cookies: cookies))
         #expect(head.status == 200 && app.store.revoked.isEmpty)
-        let proved = app.send(request("GET", "/auth/logout", cookies: cookies,
-                                      headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
+        let proved = app.send(
+            request(
+                "GET", "/auth/logout", cookies: cookies,
+                headers: ["x-csrf-token": cookies["csrf_access_token"] ?? ""]))
         #expect(proved.status == 200 && app.store.revoked.count == 1)
     }
 
@@ -227,8 +248,10 @@ import Testing
         let cookies = loginCookies(app)
         let r = app.send(request("GET", "/auth/refresh", cookies: cookies))
         #expect(r.status == 401 && r.object?["error"] == .string("csrf_missing") && app.store.revoked.isEmpty)
-        let ok = app.send(request("GET", "/auth/refresh", cookies: cookies,
-                                  headers: ["x-csrf-token": cookies["csrf_refresh_token"] ?? ""]))
+        let ok = app.send(
+            request(
+                "GET", "/auth/refresh", cookies: cookies,
+                headers: ["x-csrf-token": cookies["csrf_refresh_token"] ?? ""]))
         #expect(ok.status == 200 && ok.object == ["refresh": .bool(true)])
         #expect(ok.headers.filter { $0.name == "Set-Cookie" }.count == 4)  // rotated: both pairs
     }

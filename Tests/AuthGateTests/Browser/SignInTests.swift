@@ -26,8 +26,10 @@ import Testing
         Array(fields.map { "\($0.0)=\(URLComponent.encode($0.1))" }.joined(separator: "&").utf8)
     }
 
-    func post(_ app: TestApp, _ path: String, _ fields: [(String, String)], cookies: [String: String],
-              headers: [String: String] = [:]) -> Response {
+    func post(
+        _ app: TestApp, _ path: String, _ fields: [(String, String)], cookies: [String: String],
+        headers: [String: String] = [:]
+    ) -> Response {
         var all = headers
         all["cookie"] = cookieHeader(cookies)
         all["content-type"] = "application/x-www-form-urlencoded"
@@ -42,16 +44,23 @@ import Testing
 
     func signIn(_ app: TestApp, password: String = "123456", rd: String = "/app/") throws -> Response {
         let token = try formToken(app)
-        return post(app, "/auth/sign-in", [("username", "alice"), ("password", password), ("rd", rd),
-                                           (SignInFormToken.field, token)],
-                    cookies: [SignInFormToken.cookieName: token])
+        return post(
+            app, "/auth/sign-in",
+            [
+                ("username", "alice"), ("password", password), ("rd", rd),
+                (SignInFormToken.field, token)
+            ],
+            cookies: [SignInFormToken.cookieName: token])
     }
 
     @Test func withoutCookieModeThereIsNoPage() throws {
         let app = try TestApp()
-        for (method, path) in [("GET", "/auth/sign-in"), ("POST", "/auth/sign-in"), ("POST", "/auth/sign-out"),
-                               ("GET", "/auth/refresh-session")] {
-            let r = app.send(Request(method: method, path: path, headers: ["content-type": "application/x-www-form-urlencoded"]))
+        for (method, path) in [
+            ("GET", "/auth/sign-in"), ("POST", "/auth/sign-in"), ("POST", "/auth/sign-out"),
+            ("GET", "/auth/refresh-session")
+        ] {
+            let r = app.send(
+                Request(method: method, path: path, headers: ["content-type": "application/x-www-form-urlencoded"]))
             #expect(r.status == 404 && r.contentType == "application/json", "\(method) \(path)")
         }
     }
@@ -69,17 +78,22 @@ import Testing
         #expect(html.contains(#"autocomplete="current-password""#) && !html.contains("<script"))
         #expect(html.contains(#"name="rd" value="/app/?a=1&amp;b=&quot;x&quot;""#))
         let cookie = try #require(r.headers.first { $0.name == "Set-Cookie" }?.value)
-        #expect(cookie.hasPrefix(SignInFormToken.cookieName + "=") && cookie.hasSuffix("HttpOnly; Path=/; SameSite=Strict"))
+        #expect(
+            cookie.hasPrefix(SignInFormToken.cookieName + "=") && cookie.hasSuffix("HttpOnly; Path=/; SameSite=Strict"))
         // The policy's hash is the inline style's.
         let digest = try Crypto.sha256(Array(SignInPage.style.utf8))
-        #expect(csp.contains("'sha256-\(Base64URL.standard(digest))'") && html.contains("<style>\(SignInPage.style)</style>"))
+        #expect(
+            csp.contains("'sha256-\(Base64URL.standard(digest))'")
+                && html.contains("<style>\(SignInPage.style)</style>"))
     }
 
     @Test func aSecondTabKeepsTheFormTokenItsBrowserHas() throws {
         let app = try TestApp(environment: Self.cookieMode)
         let token = try formToken(app)
-        let second = app.send(Request(method: "GET", path: "/auth/sign-in",
-                                      headers: ["cookie": "\(SignInFormToken.cookieName)=\(token)"]))
+        let second = app.send(
+            Request(
+                method: "GET", path: "/auth/sign-in",
+                headers: ["cookie": "\(SignInFormToken.cookieName)=\(token)"]))
         #expect(!second.headers.contains { $0.name == "Set-Cookie" } && text(second).contains(token))
     }
 
@@ -89,7 +103,10 @@ import Testing
         let r = try signIn(app, rd: "/app/page?x=1")
         #expect(r.status == 303 && r.header("Location") == "/app/page?x=1")
         let cookies = setCookies(r)
-        #expect(Set(cookies.keys) == ["access_token_cookie", "refresh_token_cookie", "csrf_access_token", "csrf_refresh_token"])
+        #expect(
+            Set(cookies.keys) == [
+                "access_token_cookie", "refresh_token_cookie", "csrf_access_token", "csrf_refresh_token"
+            ])
         let whoami = app.send(Request(method: "GET", path: "/auth/whoami", headers: ["cookie": cookieHeader(cookies)]))
         #expect(whoami.status == 200)
     }
@@ -110,9 +127,13 @@ import Testing
         #expect(!wrong.headers.contains { $0.name == "Set-Cookie" && $0.value.hasPrefix("access_token_cookie") })
         // An unknown user reads the same.
         let token = try formToken(app)
-        let unknown = post(app, "/auth/sign-in", [("username", "mallory"), ("password", "123456"), ("rd", "/app/"),
-                                                  (SignInFormToken.field, token)],
-                           cookies: [SignInFormToken.cookieName: token])
+        let unknown = post(
+            app, "/auth/sign-in",
+            [
+                ("username", "mallory"), ("password", "123456"), ("rd", "/app/"),
+                (SignInFormToken.field, token)
+            ],
+            cookies: [SignInFormToken.cookieName: token])
         #expect(unknown.status == 400 && text(unknown).contains(SignInHandler.refusedMessage))
         #expect(text(unknown).contains(#"value="mallory""#))
     }
@@ -121,16 +142,19 @@ import Testing
         let app = try TestApp(environment: Self.cookieMode)
         try app.addUser()
         let fields = [("username", "alice"), ("password", "123456"), ("rd", "/app/")]
-        let noCookie = post(app, "/auth/sign-in", fields + [(SignInFormToken.field, String(repeating: "a", count: 64))],
-                            cookies: [:])
+        let noCookie = post(
+            app, "/auth/sign-in", fields + [(SignInFormToken.field, String(repeating: "a", count: 64))],
+            cookies: [:])
         #expect(noCookie.status == 403 && setCookies(noCookie)["access_token_cookie"] == nil)
         let token = try formToken(app)
         let other = String(repeating: "b", count: 64)
-        let mismatch = post(app, "/auth/sign-in", fields + [(SignInFormToken.field, other)],
-                            cookies: [SignInFormToken.cookieName: token])
+        let mismatch = post(
+            app, "/auth/sign-in", fields + [(SignInFormToken.field, other)],
+            cookies: [SignInFormToken.cookieName: token])
         #expect(mismatch.status == 403)
-        let crossSite = post(app, "/auth/sign-in", fields + [(SignInFormToken.field, token)],
-                             cookies: [SignInFormToken.cookieName: token], headers: ["sec-fetch-site": "cross-site"])
+        let crossSite = post(
+            app, "/auth/sign-in", fields + [(SignInFormToken.field, token)],
+            cookies: [SignInFormToken.cookieName: token], headers: ["sec-fetch-site": "cross-site"])
         #expect(crossSite.status == 403 && setCookies(crossSite)["access_token_cookie"] == nil)
     }
 
@@ -138,9 +162,13 @@ import Testing
         let app = try TestApp(environment: Self.cookieMode)
         try app.addUser()
         let token = try formToken(app)
-        let sameSite = post(app, "/auth/sign-in", [("username", "alice"), ("password", "123456"), ("rd", "/"),
-                                                   (SignInFormToken.field, token)],
-                            cookies: [SignInFormToken.cookieName: token], headers: ["sec-fetch-site": "same-site"])
+        let sameSite = post(
+            app, "/auth/sign-in",
+            [
+                ("username", "alice"), ("password", "123456"), ("rd", "/"),
+                (SignInFormToken.field, token)
+            ],
+            cookies: [SignInFormToken.cookieName: token], headers: ["sec-fetch-site": "same-site"])
         #expect(sameSite.status == 403)
         let secure = try TestApp(environment: Self.cookieMode.merging(["FLASK_JWT_COOKIE_SECURE": "true"]) { $1 })
         let page = secure.send("GET", "/auth/sign-in")
@@ -148,9 +176,13 @@ import Testing
     }
 
     @Test func theFormMayPostToAnAllowedHostOnAnyPort() throws {
-        let app = try TestApp(environment: Self.cookieMode.merging(["AUTHGATE_REDIRECT_HOSTS": "app.example.com,.corp.example"]) { $1 })
+        let app = try TestApp(
+            environment: Self.cookieMode.merging(["AUTHGATE_REDIRECT_HOSTS": "app.example.com,.corp.example"]) { $1 })
         let csp = try #require(app.send("GET", "/auth/sign-in").header("Content-Security-Policy"))
-        #expect(csp.contains("form-action 'self' http://app.example.com:* https://app.example.com:* http://*.corp.example:* https://*.corp.example:*;"))
+        #expect(
+            csp.contains(
+                "form-action 'self' http://app.example.com:* https://app.example.com:* http://*.corp.example:* https://*.corp.example:*;"
+            ))
     }
 
     @Test func aSecureCookieOnPlainHTTPIsExplainedNotLooped() throws {
@@ -176,8 +208,9 @@ import Testing
         let cookies = setCookies(try signIn(app))
         let refused = post(app, "/auth/sign-out", [], cookies: cookies)
         #expect(refused.status == 401 && app.store.revoked.isEmpty)
-        let crossSite = post(app, "/auth/sign-out", [("csrf_token", cookies["csrf_access_token"] ?? "")],
-                             cookies: cookies, headers: ["sec-fetch-site": "cross-site"])
+        let crossSite = post(
+            app, "/auth/sign-out", [("csrf_token", cookies["csrf_access_token"] ?? "")],
+            cookies: cookies, headers: ["sec-fetch-site": "cross-site"])
         #expect(crossSite.status == 401 && app.store.revoked.isEmpty)
         let r = post(app, "/auth/sign-out", [("csrf_token", cookies["csrf_access_token"] ?? "")], cookies: cookies)
         #expect(r.status == 303 && r.header("Location") == "/auth/sign-in?signed_out=1")
@@ -196,7 +229,8 @@ import Testing
         app.clock.now += 901
         let r = post(app, "/auth/sign-out", [("csrf_token", cookies["csrf_access_token"] ?? "")], cookies: cookies)
         #expect(r.status == 303 && app.store.revoked.count == 1)
-        let refresh = app.send(Request(method: "GET", path: "/auth/refresh", headers: ["cookie": cookieHeader(cookies)]))
+        let refresh = app.send(
+            Request(method: "GET", path: "/auth/refresh", headers: ["cookie": cookieHeader(cookies)]))
         #expect(refresh.object?["error"] == .string("token_revoked"))
         // The value of another session's token is refused, expired access token or not.
         let live = setCookies(try signIn(app))
@@ -212,14 +246,19 @@ import Testing
         try app.addUser()
         let cookies = setCookies(try signIn(app))
         app.clock.now += 901
-        let r = app.send(Request(method: "GET", path: "/auth/refresh-session", queryString: "rd=%2Fapp%2Fx",
-                                 headers: ["cookie": cookieHeader(cookies)]))
+        let r = app.send(
+            Request(
+                method: "GET", path: "/auth/refresh-session", queryString: "rd=%2Fapp%2Fx",
+                headers: ["cookie": cookieHeader(cookies)]))
         #expect(r.status == 303 && r.header("Location") == "/app/x")
         let renewed = setCookies(r)
-        #expect(renewed["access_token_cookie"] != nil && renewed["access_token_cookie"] != cookies["access_token_cookie"])
+        #expect(
+            renewed["access_token_cookie"] != nil && renewed["access_token_cookie"] != cookies["access_token_cookie"])
         // Without a working refresh cookie: to the sign-in page, cookies deleted, no loop.
-        let dead = app.send(Request(method: "GET", path: "/auth/refresh-session", queryString: "rd=%2Fapp%2Fx",
-                                    headers: ["cookie": "refresh_token_cookie=x.y.z"]))
+        let dead = app.send(
+            Request(
+                method: "GET", path: "/auth/refresh-session", queryString: "rd=%2Fapp%2Fx",
+                headers: ["cookie": "refresh_token_cookie=x.y.z"]))
         #expect(dead.status == 303 && dead.header("Location") == "/auth/sign-in?rd=/app/x")
         #expect(dead.headers.filter { $0.name == "Set-Cookie" && $0.value.contains("Max-Age=0") }.count == 4)
     }
@@ -228,8 +267,10 @@ import Testing
         let route = try Routes.router.route(method: "POST", path: "/auth/sign-in")
         #expect(route.lane == .keyDerivation && route.body == .form)
         let app = try TestApp(environment: Self.cookieMode)
-        let json = app.send(Request(method: "POST", path: "/auth/sign-in", headers: ["content-type": "application/json"],
-                                    body: Array("{}".utf8)))
+        let json = app.send(
+            Request(
+                method: "POST", path: "/auth/sign-in", headers: ["content-type": "application/json"],
+                body: Array("{}".utf8)))
         #expect(json.status == 415)
     }
 }

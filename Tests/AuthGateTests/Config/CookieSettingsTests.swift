@@ -5,8 +5,9 @@ import Testing
 /// Flask's `from_prefixed_env` reads them (JSON, else the plain text).
 @Suite struct CookieSettingsTests {
     func load(_ env: [String: String]) throws -> Config {
-        try Config.load(environment: ["FLASK_SECRET_KEY": "k"].merging(env) { $1 }, dotEnv: [:],
-                        workingDirectory: "/nonexistent")
+        try Config.load(
+            environment: ["FLASK_SECRET_KEY": "k"].merging(env) { $1 }, dotEnv: [:],
+            workingDirectory: "/nonexistent")
     }
 
     @Test func defaultsAreFlaskJWTExtendedsAndCookieModeIsOff() throws {
@@ -33,10 +34,11 @@ import Testing
 
     @Test func valuesAreJSONOrPlainText() throws {
         let c = try load([
-            "FLASK_JWT_TOKEN_LOCATION": "cookies", "FLASK_JWT_COOKIE_SECURE": "true", "FLASK_JWT_SESSION_COOKIE": "false",
+            "FLASK_JWT_TOKEN_LOCATION": "cookies", "FLASK_JWT_COOKIE_SECURE": "true",
+            "FLASK_JWT_SESSION_COOKIE": "false",
             "FLASK_JWT_COOKIE_SAMESITE": "lax", "FLASK_JWT_COOKIE_DOMAIN": #""example.com""#,
             "FLASK_JWT_ACCESS_COOKIE_NAME": "__Host-a", "FLASK_JWT_ACCESS_COOKIE_PATH": "/api/",
-            "FLASK_JWT_CSRF_METHODS": #"["post", "DELETE"]"#, "FLASK_JWT_COOKIE_CSRF_PROTECT": "false",
+            "FLASK_JWT_CSRF_METHODS": #"["post", "DELETE"]"#, "FLASK_JWT_COOKIE_CSRF_PROTECT": "false"
         ]).cookies
         #expect(c.secure && !c.sessionCookie && c.maxAge == 31_540_000 && c.sameSite == "Lax")
         #expect(c.domain == "example.com" && c.accessName == "__Host-a" && c.accessPath == "/api/")
@@ -44,12 +46,14 @@ import Testing
         #expect(try load(["FLASK_JWT_COOKIE_DOMAIN": "null"]).cookies.domain == nil)
     }
 
-    @Test(arguments: [("FLASK_JWT_TOKEN_LOCATION", "query_string"), ("FLASK_JWT_TOKEN_LOCATION", "[]"),
-                      ("FLASK_JWT_TOKEN_LOCATION", "[1]"), ("FLASK_JWT_COOKIE_SAMESITE", "Sometimes"),
-                      ("FLASK_JWT_COOKIE_SECURE", "maybe"), ("FLASK_JWT_COOKIE_SECURE", "False"),
-                      ("FLASK_JWT_COOKIE_CSRF_PROTECT", "no"), ("FLASK_JWT_ACCESS_COOKIE_NAME", "a b"),
-                      ("FLASK_JWT_ACCESS_COOKIE_PATH", "/a;b"), ("FLASK_JWT_ACCESS_COOKIE_PATH", "api"),
-                      ("FLASK_JWT_COOKIE_DOMAIN", "a;b"), ("FLASK_JWT_CSRF_METHODS", #"["PO ST"]"#)])
+    @Test(arguments: [
+        ("FLASK_JWT_TOKEN_LOCATION", "query_string"), ("FLASK_JWT_TOKEN_LOCATION", "[]"),
+        ("FLASK_JWT_TOKEN_LOCATION", "[1]"), ("FLASK_JWT_COOKIE_SAMESITE", "Sometimes"),
+        ("FLASK_JWT_COOKIE_SECURE", "maybe"), ("FLASK_JWT_COOKIE_SECURE", "False"),
+        ("FLASK_JWT_COOKIE_CSRF_PROTECT", "no"), ("FLASK_JWT_ACCESS_COOKIE_NAME", "a b"),
+        ("FLASK_JWT_ACCESS_COOKIE_PATH", "/a;b"), ("FLASK_JWT_ACCESS_COOKIE_PATH", "api"),
+        ("FLASK_JWT_COOKIE_DOMAIN", "a;b"), ("FLASK_JWT_CSRF_METHODS", #"["PO ST"]"#)
+    ])
     func badValuesStopStartUpNamingTheVariable(name: String, value: String) {
         do {
             _ = try load([name: value])

@@ -18,7 +18,7 @@ import Testing
         ("postgresql://u@127.0.0.1:1/db?Hunter2xyz", "Hunter2xyz"),
         ("postgresql://u:p@ssw0rd@127.0.0.1:1/db", "ssw0rd"),
         ("postgresql://u:pw4port/ss-w0rd@127.0.0.1:1/db", "pw4port"),
-        ("postgresql://u:pw-port-57@127.0.0.1:1/db?password=a=b-q9&sslmode=disable", "b-q9"),
+        ("postgresql://u:pw-port-57@127.0.0.1:1/db?password=a=b-q9&sslmode=disable", "b-q9")
     ]
 
     /// What libpq says, through the connection AuthGate uses: the secret
@@ -42,9 +42,11 @@ import Testing
         let cases: [(uri: String, message: String, secret: String)] = [
             ("postgresql://u:S3cr%t!pw@db/app", #"invalid percent-encoded token: "S3cr%t!pw""#, "S3cr%t!pw"),
             ("postgresql://u@db/app?password=Hunter%2", #"invalid percent-encoded token: "Hunter%2""#, "Hunter%2"),
-            ("postgresql://u:TopSecret@[::1/db",
-             #"end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://u:TopSecret@[::1/db""#,
-             "TopSecret"),
+            (
+                "postgresql://u:TopSecret@[::1/db",
+                #"end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://u:TopSecret@[::1/db""#,
+                "TopSecret"
+            )
         ]
         for (uri, message, secret) in cases {
             let redacted = DatabaseURIRedactor(uri: uri).redact(message)
@@ -64,13 +66,16 @@ import Testing
         #expect(!redactor.redact("value q&value").contains("q&value"))
         // libpq split "p@ss:w0rd" at the first '@': a quoted piece is masked.
         let split = DatabaseURIRedactor(uri: "postgresql://u:p@ss-w0rd@db/app")
-        #expect(split.redact(#"could not translate host name "ss-w0rd@db" to address"#)
+        #expect(
+            split.redact(#"could not translate host name "ss-w0rd@db" to address"#)
                 == #"could not translate host name "***" to address"#)
     }
 
     @Test func messagesWithoutSecretsStayReadable() {
-        let redactor = DatabaseURIRedactor(uri: "postgresql://authgate:hunter2-long@db.example:5432/app?sslmode=require&connect_timeout=3")
-        let message = #"connection to server at "db.example" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "authgate""#
+        let redactor = DatabaseURIRedactor(
+            uri: "postgresql://authgate:hunter2-long@db.example:5432/app?sslmode=require&connect_timeout=3")
+        let message =
+            #"connection to server at "db.example" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "authgate""#
         #expect(redactor.redact(message) == message)
         let sqlite = DatabaseLocation.sqlite(path: "/srv/db.sqlite")
         #expect(sqlite.redacting("unable to open database file") == "unable to open database file")
@@ -79,17 +84,19 @@ import Testing
     // --- refused at start-up --------------------------------------------------
 
     func load(_ uri: String) throws -> Config {
-        try Config.load(environment: ["FLASK_SECRET_KEY": "k", "FLASK_SQLALCHEMY_DATABASE_URI": uri],
-                        dotEnv: [:], workingDirectory: "/srv/app")
+        try Config.load(
+            environment: ["FLASK_SECRET_KEY": "k", "FLASK_SQLALCHEMY_DATABASE_URI": uri],
+            dotEnv: [:], workingDirectory: "/srv/app")
     }
 
-    @Test(arguments: malformed + [
-        ("postgresql://u:pw@h/db?a=1&&b=2", "pw@h"),
-        ("postgresql://u:pw-in-bracket@h]/db", "pw-in-bracket"),
-        ("postgresql://u:pw@[::1]]:5432/db", "pw@["),
-        ("postgres://u:nul\u{0}pw@h/db", "nul\u{0}pw"),
-        ("sqlite:////srv/a\u{0}b.db", "a\u{0}b"),
-    ])
+    @Test(
+        arguments: malformed + [
+            ("postgresql://u:pw@h/db?a=1&&b=2", "pw@h"),
+            ("postgresql://u:pw-in-bracket@h]/db", "pw-in-bracket"),
+            ("postgresql://u:pw@[::1]]:5432/db", "pw@["),
+            ("postgres://u:nul\u{0}pw@h/db", "nul\u{0}pw"),
+            ("sqlite:////srv/a\u{0}b.db", "a\u{0}b")
+        ])
     func malformedURIsAreRefusedNamingTheVariableOnly(uri: String, secret: String) {
         #expect { try load(uri) } throws: { error in
             guard let error = error as? ConfigError else { return false }
@@ -106,7 +113,7 @@ import Testing
         "postgresql://db/app?",
         "postgresql://u@db",
         "postgres://u:p[w]x@db/app",
-        "sqlite:////var/lib/authgate/db.sqlite",
+        "sqlite:////var/lib/authgate/db.sqlite"
     ])
     func wellFormedURIsStillLoad(uri: String) throws {
         _ = try load(uri)

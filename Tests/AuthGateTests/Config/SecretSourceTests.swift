@@ -54,20 +54,24 @@ import Testing
 
     @Test func theJWTKeyFromAFileStillWinsOverTheAppSecret() throws {
         try withDirectory { dir in
-            let c = try load(["FLASK_SECRET_KEY": "app", "FLASK_JWT_SECRET_KEY_FILE": try write(Self.long, "jwt", in: dir)])
+            let c = try load([
+                "FLASK_SECRET_KEY": "app", "FLASK_JWT_SECRET_KEY_FILE": try write(Self.long, "jwt", in: dir)
+            ])
             #expect(c.jwtKey == Array(Self.long.utf8))
         }
     }
 
     @Test func aMissingOrEmptyFileRefusesToStartNamingTheFileVariable() throws {
         try withDirectory { dir in
-            #expect { try load(["FLASK_JWT_SECRET_KEY_FILE": dir.path + "/missing"]) }
-                throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE" }
+            #expect { try load(["FLASK_JWT_SECRET_KEY_FILE": dir.path + "/missing"]) } throws: {
+                ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE"
+            }
             let empty = try write("\n", "empty", in: dir)
-            #expect { try load(["FLASK_JWT_SECRET_KEY_FILE": empty]) }
-                throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE" }
+            #expect { try load(["FLASK_JWT_SECRET_KEY_FILE": empty]) } throws: {
+                ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE"
+            }
             #expect { try load(["FLASK_JWT_SECRET_KEY_FILE": dir.path]) }  // a directory
-                throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE" }
+            throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY_FILE" }
         }
     }
 
@@ -109,7 +113,10 @@ import Testing
         let short = try load(["FLASK_SECRET_KEY": "short-key"])
         #expect(short.jwtKey == Array("short-key".utf8))
         #expect(short.warnings.count == 1)
-        #expect(short.warnings.allSatisfy { $0.contains("FLASK_SECRET_KEY") && $0.contains("32") && !$0.contains("short-key") })
+        #expect(
+            short.warnings.allSatisfy {
+                $0.contains("FLASK_SECRET_KEY") && $0.contains("32") && !$0.contains("short-key")
+            })
         #expect(try load(["FLASK_SECRET_KEY": String(repeating: "k", count: 32)]).warnings.isEmpty)
         let previous = try load(["FLASK_SECRET_KEY": Self.long, "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": "old"])
         #expect(previous.warnings.count == 1 && previous.warnings[0].contains("AUTHGATE_JWT_PREVIOUS_SECRET_KEYS"))
@@ -129,15 +136,17 @@ import Testing
 
     /// In the variable a comma separates keys, so a key holding one would be
     /// split silently; input that reads two ways is refused, naming the file form.
-    @Test(arguments: ["old-key-one,,old-key-two", ",old-key-one", "old-key-one,", "old-key-one, old-key-two",
-                      " old-key-one", "old-key-one\t"])
+    @Test(arguments: [
+        "old-key-one,,old-key-two", ",old-key-one", "old-key-one,", "old-key-one, old-key-two",
+        " old-key-one", "old-key-one\t"
+    ])
     func ambiguousPreviousSecretsInTheVariableAreRefused(value: String) throws {
-        #expect { try load(["FLASK_SECRET_KEY": Self.long, "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": value]) }
-            throws: { error in
-                guard let error = error as? ConfigError else { return false }
-                return error.variable == "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS"
-                    && "\(error)".contains("AUTHGATE_JWT_PREVIOUS_SECRET_KEYS_FILE") && !"\(error)".contains("old-key")
-            }
+        #expect { try load(["FLASK_SECRET_KEY": Self.long, "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": value]) } throws: {
+            error in
+            guard let error = error as? ConfigError else { return false }
+            return error.variable == "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS"
+                && "\(error)".contains("AUTHGATE_JWT_PREVIOUS_SECRET_KEYS_FILE") && !"\(error)".contains("old-key")
+        }
     }
 
     @Test func aPrivateKeyFromAFile() throws {
@@ -146,9 +155,12 @@ import Testing
             let c = try load(["FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY_FILE": path])
             #expect(c.keys.current.algorithm == .edDSA)
             let pub = try write(TestKeys.ed25519OtherPublic, "pub.pem", in: dir)
-            #expect { try load(["FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY_FILE": path,
-                                "FLASK_JWT_PUBLIC_KEY_FILE": pub]) }
-                throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_PUBLIC_KEY_FILE" && "\($0)".contains(pub) }
+            #expect {
+                try load([
+                    "FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY_FILE": path,
+                    "FLASK_JWT_PUBLIC_KEY_FILE": pub
+                ])
+            } throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_PUBLIC_KEY_FILE" && "\($0)".contains(pub) }
         }
     }
 }

@@ -18,7 +18,8 @@ import Testing
         app.store.down = true
         let r = app.send("GET", "/healthz")
         #expect(r.status == 503)
-        #expect(r.object == strings(["status": "unavailable", "database": "unreachable", "error": "Service unavailable"]))
+        #expect(
+            r.object == strings(["status": "unavailable", "database": "unreachable", "error": "Service unavailable"]))
         app.store.down = false
         #expect(app.send("GET", "/healthz").status == 200)
     }

@@ -25,11 +25,17 @@ import Testing
         let (access, refresh) = try tokens(r)
         let now = Int64(TestApp.now)
         let a = try app.services.tokens.verify(access, now: TestApp.now)
-        #expect(a == Claims(subject: "alice", kind: .access, fresh: true, jti: a.jti, issuedAt: now, notBefore: now,
-                            expires: TestApp.now + 900))
+        #expect(
+            a
+                == Claims(
+                    subject: "alice", kind: .access, fresh: true, jti: a.jti, issuedAt: now, notBefore: now,
+                    expires: TestApp.now + 900))
         let f = try app.services.tokens.verify(refresh, now: TestApp.now)
-        #expect(f == Claims(subject: "alice", kind: .refresh, fresh: false, jti: f.jti, issuedAt: now, notBefore: now,
-                            expires: TestApp.now + 2_592_000))
+        #expect(
+            f
+                == Claims(
+                    subject: "alice", kind: .refresh, fresh: false, jti: f.jti, issuedAt: now, notBefore: now,
+                    expires: TestApp.now + 2_592_000))
         #expect(a.jti != f.jti)
         for jti in [a.jti, f.jti] {
             let chars = Array(jti)
@@ -41,8 +47,10 @@ import Testing
     }
 
     @Test func lifetimesFollowTheConfiguration() throws {
-        let app = try TestApp(environment: ["FLASK_JWT_ACCESS_TOKEN_EXPIRES": "60",
-                                            "FLASK_JWT_REFRESH_TOKEN_EXPIRES": "3600"])
+        let app = try TestApp(environment: [
+            "FLASK_JWT_ACCESS_TOKEN_EXPIRES": "60",
+            "FLASK_JWT_REFRESH_TOKEN_EXPIRES": "3600"
+        ])
         try app.addUser()
         let (access, refresh) = try tokens(app.send("POST", "/auth/login", body: Self.good))
         #expect(try app.services.tokens.verify(access, now: TestApp.now).expires == TestApp.now + 60)
@@ -60,15 +68,18 @@ import Testing
 
     /// Wrong password, unknown user, another letter case, and a stored hash
     /// AuthGate cannot read all give the same answer.
-    @Test(arguments: [#"{"username": "alice", "password": "1234567"}"#,
-                      #"{"username": "alice", "password": ""}"#,
-                      #"{"username": "nobody", "password": "123456"}"#,
-                      #"{"username": "Alice", "password": "123456"}"#,
-                      #"{"username": "legacy", "password": "123456"}"#])
+    @Test(arguments: [
+        #"{"username": "alice", "password": "1234567"}"#,
+        #"{"username": "alice", "password": ""}"#,
+        #"{"username": "nobody", "password": "123456"}"#,
+        #"{"username": "Alice", "password": "123456"}"#,
+        #"{"username": "legacy", "password": "123456"}"#
+    ])
     func badCredentialsAre400WithOneMessage(body: String) throws {
         let app = try TestApp()
         try app.addUser()
-        app.store.users.append(UserRecord(id: "legacy", username: "legacy", email: "l@x.io", passwordHash: "md5$x$123456"))
+        app.store.users.append(
+            UserRecord(id: "legacy", username: "legacy", email: "l@x.io", passwordHash: "md5$x$123456"))
         let r = app.send("POST", "/auth/login", body: body)
         #expect(r.status == 400)
         #expect(r.object == strings(["error": "Invalid username or password"]))
@@ -82,7 +93,7 @@ import Testing
         (#"{"username": "\ud800", "password": "123456"}"#, "username"),
         (#"{"username": "alice"}"#, "password"), (#"{"username": "alice", "password": null}"#, "password"),
         (#"{"username": "alice", "password": 123456}"#, "password"),
-        (#"{"username": "alice", "password": {"p": 1}}"#, "password"),
+        (#"{"username": "alice", "password": {"p": 1}}"#, "password")
     ])
     func missingOrNonStringFieldIs400NamingIt(body: String, field: String) throws {
         let app = try TestApp()
@@ -95,8 +106,9 @@ import Testing
 
     @Test func aRegisteredUserLogsIn() throws {
         let app = try TestApp()
-        let register = app.send("POST", "/auth/register",
-                                body: #"{"username": "dora", "email": "d@x.io", "password": "s3cret-é"}"#)
+        let register = app.send(
+            "POST", "/auth/register",
+            body: #"{"username": "dora", "email": "d@x.io", "password": "s3cret-é"}"#)
         #expect(register.status == 201)
         let r = app.send("POST", "/api/auth/login", body: #"{"username": "dora", "password": "s3cret-é"}"#)
         #expect(r.status == 200)
@@ -122,8 +134,10 @@ import Testing
             store.afterUserLookup = nil
             store.users.removeAll()
             if registeredAgain {
-                store.users.append(UserRecord(id: "id-stranger", username: "alice", email: "s@x.io",
-                                              passwordHash: store.users.first?.passwordHash ?? ""))
+                store.users.append(
+                    UserRecord(
+                        id: "id-stranger", username: "alice", email: "s@x.io",
+                        passwordHash: store.users.first?.passwordHash ?? ""))
             }
         }
         let r = app.send("POST", "/auth/login", body: Self.good)

@@ -7,13 +7,17 @@ import Testing
 /// by (username, client address), checked before any hashing, identical
 /// for unknown users and wrong passwords, cleared by a success.
 @Suite struct LoginThrottleHandlerTests {
-    static let throttled = ["AUTHGATE_LOGIN_THROTTLE": "true", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3",
-                            "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": "60"]
+    static let throttled = [
+        "AUTHGATE_LOGIN_THROTTLE": "true", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3",
+        "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": "60"
+    ]
 
     func login(_ app: TestApp, _ username: String, _ password: String, from address: String = "198.51.100.7")
-        -> Response {
-        var request = Request(method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
-                              body: Array(#"{"username": "\#(username)", "password": "\#(password)"}"#.utf8))
+        -> Response
+    {
+        var request = Request(
+            method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
+            body: Array(#"{"username": "\#(username)", "password": "\#(password)"}"#.utf8))
         request.remoteAddress = address
         return app.send(request)
     }
@@ -54,7 +58,8 @@ import Testing
         for _ in 0..<3 { _ = login(app, "alice", "wrong!") }
         app.clock.now += 60
         #expect(login(app, "alice", "wrong!").status == 400)
-        #expect(app.store.loginFailures["alice|198.51.100.7"] == LoginFailures(failures: 1, windowStartedAt: app.clock.now))
+        #expect(
+            app.store.loginFailures["alice|198.51.100.7"] == LoginFailures(failures: 1, windowStartedAt: app.clock.now))
         #expect(login(app, "alice", "123456").status == 200)
     }
 
@@ -113,9 +118,10 @@ import Testing
         try app.addUser()
         for _ in 0..<3 { _ = login(app, "alice", "wrong!") }
         let capture = LogCapture()
-        var request = Request(method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
-                              body: Array(#"{"username": "alice", "password": "s3cret-guess"}"#.utf8),
-                              logger: capture.logger)
+        var request = Request(
+            method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
+            body: Array(#"{"username": "alice", "password": "s3cret-guess"}"#.utf8),
+            logger: capture.logger)
         request.remoteAddress = "198.51.100.7"
         #expect(app.send(request).status == 429)
         let lines = capture.entries.filter { $0.message == "login throttled" }
@@ -150,8 +156,9 @@ extension LoginThrottleHandlerTests {
         let app = try TestApp(environment: Self.throttled)
         try app.addUser()
         let capture = LogCapture()
-        var request = Request(method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
-                              body: Array(#"{"username": "alice", "password": "wrong!"}"#.utf8), logger: capture.logger)
+        var request = Request(
+            method: "POST", path: "/auth/login", headers: ["content-type": "application/json"],
+            body: Array(#"{"username": "alice", "password": "wrong!"}"#.utf8), logger: capture.logger)
         request.remoteAddress = ""
         let r = app.send(request)
         #expect(r.status == 500 && r.object == strings(["error": "Internal server error"]))
@@ -166,4 +173,3 @@ extension LoginThrottleHandlerTests {
         #expect(login(app, "alice", "123456", from: "").status == 200)
     }
 }
-

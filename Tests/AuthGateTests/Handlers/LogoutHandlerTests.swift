@@ -6,8 +6,10 @@ import Testing
 /// GET|POST /auth/logout revokes the token presented, access or refresh,
 /// until it would have expired.
 @Suite struct LogoutHandlerTests {
-    @Test(arguments: [("GET", "/auth/logout"), ("POST", "/auth/logout"), ("GET", "/api/auth/logout"),
-                      ("POST", "/api/auth/logout")])
+    @Test(arguments: [
+        ("GET", "/auth/logout"), ("POST", "/auth/logout"), ("GET", "/api/auth/logout"),
+        ("POST", "/api/auth/logout")
+    ])
     func revokesAnAccessToken(method: String, path: String) throws {
         let app = try TestApp()
         try app.addUser()

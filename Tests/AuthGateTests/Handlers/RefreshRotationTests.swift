@@ -17,7 +17,9 @@ import Testing
         return refresh
     }
 
-    func claims(_ app: TestApp, _ token: String) throws -> Claims { try app.services.tokens.verify(token, now: app.clock.now) }
+    func claims(_ app: TestApp, _ token: String) throws -> Claims {
+        try app.services.tokens.verify(token, now: app.clock.now)
+    }
 
     @Test func offByDefaultLoginWritesNoFamilyAndRefreshDoesNotRotate() throws {
         let app = try TestApp()
@@ -55,15 +57,20 @@ import Testing
         try app.addUser()
         let stolen = try loginRefresh(app)
         let family = try #require(try claims(app, stolen).family)
-        let successor = try #require(app.send("POST", "/auth/refresh", token: stolen).object?["refresh_token"]?.stringValue)
+        let successor = try #require(
+            app.send("POST", "/auth/refresh", token: stolen).object?["refresh_token"]?.stringValue)
         let capture = LogCapture()
-        let reuse = app.send(Request(method: "POST", path: "/auth/refresh", headers: ["authorization": "Bearer \(stolen)"],
-                                     logger: capture.logger))
+        let reuse = app.send(
+            Request(
+                method: "POST", path: "/auth/refresh", headers: ["authorization": "Bearer \(stolen)"],
+                logger: capture.logger))
         #expect(reuse.status == 401 && reuse.object == TokenBodies.revoked)
         #expect(app.store.revokedFamilies[family] != nil)
         #expect(app.send("POST", "/auth/refresh", token: successor).object == TokenBodies.revoked)
         let warning = try #require(capture.entries.first { $0.metadata["event"] == "refresh_token_reuse" })
-        #expect(warning.level == .warning && warning.metadata["username"] == "alice" && warning.metadata["family"] == family)
+        #expect(
+            warning.level == .warning && warning.metadata["username"] == "alice" && warning.metadata["family"] == family
+        )
         #expect(!capture.entries.contains { $0.text.contains(stolen) || $0.text.contains(successor) })
     }
 
@@ -126,8 +133,11 @@ import Testing
     /// A family lives at most AUTHGATE_REFRESH_MAX_AGE_SECONDS from its
     /// login: successors expire by then, and a refresh past it is refused.
     @Test func rotationNeverExtendsTheLoginPastItsMaxAge() throws {
-        let app = try TestApp(environment: Self.on.merging(["FLASK_JWT_REFRESH_TOKEN_EXPIRES": "1000",
-                                                             "AUTHGATE_REFRESH_MAX_AGE_SECONDS": "2500"]) { $1 })
+        let app = try TestApp(
+            environment: Self.on.merging([
+                "FLASK_JWT_REFRESH_TOKEN_EXPIRES": "1000",
+                "AUTHGATE_REFRESH_MAX_AGE_SECONDS": "2500"
+            ]) { $1 })
         try app.addUser()
         var token = try loginRefresh(app)
         #expect(try claims(app, token).expires == TestApp.now + 1000)
@@ -137,9 +147,11 @@ import Testing
             #expect(try claims(app, token).expires == min(app.clock.now + 1000, TestApp.now + 2500), "step \(step)")
         }
         app.clock.now = TestApp.now + 2500  // the deadline: expired, whatever the token's own exp says
-        let late = try app.services.tokens.sign(Claims(
-            subject: "alice", kind: .refresh, fresh: false, jti: "late", issuedAt: Int64(app.clock.now) - 10,
-            notBefore: Int64(app.clock.now) - 10, expires: app.clock.now + 500, family: "f", authTime: Int64(TestApp.now)))
+        let late = try app.services.tokens.sign(
+            Claims(
+                subject: "alice", kind: .refresh, fresh: false, jti: "late", issuedAt: Int64(app.clock.now) - 10,
+                notBefore: Int64(app.clock.now) - 10, expires: app.clock.now + 500, family: "f",
+                authTime: Int64(TestApp.now)))
         #expect(app.send("POST", "/auth/refresh", token: late).object == TokenBodies.expired)
         #expect(app.store.revoked["late"] == nil)  // refused before the arbiter
     }
@@ -149,9 +161,10 @@ import Testing
         let app = try TestApp()
         try app.addUser()
         let now = Int64(TestApp.now)
-        let token = try app.services.tokens.sign(Claims(
-            subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: now, notBefore: now,
-            expires: TestApp.now + 900, family: "f", authTime: now - app.services.config.refreshMaxAge))
+        let token = try app.services.tokens.sign(
+            Claims(
+                subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: now, notBefore: now,
+                expires: TestApp.now + 900, family: "f", authTime: now - app.services.config.refreshMaxAge))
         #expect(app.send("POST", "/auth/refresh", token: token).object == TokenBodies.expired)
     }
 
@@ -161,11 +174,15 @@ import Testing
         try app.addUser()
         let legacy = try app.token(kind: .refresh)  // iat = TestApp.now, exp + 900
         app.clock.now += 300
-        let next = try claims(app, try #require(app.send("POST", "/auth/refresh", token: legacy)
-            .object?["refresh_token"]?.stringValue))
+        let next = try claims(
+            app,
+            try #require(
+                app.send("POST", "/auth/refresh", token: legacy)
+                    .object?["refresh_token"]?.stringValue))
         #expect(next.authTime == Int64(TestApp.now) && next.expires == TestApp.now + 600)
         app.clock.now = TestApp.now + 600
-        #expect(app.send("POST", "/auth/refresh", token: try app.token(kind: .refresh, jti: "other")).object
+        #expect(
+            app.send("POST", "/auth/refresh", token: try app.token(kind: .refresh, jti: "other")).object
                 == TokenBodies.expired)
     }
 
@@ -201,10 +218,13 @@ final class RaceLosingStore: UserStore {
     func user(named username: String) throws -> UserRecord? { try base.user(named: username) }
     func syncUsernameKeys() throws { try base.syncUsernameKeys() }
     func usernameKeyTaken(_ key: String) throws -> Bool { try base.usernameKeyTaken(key) }
-    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                    usernameKey: String) throws {
-        try base.insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt,
-                            usernameKey: usernameKey)
+    func insertUser(
+        id: String, username: String, email: String, passwordHash: String, createdAt: String,
+        usernameKey: String
+    ) throws {
+        try base.insertUser(
+            id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt,
+            usernameKey: usernameKey)
     }
     func allUsernames() throws -> [String] { try base.allUsernames() }
     func usernameExists(_ username: String) throws -> Bool { try base.usernameExists(username) }
@@ -215,7 +235,9 @@ final class RaceLosingStore: UserStore {
         try base.revoke(jti: jti, type: type, now: now, expiresAt: expiresAt)
     }
     func isRevoked(jti: String) throws -> Bool { try base.isRevoked(jti: jti) }
-    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int { try base.purgeRevocations(expiredBefore: cutoff) }
+    func purgeRevocations(expiredBefore cutoff: Double) throws -> Int {
+        try base.purgeRevocations(expiredBefore: cutoff)
+    }
     func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool { false }
     func deleteUser(named username: String) throws -> Bool { try base.deleteUser(named: username) }
     func revokeTokens(ofUser username: String, issuedBefore notBefore: Int64, now: Double) throws {
@@ -235,7 +257,9 @@ final class RaceLosingStore: UserStore {
     func recordLoginFailure(key: String, address: String, now: Double, windowCutoff: Double) throws {
         try base.recordLoginFailure(key: key, address: address, now: now, windowCutoff: windowCutoff)
     }
-    func clearLoginFailures(key: String, address: String) throws { try base.clearLoginFailures(key: key, address: address) }
+    func clearLoginFailures(key: String, address: String) throws {
+        try base.clearLoginFailures(key: key, address: address)
+    }
     func purgeLoginFailures(windowStartedBefore cutoff: Double) throws -> Int {
         try base.purgeLoginFailures(windowStartedBefore: cutoff)
     }

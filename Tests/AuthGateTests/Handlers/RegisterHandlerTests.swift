@@ -7,8 +7,10 @@ import Testing
 /// field rule's 400 naming the field, and the 409s (API.md, Register).
 @Suite struct RegisterHandlerTests {
     /// A register body; each argument is a raw JSON value, nil leaves the key out.
-    static func body(username: String? = #""bob""#, email: String? = #""bob@example.com""#,
-                     password: String? = #""123456""#) -> String {
+    static func body(
+        username: String? = #""bob""#, email: String? = #""bob@example.com""#,
+        password: String? = #""123456""#
+    ) -> String {
         let members = [("username", username), ("email", email), ("password", password)]
             .compactMap { key, value in value.map { "\"\(key)\": \($0)" } }
         return "{" + members.joined(separator: ", ") + "}"
@@ -42,8 +44,13 @@ import Testing
     @Test func eachRegistrationGetsItsOwnID() throws {
         let app = try TestApp()
         #expect(app.send("POST", "/auth/register", body: Self.body()).status == 201)
-        #expect(app.send("POST", "/auth/register", body: Self.body(username: #""carol""#,
-                                                                    email: #""carol@example.com""#)).status == 201)
+        #expect(
+            app.send(
+                "POST", "/auth/register",
+                body: Self.body(
+                    username: #""carol""#,
+                    email: #""carol@example.com""#)
+            ).status == 201)
         #expect(app.store.users.count == 2 && app.store.users[0].id != app.store.users[1].id)
     }
 
@@ -83,7 +90,7 @@ import Testing
         (body(password: #""12345""#), "password"),
         (body(password: quoted("ééééé")), "password"),  // 10 bytes, 5 characters
         (body(password: quoted(String(repeating: "p", count: 1025))), "password"),
-        (body(password: quoted(String(repeating: "é", count: 513))), "password"),  // 1026 bytes
+        (body(password: quoted(String(repeating: "é", count: 513))), "password")  // 1026 bytes
     ]
 
     @Test(arguments: invalid)
@@ -102,7 +109,7 @@ import Testing
         body(username: #""b2""#, email: quoted(String(repeating: "b", count: 249) + "@x.io")),  // 254
         body(username: #""b3""#, email: #""e2@x.io""#, password: quoted("éééééé")),
         body(username: #""b4""#, email: #""e3@x.io""#, password: quoted(String(repeating: "é", count: 512))),
-        body(username: #""Ω""#, email: #""ü@ß.example""#),
+        body(username: #""Ω""#, email: #""ü@ß.example""#)
     ])
     func valuesAtTheLimitsAreAccepted(body: String) throws {
         let app = try TestApp()
@@ -122,8 +129,11 @@ import Testing
 
     @Test func bodyThatIsNotUTF8Is400() throws {
         let app = try TestApp()
-        let r = app.send(Request(method: "POST", path: "/auth/register", headers: ["content-type": "application/json"],
-                                 body: Array(#"{"username": "b"#.utf8) + [0xFF] + Array(#"", "email": "b@x.io", "password": "123456"}"#.utf8)))
+        let r = app.send(
+            Request(
+                method: "POST", path: "/auth/register", headers: ["content-type": "application/json"],
+                body: Array(#"{"username": "b"#.utf8) + [0xFF]
+                    + Array(#"", "email": "b@x.io", "password": "123456"}"#.utf8)))
         #expect(r.status == 400)
         #expect(app.store.users.isEmpty)
     }
@@ -140,7 +150,8 @@ import Testing
     @Test func takenEmailIgnoringASCIICaseIs409() throws {
         let app = try TestApp()
         try app.addUser("bob")  // bob@example.com
-        let r = app.send("POST", "/auth/register", body: Self.body(username: #""robert""#, email: #""BOB@example.COM""#))
+        let r = app.send(
+            "POST", "/auth/register", body: Self.body(username: #""robert""#, email: #""BOB@example.COM""#))
         #expect(r.status == 409)
         #expect(r.object == strings(["error": "Email already registered"]))
         #expect(app.store.users.count == 1)
@@ -156,19 +167,27 @@ import Testing
     @Test func usernamesAreCaseSensitiveAndCompareAsBytes() throws {
         let app = try TestApp()
         try app.addUser("bob")
-        #expect(app.send("POST", "/auth/register", body: Self.body(username: #""Bob""#, email: #""b1@x.io""#)).status == 201)
+        #expect(
+            app.send("POST", "/auth/register", body: Self.body(username: #""Bob""#, email: #""b1@x.io""#)).status == 201
+        )
         // é precomposed, then e + U+0301: Swift's == calls them equal, the contract does not.
-        #expect(app.send("POST", "/auth/register", body: Self.body(username: #""\u00e9""#, email: #""b2@x.io""#)).status == 201)
-        #expect(app.send("POST", "/auth/register", body: Self.body(username: #""e\u0301""#, email: #""b3@x.io""#)).status == 201)
+        #expect(
+            app.send("POST", "/auth/register", body: Self.body(username: #""\u00e9""#, email: #""b2@x.io""#)).status
+                == 201)
+        #expect(
+            app.send("POST", "/auth/register", body: Self.body(username: #""e\u0301""#, email: #""b3@x.io""#)).status
+                == 201)
         #expect(app.store.users.count == 4)
     }
 
     /// Another registration lands between the handler's checks and its
     /// insert; the unique index refuses the row and the answer names the
     /// field that collided, the username when both did.
-    @Test(arguments: [("bob", "late@example.com", "User already exists"),
-                      ("late", "bob@example.com", "Email already registered"),
-                      ("bob", "bob@example.com", "User already exists")])
+    @Test(arguments: [
+        ("bob", "late@example.com", "User already exists"),
+        ("late", "bob@example.com", "Email already registered"),
+        ("bob", "bob@example.com", "User already exists")
+    ])
     func aRaceLostAtTheInsertIs409(otherName: String, otherEmail: String, message: String) throws {
         let app = try TestApp()
         let store = app.store

@@ -11,11 +11,14 @@ import Testing
     func loginTokens(_ app: TestApp) throws -> (access: String, refresh: String) {
         let r = app.send("POST", "/auth/login", body: #"{"username": "alice", "password": "123456"}"#)
         guard case .object(let tokens)? = r.object?["tokens"], let access = tokens["access"]?.stringValue,
-              let refresh = tokens["refresh"]?.stringValue else { throw StoreError.failed("login answered \(r.status)") }
+            let refresh = tokens["refresh"]?.stringValue
+        else { throw StoreError.failed("login answered \(r.status)") }
         return (access, refresh)
     }
 
-    func claims(_ app: TestApp, _ token: String) throws -> Claims { try app.services.tokens.verify(token, now: app.clock.now) }
+    func claims(_ app: TestApp, _ token: String) throws -> Claims {
+        try app.services.tokens.verify(token, now: app.clock.now)
+    }
 
     @Test func withRotationTheLoginsAccessTokenCarriesItsFamily() throws {
         let app = try TestApp(environment: Self.rotation)
@@ -30,7 +33,8 @@ import Testing
         try app.addUser()
         let (access, refresh) = try loginTokens(app)
         #expect(try claims(app, access).family == nil && claims(app, refresh).family == nil)
-        let renewed = try #require(app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
+        let renewed = try #require(
+            app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
         #expect(try claims(app, renewed).family == nil)
     }
 
@@ -82,10 +86,13 @@ import Testing
         let app = try TestApp(environment: ["AUTHGATE_LOGOUT_SCOPE": "session"])
         try app.addUser()
         let (access, refresh) = try loginTokens(app)
-        let renewed = try #require(app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
+        let renewed = try #require(
+            app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
         #expect(try claims(app, renewed).family == claims(app, refresh).family)
         #expect(app.send("POST", "/auth/logout", token: renewed).status == 200)
-        for token in [access, renewed] { #expect(app.send("GET", "/auth/whoami", token: token).object == TokenBodies.revoked) }
+        for token in [access, renewed] {
+            #expect(app.send("GET", "/auth/whoami", token: token).object == TokenBodies.revoked)
+        }
         #expect(app.send("POST", "/auth/refresh", token: refresh).object == TokenBodies.revoked)
     }
 
@@ -150,8 +157,10 @@ import Testing
         let (_, refresh) = try loginTokens(app)
         #expect(app.send("POST", "/auth/logout", token: refresh).status == 200)
         let capture = LogCapture()
-        let again = app.send(Request(method: "POST", path: "/auth/refresh",
-                                     headers: ["authorization": "Bearer \(refresh)"], logger: capture.logger))
+        let again = app.send(
+            Request(
+                method: "POST", path: "/auth/refresh",
+                headers: ["authorization": "Bearer \(refresh)"], logger: capture.logger))
         #expect(again.object == TokenBodies.revoked && app.store.revokedFamilies.isEmpty)
         #expect(!capture.entries.contains { $0.metadata["event"] == "refresh_token_reuse" })
     }
@@ -162,8 +171,10 @@ import Testing
         let (_, refresh) = try loginTokens(app)
         #expect(app.send("POST", "/auth/refresh", token: refresh).status == 200)
         let capture = LogCapture()
-        let head = app.send(Request(method: "HEAD", path: "/auth/refresh", headers: ["authorization": "Bearer \(refresh)"],
-                                    logger: capture.logger))
+        let head = app.send(
+            Request(
+                method: "HEAD", path: "/auth/refresh", headers: ["authorization": "Bearer \(refresh)"],
+                logger: capture.logger))
         #expect(head.status == 401 && app.store.revokedFamilies.isEmpty)
         let probe = try #require(capture.entries.first { $0.metadata["event"] == "refresh_token_reuse_probe" })
         #expect(probe.level == .warning && probe.metadata["username"] == "alice" && !probe.text.contains(refresh))

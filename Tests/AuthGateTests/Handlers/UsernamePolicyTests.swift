@@ -7,12 +7,14 @@ import Testing
 /// `caseless` also refuses a name of the same NFKC case fold.
 @Suite struct UsernamePolicyTests {
     func register(_ app: TestApp, _ name: String, email: String) -> Response {
-        app.send("POST", "/auth/register",
-                 body: #"{"username": "\#(name)", "email": "\#(email)", "password": "123456"}"#)
+        app.send(
+            "POST", "/auth/register",
+            body: #"{"username": "\#(name)", "email": "\#(email)", "password": "123456"}"#)
     }
 
     @Test func foldMapsCaseAndWidthToOneKey() {
-        let keys = ["admin", "ADMIN", "Admin", "\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}", "\u{FF21}DMIN"].map(UsernameFold.key)
+        let keys = ["admin", "ADMIN", "Admin", "\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}", "\u{FF21}DMIN"].map(
+            UsernameFold.key)
         #expect(Set(keys) == ["admin"])
         #expect(UsernameFold.key("Stra\u{DF}e") == UsernameFold.key("STRASSE"))
         #expect(UsernameFold.key("e\u{301}") == UsernameFold.key("\u{C9}"))  // NFC and case together
@@ -61,7 +63,9 @@ import Testing
     }
 
     @Test func logoutScopeFollowsRotationUnlessSet() throws {
-        func scope(_ env: [String: String]) throws -> LogoutScope { try TestApp(environment: env).services.config.logoutScope }
+        func scope(_ env: [String: String]) throws -> LogoutScope {
+            try TestApp(environment: env).services.config.logoutScope
+        }
         #expect(try scope([:]) == .token)
         #expect(try scope(["AUTHGATE_REFRESH_ROTATION": "true"]) == .session)
         #expect(try scope(["AUTHGATE_REFRESH_ROTATION": "true", "AUTHGATE_LOGOUT_SCOPE": "Token"]) == .token)

@@ -19,8 +19,10 @@ import Testing
     }
 
     func page(_ users: [String], page: Int, perPage: Int, total: Int, pages: Int) -> [String: JSONValue] {
-        ["users": .array(users.map(user)), "page": .number(Double(page)), "per_page": .number(Double(perPage)),
-         "total": .number(Double(total)), "pages": .number(Double(pages))]
+        [
+            "users": .array(users.map(user)), "page": .number(Double(page)), "per_page": .number(Double(perPage)),
+            "total": .number(Double(total)), "pages": .number(Double(pages))
+        ]
     }
 
     @Test func defaultsArePageOneOfThree() throws {
@@ -31,17 +33,18 @@ import Testing
         #expect(!r.text.contains("password") && !r.text.contains("pbkdf2"))
     }
 
-    @Test(arguments: [
-        ("page=2", ["dave", "erin", "frank"], 2, 3),
-        ("page=3", ["grace"], 3, 3),
-        ("page=4", [], 4, 3),
-        ("page=2&per_page=2", ["carol", "dave"], 2, 2),
-        ("per_page=7", names, 1, 7),
-        ("per_page=100", names, 1, 100),
-        ("per_page=101", names, 1, 100),
-        ("per_page=5&page=2&page=1", ["frank", "grace"], 2, 5),  // the first of a repeated key
-        ("page=%32", ["dave", "erin", "frank"], 2, 3),
-    ] as [(String, [String], Int, Int)])
+    @Test(
+        arguments: [
+            ("page=2", ["dave", "erin", "frank"], 2, 3),
+            ("page=3", ["grace"], 3, 3),
+            ("page=4", [], 4, 3),
+            ("page=2&per_page=2", ["carol", "dave"], 2, 2),
+            ("per_page=7", names, 1, 7),
+            ("per_page=100", names, 1, 100),
+            ("per_page=101", names, 1, 100),
+            ("per_page=5&page=2&page=1", ["frank", "grace"], 2, 5),  // the first of a repeated key
+            ("page=%32", ["dave", "erin", "frank"], 2, 3)
+        ] as [(String, [String], Int, Int)])
     func pagesInRegistrationOrder(query: String, users: [String], page p: Int, perPage: Int) throws {
         let (app, token) = try app()
         let r = app.send("GET", "/api/users/all", query: query, token: token)
@@ -50,10 +53,12 @@ import Testing
         #expect(r.object == page(users, page: p, perPage: perPage, total: 7, pages: pages), "\(query)")
     }
 
-    @Test(arguments: [("page=0", "page"), ("page=-1", "page"), ("page=abc", "page"), ("page=", "page"),
-                      ("page=1.5", "page"), ("page=+1", "page"), ("page=%2B1", "page"), ("page=%201", "page"), ("page=1e2", "page"),
-                      ("per_page=0", "per_page"), ("per_page=", "per_page"), ("per_page=x", "per_page"),
-                      ("per_page=-3", "per_page"), ("per_page=%2B5", "per_page"), ("per_page=3.0", "per_page")])
+    @Test(arguments: [
+        ("page=0", "page"), ("page=-1", "page"), ("page=abc", "page"), ("page=", "page"),
+        ("page=1.5", "page"), ("page=+1", "page"), ("page=%2B1", "page"), ("page=%201", "page"), ("page=1e2", "page"),
+        ("per_page=0", "per_page"), ("per_page=", "per_page"), ("per_page=x", "per_page"),
+        ("per_page=-3", "per_page"), ("per_page=%2B5", "per_page"), ("per_page=3.0", "per_page")
+    ])
     func badParameterIs400NamingIt(query: String, name: String) throws {
         let (app, token) = try app()
         let r = app.send("GET", "/api/users/all", query: query, token: token)

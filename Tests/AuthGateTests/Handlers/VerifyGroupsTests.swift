@@ -61,9 +61,11 @@ import Testing
         #expect(try verify(app, "allowed_groups=a,b").status == 403)
     }
 
-    @Test(arguments: ["allowed_groups=", "allowed_groups=ops,", "allowed_groups=,ops", "allowed_groups=ops,,dev",
-                      "allowed_groups=o%20ps", "allowed_groups=" + String(repeating: "g", count: 65),
-                      "allowed_groups=gr%C3%BCppe", "allowed_groups=a+b"])
+    @Test(arguments: [
+        "allowed_groups=", "allowed_groups=ops,", "allowed_groups=,ops", "allowed_groups=ops,,dev",
+        "allowed_groups=o%20ps", "allowed_groups=" + String(repeating: "g", count: 65),
+        "allowed_groups=gr%C3%BCppe", "allowed_groups=a+b"
+    ])
     func aMalformedListIsA400NamingTheParameterWhateverTheToken(query: String) throws {
         let app = try app()
         for token in [try app.token(), "garbage"] {
@@ -130,7 +132,8 @@ import Testing
         let (access, refresh) = try loginTokens(app)
         #expect(try app.services.tokens.verifiedPayload(access)["groups"] == nil)
         #expect(try app.services.tokens.verifiedPayload(refresh)["groups"] == nil)
-        let renewed = try #require(app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
+        let renewed = try #require(
+            app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
         #expect(try app.services.tokens.verifiedPayload(renewed)["groups"] == nil)
     }
 
@@ -138,12 +141,14 @@ import Testing
         let app = try app(["AUTHGATE_TOKEN_GROUPS": "true"])
         app.store.memberships["id-alice"] = ["ops", "Admins", "dev.team"]
         let (access, refresh) = try loginTokens(app)
-        #expect(try app.services.tokens.verifiedPayload(access)["groups"]
+        #expect(
+            try app.services.tokens.verifiedPayload(access)["groups"]
                 == .array([.string("Admins"), .string("dev.team"), .string("ops")]))
         #expect(try app.services.tokens.verifiedPayload(refresh)["groups"] == nil, "access tokens only")
         // A refresh reads them again.
         app.store.memberships["id-alice"] = ["qa"]
-        let renewed = try #require(app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
+        let renewed = try #require(
+            app.send("POST", "/auth/refresh", token: refresh).object?["access_token"]?.stringValue)
         #expect(try app.services.tokens.verifiedPayload(renewed)["groups"] == .array([.string("qa")]))
         // No group: an empty array, so a client can tell "none" from "not configured".
         app.store.memberships["id-alice"] = []

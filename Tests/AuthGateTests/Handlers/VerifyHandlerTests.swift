@@ -14,21 +14,29 @@ import Testing
         return app
     }
 
-    func token(_ app: TestApp, fresh: Bool = false, issuedAt: Int64 = Int64(TestApp.now), name: String = "alice",
-               jti: String = "jti-v") throws -> String {
-        try app.services.tokens.sign(Claims(subject: name, kind: .access, fresh: fresh, jti: jti, issuedAt: issuedAt,
-                                            notBefore: issuedAt, expires: Double(issuedAt) + 900))
+    func token(
+        _ app: TestApp, fresh: Bool = false, issuedAt: Int64 = Int64(TestApp.now), name: String = "alice",
+        jti: String = "jti-v"
+    ) throws -> String {
+        try app.services.tokens.sign(
+            Claims(
+                subject: name, kind: .access, fresh: fresh, jti: jti, issuedAt: issuedAt,
+                notBefore: issuedAt, expires: Double(issuedAt) + 900))
     }
 
-    func verify(_ app: TestApp, query: String = "", method: String = "GET", headers: [String: String] = [:],
-                originalMethod: String? = nil, path: String = "/auth/verify") -> Response {
+    func verify(
+        _ app: TestApp, query: String = "", method: String = "GET", headers: [String: String] = [:],
+        originalMethod: String? = nil, path: String = "/auth/verify"
+    ) -> Response {
         var request = Request(method: method, path: path, queryString: query, headers: headers)
         request.originalMethod = originalMethod
         return app.send(request)
     }
 
-    func expect401(_ r: Response, _ body: [String: JSONValue], _ comment: Comment? = nil,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+    func expect401(
+        _ r: Response, _ body: [String: JSONValue], _ comment: Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(r.status == 401 && r.header("WWW-Authenticate") == "Bearer", comment, sourceLocation: sourceLocation)
         #expect(r.object == body, comment, sourceLocation: sourceLocation)
         // The body again, byte for byte, for nginx's auth_request_set.
@@ -64,8 +72,11 @@ import Testing
         let app = try app()
         expect401(verify(app), TokenBodies.missing)
         expect401(verify(app, headers: ["authorization": "Bearer x"]), TokenBodies.invalid)
-        expect401(verify(app, headers: ["authorization": "Bearer \(try app.token(kind: .refresh))"]), TokenBodies.accessOnly)
-        expect401(verify(app, headers: ["authorization": "Bearer \(try token(app, name: "ghost"))"]), TokenBodies.userNotFound)
+        expect401(
+            verify(app, headers: ["authorization": "Bearer \(try app.token(kind: .refresh))"]), TokenBodies.accessOnly)
+        expect401(
+            verify(app, headers: ["authorization": "Bearer \(try token(app, name: "ghost"))"]), TokenBodies.userNotFound
+        )
     }
 
     @Test func logoutAndRevokeUserTakeEffectAtOnce() throws {
@@ -95,8 +106,9 @@ import Testing
         #expect(verify(app, query: "fresh=1", headers: fresh).status == 200)
         #expect(verify(app, query: "fresh=0", headers: stale).status == 200)
         // The token's own errors come first, in contract order.
-        expect401(verify(app, query: "fresh=1", headers: ["authorization": "Bearer \(try app.token(kind: .refresh))"]),
-                  TokenBodies.accessOnly)
+        expect401(
+            verify(app, query: "fresh=1", headers: ["authorization": "Bearer \(try app.token(kind: .refresh))"]),
+            TokenBodies.accessOnly)
         // The login route's own token is fresh.
         let login = app.send("POST", "/auth/login", body: LoginHandlerTests.good)
         let access = try #require(login.object?["tokens"]?["access"]?.stringValue)
@@ -121,9 +133,11 @@ import Testing
         expect401(verify(app, query: "max_age=289", headers: auth), Self.fresh)
     }
 
-    @Test(arguments: [("fresh=", "fresh"), ("fresh=true", "fresh"), ("fresh=2", "fresh"), ("fresh=%201", "fresh"),
-                      ("max_age=", "max_age"), ("max_age=-1", "max_age"), ("max_age=1.5", "max_age"),
-                      ("max_age=+5", "max_age"), ("max_age=9223372036854775808", "max_age"), ("max_age=abc", "max_age")])
+    @Test(arguments: [
+        ("fresh=", "fresh"), ("fresh=true", "fresh"), ("fresh=2", "fresh"), ("fresh=%201", "fresh"),
+        ("max_age=", "max_age"), ("max_age=-1", "max_age"), ("max_age=1.5", "max_age"),
+        ("max_age=+5", "max_age"), ("max_age=9223372036854775808", "max_age"), ("max_age=abc", "max_age")
+    ])
     func badRequirementsAre400NamingTheParameterWhateverTheToken(query: String, name: String) throws {
         let app = try app()
         for headers in [[:], ["authorization": "Bearer \(try token(app, fresh: true))"]] {
@@ -143,12 +157,14 @@ import Testing
 
     // --- identity header values ---
 
-    @Test(arguments: [("alice", "alice"), ("a.b-c_d@x!~'*", "a.b-c_d@x!~'*"), ("100%", "100%25"),
-                      ("\u{E9}", "%C3%A9"), ("e\u{301}", "e%CC%81"), ("a b", "a%20b"), ("a\r\nX-Evil: 1", "a%0D%0AX-Evil:%201"),
-                      ("nul\u{0}", "nul%00"), ("tab\t", "tab%09"), ("del\u{7F}", "del%7F"), ("\u{1F600}", "%F0%9F%98%80"),
-                      // What list-splitting and quoted-string parsers read as syntax.
-                      ("a,b", "a%2Cb"), ("say\"hi\"", "say%22hi%22"), ("k;v", "k%3Bv"), ("back\\slash", "back%5Cslash"),
-                      ("a+b", "a%2Bb")])
+    @Test(arguments: [
+        ("alice", "alice"), ("a.b-c_d@x!~'*", "a.b-c_d@x!~'*"), ("100%", "100%25"),
+        ("\u{E9}", "%C3%A9"), ("e\u{301}", "e%CC%81"), ("a b", "a%20b"), ("a\r\nX-Evil: 1", "a%0D%0AX-Evil:%201"),
+        ("nul\u{0}", "nul%00"), ("tab\t", "tab%09"), ("del\u{7F}", "del%7F"), ("\u{1F600}", "%F0%9F%98%80"),
+        // What list-splitting and quoted-string parsers read as syntax.
+        ("a,b", "a%2Cb"), ("say\"hi\"", "say%22hi%22"), ("k;v", "k%3Bv"), ("back\\slash", "back%5Cslash"),
+        ("a+b", "a%2Bb")
+    ])
     func identityValuesAreVisibleASCIIAndDecodeBack(name: String, header: String) {
         let encoded = IdentityHeaderValue.encode(name)
         #expect(encoded == header)
@@ -159,13 +175,18 @@ import Testing
     @Test func aNameRegistrationAllowsButAHeaderCannotHoldIsSentEncoded() throws {
         let app = try TestApp()
         let name = "J\u{F6}rg\u{2603}"  // registration allows it: no whitespace, no control
-        #expect(app.send("POST", "/auth/register", body: #"{"username": "\#(name)", "email": "j@example.com", "password": "123456"}"#).status == 201)
+        #expect(
+            app.send(
+                "POST", "/auth/register",
+                body: #"{"username": "\#(name)", "email": "j@example.com", "password": "123456"}"#
+            ).status == 201)
         let r = verify(app, headers: ["authorization": "Bearer \(try token(app, name: name))"])
         #expect(r.status == 200 && r.header("X-Auth-User") == "J%C3%B6rg%E2%98%83")
         let id = try #require(app.store.users.first?.id)
         #expect(r.header("X-Auth-User-Id") == id)
         // A row adopted from a Flask table may hold a line break: it cannot split the head.
-        app.store.users.append(UserRecord(id: "id\nX", username: "flask\r\nrow", email: "f@example.com", passwordHash: "x"))
+        app.store.users.append(
+            UserRecord(id: "id\nX", username: "flask\r\nrow", email: "f@example.com", passwordHash: "x"))
         let adopted = verify(app, headers: ["authorization": "Bearer \(try token(app, name: "flask\r\nrow"))"])
         #expect(adopted.header("X-Auth-User") == "flask%0D%0Arow" && adopted.header("X-Auth-User-Id") == "id%0AX")
         // User, User-Id, User-Groups, User-Email: one line each.
@@ -195,48 +216,60 @@ import Testing
         let token = try token(app)
         expect401(verify(app, headers: ["cookie": "__Host-ag=\(token)"], originalMethod: method), TokenBodies.missing)
         // The header still works for them.
-        #expect(verify(app, headers: ["cookie": "__Host-ag=\(token)", "authorization": "Bearer \(token)"],
-                       originalMethod: method).status == 200)
+        #expect(
+            verify(
+                app, headers: ["cookie": "__Host-ag=\(token)", "authorization": "Bearer \(token)"],
+                originalMethod: method
+            ).status == 200)
     }
 
     @Test func theAuthorizationHeaderWinsWhenPresent() throws {
         let app = try app(Self.cookieOn)
         let good = try token(app)
-        expect401(verify(app, headers: ["cookie": "__Host-ag=\(good)", "authorization": "Basic abc"], originalMethod: "GET"),
-                  TokenBodies.missing)
-        expect401(verify(app, headers: ["cookie": "__Host-ag=\(good)", "authorization": "Bearer \(try token(app, name: "ghost"))"],
-                         originalMethod: "GET"), TokenBodies.userNotFound)
+        expect401(
+            verify(app, headers: ["cookie": "__Host-ag=\(good)", "authorization": "Basic abc"], originalMethod: "GET"),
+            TokenBodies.missing)
+        expect401(
+            verify(
+                app,
+                headers: ["cookie": "__Host-ag=\(good)", "authorization": "Bearer \(try token(app, name: "ghost"))"],
+                originalMethod: "GET"), TokenBodies.userNotFound)
     }
 
     @Test func theCookieTokenMeetsEveryTokenRule() throws {
         let app = try app(Self.cookieOn)
         func cookie(_ value: String) -> Response { verify(app, headers: ["cookie": value], originalMethod: "GET") }
-        expect401(cookie("ag=\(try token(app))"), TokenBodies.missing)       // another name
-        expect401(cookie("__host-ag=\(try token(app))"), TokenBodies.missing) // names are case-sensitive
+        expect401(cookie("ag=\(try token(app))"), TokenBodies.missing)  // another name
+        expect401(cookie("__host-ag=\(try token(app))"), TokenBodies.missing)  // names are case-sensitive
         expect401(cookie("__Host-ag="), TokenBodies.invalid)
         expect401(cookie("__Host-ag=not.a.token"), TokenBodies.invalid)
         expect401(cookie("__Host-ag=\(try app.token(kind: .refresh))"), TokenBodies.accessOnly)
         // Two of them: a sibling domain's cookie must not pick the identity.
         expect401(cookie("__Host-ag=\(try token(app)); __Host-ag=\(try token(app, jti: "x"))"), TokenBodies.invalid)
         let revoked = try token(app, jti: "gone")
-        #expect(app.send(Request(method: "GET", path: "/auth/logout", headers: ["authorization": "Bearer \(revoked)"])).status == 200)
+        #expect(
+            app.send(Request(method: "GET", path: "/auth/logout", headers: ["authorization": "Bearer \(revoked)"]))
+                .status == 200)
         expect401(cookie("__Host-ag=\(revoked)"), TokenBodies.revoked)
-        expect401(verify(app, query: "fresh=1", headers: ["cookie": "__Host-ag=\(try token(app))"], originalMethod: "GET"),
-                  Self.fresh)
+        expect401(
+            verify(app, query: "fresh=1", headers: ["cookie": "__Host-ag=\(try token(app))"], originalMethod: "GET"),
+            Self.fresh)
     }
 
     @Test(arguments: ["", "__Host-authgate", "a", "tok!#$%&'*+-.^_`|~9"])
     func cookieNamesThatParse(name: String) throws {
-        let config = try Config.load(environment: ["FLASK_SECRET_KEY": "k", "AUTHGATE_VERIFY_COOKIE": name],
-                                     dotEnv: [:], workingDirectory: "/nonexistent")
+        let config = try Config.load(
+            environment: ["FLASK_SECRET_KEY": "k", "AUTHGATE_VERIFY_COOKIE": name],
+            dotEnv: [:], workingDirectory: "/nonexistent")
         #expect(config.verifyCookie == (name.isEmpty ? nil : name))
     }
 
     @Test(arguments: ["a b", "a=b", "a;b", "\u{E9}", "a\"", "a,b", "(a)", String(repeating: "a", count: 257)])
     func cookieNamesThatStopStartUp(name: String) {
         #expect {
-            _ = try Config.load(environment: ["FLASK_SECRET_KEY": "k", "AUTHGATE_VERIFY_COOKIE": name],
-                                dotEnv: [:], workingDirectory: "/nonexistent")
+            _ = try Config.load(
+                environment: ["FLASK_SECRET_KEY": "k", "AUTHGATE_VERIFY_COOKIE": name],
+                dotEnv: [:], workingDirectory: "/nonexistent")
         } throws: { ($0 as? ConfigError)?.variable == "AUTHGATE_VERIFY_COOKIE" && !"\($0)".contains(name) }
     }
 
@@ -253,7 +286,8 @@ extension String {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let v = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+                let v = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+            {
                 out.append(v)
                 i += 3
             } else {

@@ -12,9 +12,15 @@ import Testing
         try app.addUser("bob")
         let r = app.send("GET", path, token: try app.token())
         #expect(r.status == 200)
-        #expect(r.object == ["message": .string("message"),
-                             "user_details": .object(strings(["id": "id-alice", "username": "alice",
-                                                              "email": "alice@example.com"]))])
+        #expect(
+            r.object == [
+                "message": .string("message"),
+                "user_details": .object(
+                    strings([
+                        "id": "id-alice", "username": "alice",
+                        "email": "alice@example.com"
+                    ]))
+            ])
         #expect(!r.text.contains(alice.passwordHash) && !r.text.contains("password"))
         #expect(r.header("Cache-Control") == nil)
     }

@@ -27,7 +27,10 @@ import Testing
 
     @Test func fixedFieldsComeFirstInOrder() throws {
         let line = String(decoding: render("listening", ["address": "unix:/run/authgate/authgate.sock"]), as: UTF8.self)
-        #expect(line == #"{"ts":"2023-11-14T22:13:20.123Z","level":"info","logger":"authgate","msg":"listening","address":"unix:/run/authgate/authgate.sock"}"# + "\n")
+        #expect(
+            line
+                == #"{"ts":"2023-11-14T22:13:20.123Z","level":"info","logger":"authgate","msg":"listening","address":"unix:/run/authgate/authgate.sock"}"#
+                + "\n")
     }
 
     @Test(arguments: [
@@ -35,7 +38,7 @@ import Testing
         "two\nlines\r\nand a tab\t",
         "control \u{0}\u{1}\u{1F} and DEL \u{7F}",
         "unicode: Grüße, 日本, 🙂, \u{2028}",
-        #"{"injected":"field"}"#,
+        #"{"injected":"field"}"#
     ])
     func messagesAndValuesSurviveEscaping(_ text: String) throws {
         let members = try parsed(render(text, ["value": .string(text), text: "as a key"]))
@@ -57,7 +60,8 @@ import Testing
         let escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         #expect(body.contains(escape), "\(body)")
         let members = try parsed(line)
-        #expect(members["msg"] == .string(text) && members["username"] == .string(text) && members[text] == .string("key"))
+        #expect(
+            members["msg"] == .string(text) && members["username"] == .string(text) && members[text] == .string("key"))
         var answer: [UInt8] = []
         JSONWriter.writeString(text, into: &answer)
         #expect(String(decoding: answer, as: UTF8.self) == "\"user" + breaker + #"{\"forged\":1}"# + "\"")
@@ -77,11 +81,15 @@ import Testing
     }
 
     @Test func numbersBooleansAndNestedValuesKeepTheirType() throws {
-        let members = try parsed(render("request", [
-            "status": .stringConvertible(401), "duration_ms": .stringConvertible(0.25),
-            "ok": .stringConvertible(false), "interpolated": "\(7)", "infinite": .stringConvertible(Double.infinity),
-            "nested": .dictionary(["b": "2", "a": .array(["x", .stringConvertible(1)])]),
-        ]))
+        let members = try parsed(
+            render(
+                "request",
+                [
+                    "status": .stringConvertible(401), "duration_ms": .stringConvertible(0.25),
+                    "ok": .stringConvertible(false), "interpolated": "\(7)",
+                    "infinite": .stringConvertible(Double.infinity),
+                    "nested": .dictionary(["b": "2", "a": .array(["x", .stringConvertible(1)])])
+                ]))
         #expect(members["status"] == .number(401))
         #expect(members["duration_ms"] == .number(0.25))
         #expect(members["ok"] == .bool(false))

@@ -6,7 +6,8 @@ import Testing
 /// PIPE_BUF unless one line is longer.
 @Suite struct LogBufferTests {
     func lines(_ sizes: [Int]) -> [UInt8] {
-        sizes.enumerated().flatMap { i, n in Array(repeating: UInt8(ascii: "a") + UInt8(i % 20), count: n - 1) + [0x0A] }
+        sizes.enumerated().flatMap { i, n in Array(repeating: UInt8(ascii: "a") + UInt8(i % 20), count: n - 1) + [0x0A]
+        }
     }
 
     @Test func chunksAreWholeLinesWithinTheLimit() {

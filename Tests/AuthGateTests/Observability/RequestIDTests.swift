@@ -9,8 +9,10 @@ import Testing
         #expect(RequestID.choose(id) { "generated" } == id)
     }
 
-    @Test(arguments: ["", String(repeating: "x", count: 65), "has space", "line\nbreak", "x\u{2028}y", "ümlaut",
-                      "quote\"d", "slash/in", "nul\u{0}", "tab\t", "\u{85}"])
+    @Test(arguments: [
+        "", String(repeating: "x", count: 65), "has space", "line\nbreak", "x\u{2028}y", "ümlaut",
+        "quote\"d", "slash/in", "nul\u{0}", "tab\t", "\u{85}"
+    ])
     func anythingElseIsReplacedByTheGeneratedId(_ id: String) {
         #expect(RequestID.choose(id) { "3-17" } == "3-17")
     }
@@ -18,7 +20,9 @@ import Testing
     @Test func noIdAtAllGetsTheGeneratedOneAndItIsBuiltOnlyThen() {
         #expect(RequestID.choose(nil) { "3-17" } == "3-17")
         var built = 0
-        _ = RequestID.choose("fine") { built += 1; return "x" }
+        _ = RequestID.choose("fine") {
+            built += 1; return "x"
+        }
         #expect(built == 0)
     }
 }

@@ -18,16 +18,19 @@ import Testing
 
         init() {
             let registry = self.registry
-            metrics = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry),
-                                     emit: { registry.emit(into: &$0) })
+            metrics = ServiceMetrics(
+                factory: PrometheusMetricsFactory(registry: registry),
+                emit: { registry.emit(into: &$0) })
             observer = RequestObserver(metrics: metrics, requestLog: requests.logger, auditLog: audit.logger)
         }
 
         var exposition: String { String(decoding: metrics.exposition(), as: UTF8.self) }
 
-        mutating func finish(_ method: String, _ path: String, status: Int, body: String = "",
-                             headers: [String: String] = [:], responseHeaders: [(name: String, value: String)] = [],
-                             id: String = "req-1", seconds: Double = 0.002) {
+        mutating func finish(
+            _ method: String, _ path: String, status: Int, body: String = "",
+            headers: [String: String] = [:], responseHeaders: [(name: String, value: String)] = [],
+            id: String = "req-1", seconds: Double = 0.002
+        ) {
             let request = Request(method: method, path: path, headers: headers, body: Array(body.utf8), id: id)
             observer.finished(request, Response(status: status, headers: responseHeaders, body: []), seconds: seconds)
         }
@@ -68,8 +71,11 @@ import Testing
         let line = try #require(rig.requests.entries.first)
         #expect(rig.requests.entries.count == 1)
         #expect(line.level == .info && line.message == "request")
-        #expect(line.metadata == ["request.id": "abc.DEF-1", "method": "GET", "route": "/healthz", "status": "200",
-                                  "duration_ms": "1.25"])
+        #expect(
+            line.metadata == [
+                "request.id": "abc.DEF-1", "method": "GET", "route": "/healthz", "status": "200",
+                "duration_ms": "1.25"
+            ])
         #expect(rig.audit.entries.isEmpty)
     }
 
@@ -83,9 +89,13 @@ import Testing
         rig.finish("POST", "/auth/login", status: 400, body: "not json")
         let token = try TestApp().token("alice")
         rig.finish("GET", "/auth/logout", status: 200, headers: ["authorization": "Bearer \(token)"])
-        #expect(rig.events == ["register", "register.refused", "login.success", "login.failure", "login.failure",
-                               "logout"])
-        #expect(rig.audit.entries.map { $0.metadata["username"] } == ["alice", "alice", "alice", "mallory", nil, "alice"])
+        #expect(
+            rig.events == [
+                "register", "register.refused", "login.success", "login.failure", "login.failure",
+                "logout"
+            ])
+        #expect(
+            rig.audit.entries.map { $0.metadata["username"] } == ["alice", "alice", "alice", "mallory", nil, "alice"])
         #expect(rig.audit.entries.allSatisfy { $0.level == .notice && $0.metadata["request.id"] == "req-1" })
         let everything = (rig.audit.entries + rig.requests.entries).map(\.text).joined(separator: "\n")
         #expect(!everything.contains("pw-never-logged") && !everything.contains("guess"))
@@ -94,8 +104,9 @@ import Testing
 
     @Test func throttlingIsAuditedOnAnyRouteButAnOutageIsNot() {
         var rig = Rig()
-        rig.finish("POST", "/auth/login", status: 503, body: #"{"username": "bob", "password": "x"}"#,
-                   responseHeaders: [("Retry-After", "2")])
+        rig.finish(
+            "POST", "/auth/login", status: 503, body: #"{"username": "bob", "password": "x"}"#,
+            responseHeaders: [("Retry-After", "2")])
         rig.finish("POST", "/auth/register", status: 429, responseHeaders: [("Retry-After", "60")])
         rig.finish("GET", "/auth/whoami", status: 503)  // database down: no Retry-After
         rig.finish("GET", "/healthz", status: 503)
@@ -123,7 +134,8 @@ import Testing
         #expect(AuditSubject.tokenSubject("Bearer \(token) extra") == nil)
         #expect(AuditSubject.bodyUsername(Array(#"{"username": 5}"#.utf8)) == nil)
         let long = String(repeating: "n", count: 500)
-        #expect(AuditSubject.bodyUsername(Array(#"{"username": "\#(long)"}"#.utf8))?.count == AuditSubject.maxCharacters)
+        #expect(
+            AuditSubject.bodyUsername(Array(#"{"username": "\#(long)"}"#.utf8))?.count == AuditSubject.maxCharacters)
     }
 
     @Test func theMetricsEndpointAnswersPrometheusTextToGetAndHeadOnly() {
@@ -131,7 +143,8 @@ import Testing
         let get = MetricsEndpoint.response(to: Request(method: "GET", path: "/metrics"), metrics: rig.metrics)
         #expect(get.status == 200)
         #expect(get.wire.head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"))
-        #expect(String(decoding: get.body, as: UTF8.self).contains("# TYPE authgate_request_duration_seconds histogram"))
+        #expect(
+            String(decoding: get.body, as: UTF8.self).contains("# TYPE authgate_request_duration_seconds histogram"))
         let head = MetricsEndpoint.response(to: Request(method: "HEAD", path: "/metrics"), metrics: rig.metrics)
         #expect(head.status == 200 && head.wire.body.isEmpty)
         let post = MetricsEndpoint.response(to: Request(method: "POST", path: "/metrics"), metrics: rig.metrics)
@@ -142,7 +155,12 @@ import Testing
         let rig = Rig()
         let gauge = rig.metrics.gauge("authgate_test_scrapes")
         let scrapes = Mutex(0)
-        rig.metrics.onScrape { gauge.record(scrapes.withLock { $0 += 1; return $0 }) }
+        rig.metrics.onScrape {
+            gauge.record(
+                scrapes.withLock {
+                    $0 += 1; return $0
+                })
+        }
         #expect(scrapes.withLock { $0 } == 0, "nothing is sampled until a scrape")
         #expect(rig.exposition.contains("authgate_test_scrapes 1.0"))
         #expect(rig.exposition.contains("authgate_test_scrapes 2.0"))

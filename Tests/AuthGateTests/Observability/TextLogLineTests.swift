@@ -12,16 +12,22 @@ import Testing
     static let noon = timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789)
 
     func render(_ message: String, _ metadata: Logger.Metadata = [:], label: String = "authgate.audit") -> String {
-        String(decoding: TextLogLine.render(timestamp: Self.noon, level: .notice, label: label, message: message,
-                                            metadata: metadata), as: UTF8.self)
+        String(
+            decoding: TextLogLine.render(
+                timestamp: Self.noon, level: .notice, label: label, message: message,
+                metadata: metadata), as: UTF8.self)
     }
 
     /// Every character that some tool takes for a line break.
-    static let lineBreakers = ["\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}"]
+    static let lineBreakers = [
+        "\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}"
+    ]
 
     @Test func layoutIsTimestampLevelLoggerMessageThenSortedFields() {
-        #expect(render("audit", ["username": "bob", "event": "login.failure", "status": .stringConvertible(400)])
-                == "2023-11-14T22:13:20.123Z notice authgate.audit: audit event=login.failure status=400 username=bob\n")
+        #expect(
+            render("audit", ["username": "bob", "event": "login.failure", "status": .stringConvertible(400)])
+                == "2023-11-14T22:13:20.123Z notice authgate.audit: audit event=login.failure status=400 username=bob\n"
+        )
     }
 
     @Test func aForgedLineInAUsernameStaysInsideItsField() {
@@ -39,8 +45,13 @@ import Testing
         let text = "a" + breaker + "b"
         let line = render(text, [text: .string(text), "list": .array([.string(text)])], label: text)
         let body = line.dropLast()  // the record's own newline
-        #expect(!body.unicodeScalars.contains { ["\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}",
-                                                  "\u{2028}", "\u{2029}"].contains($0) }, "\(line.debugDescription)")
+        #expect(
+            !body.unicodeScalars.contains {
+                [
+                    "\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}",
+                    "\u{2028}", "\u{2029}"
+                ].contains($0)
+            }, "\(line.debugDescription)")
     }
 
     @Test func controlsAreEscapedVisiblyAndBackslashesToo() {
@@ -64,6 +75,8 @@ import Testing
         logger.notice("audit", metadata: ["username": "x\n[FORGED] critical"])
         let written = lines.withLock { $0 }.map { String(decoding: $0, as: UTF8.self) }
         #expect(written.count == 1)
-        #expect(written[0].hasSuffix(#"notice authgate.audit: audit request.id=abc username="x\n[FORGED] critical""# + "\n"))
+        #expect(
+            written[0].hasSuffix(#"notice authgate.audit: audit request.id=abc username="x\n[FORGED] critical""# + "\n")
+        )
     }
 }

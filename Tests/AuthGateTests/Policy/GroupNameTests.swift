@@ -8,8 +8,10 @@ import Testing
         #expect(GroupName.isValid(name))
     }
 
-    @Test(arguments: ["", String(repeating: "g", count: 65), "a b", "a,b", "a/b", "a%2Cb", "ops\n", "ops\0",
-                      "grüppe", "a+b", "a;b", "a=b", "a&b", "\u{FF4F}ps"])
+    @Test(arguments: [
+        "", String(repeating: "g", count: 65), "a b", "a,b", "a/b", "a%2Cb", "ops\n", "ops\0",
+        "grüppe", "a+b", "a;b", "a=b", "a&b", "\u{FF4F}ps"
+    ])
     func anythingElseIsRefused(name: String) {
         #expect(!GroupName.isValid(name))
     }
@@ -29,8 +31,9 @@ import Testing
 
     @Test func tokenGroupsIsOffByDefaultAndParsedAsAFlag() throws {
         func load(_ env: [String: String]) throws -> Config {
-            try Config.load(environment: ["FLASK_SECRET_KEY": "s"].merging(env) { $1 }, dotEnv: [:],
-                            workingDirectory: "/nonexistent")
+            try Config.load(
+                environment: ["FLASK_SECRET_KEY": "s"].merging(env) { $1 }, dotEnv: [:],
+                workingDirectory: "/nonexistent")
         }
         #expect(try !load([:]).tokenGroups)
         #expect(try load(["AUTHGATE_TOKEN_GROUPS": "true"]).tokenGroups)

@@ -7,8 +7,9 @@ import Testing
 /// know the window of responders that have it on.
 @Suite struct LoginFailurePurgeTests {
     func config(_ environment: [String: String]) throws -> Config {
-        try Config.load(environment: ["FLASK_SECRET_KEY": "s"].merging(environment) { $1 }, dotEnv: [:],
-                        workingDirectory: "/nonexistent")
+        try Config.load(
+            environment: ["FLASK_SECRET_KEY": "s"].merging(environment) { $1 }, dotEnv: [:],
+            workingDirectory: "/nonexistent")
     }
 
     @Test func offPurgesNothing() throws {

@@ -44,8 +44,10 @@ import Testing
         let long = try LoginThrottleSettings.key(forUsername: String(repeating: "a", count: 1025))
         #expect(long.hasPrefix("sha256:") && long.count == 7 + 64)
         // SHA-256 of the bytes 61 00 62, as `printf 'a\0b' | sha256sum` gives it.
-        #expect(try LoginThrottleSettings.key(forUsername: "a\u{0}b")
+        #expect(
+            try LoginThrottleSettings.key(forUsername: "a\u{0}b")
                 == "sha256:59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138")
-        #expect(try LoginThrottleSettings.key(forUsername: "a\u{0}b") != LoginThrottleSettings.key(forUsername: "a\u{0}c"))
+        #expect(
+            try LoginThrottleSettings.key(forUsername: "a\u{0}b") != LoginThrottleSettings.key(forUsername: "a\u{0}c"))
     }
 }

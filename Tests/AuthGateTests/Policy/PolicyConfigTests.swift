@@ -24,12 +24,17 @@ import Testing
     }
 
     @Test func theThrottleTakesItsLimitsOrTheDefaults() throws {
-        #expect(try load(["AUTHGATE_LOGIN_THROTTLE": "true"]).loginThrottle
+        #expect(
+            try load(["AUTHGATE_LOGIN_THROTTLE": "true"]).loginThrottle
                 == LoginThrottleSettings(maxFailures: 5, windowSeconds: 900))
-        #expect(try load(["AUTHGATE_LOGIN_THROTTLE": "on", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3",
-                          "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": " 60 "]).loginThrottle
+        #expect(
+            try load([
+                "AUTHGATE_LOGIN_THROTTLE": "on", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3",
+                "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": " 60 "
+            ]).loginThrottle
                 == LoginThrottleSettings(maxFailures: 3, windowSeconds: 60))
-        #expect(try load(["AUTHGATE_LOGIN_THROTTLE": "false", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3"])
+        #expect(
+            try load(["AUTHGATE_LOGIN_THROTTLE": "false", "AUTHGATE_LOGIN_THROTTLE_MAX_FAILURES": "3"])
                 .loginThrottle == nil)
     }
 
@@ -37,7 +42,8 @@ import Testing
         #expect(try load(["AUTHGATE_REHASH_ON_LOGIN": "1"]).rehashOnLogin)
         #expect(try !load(["AUTHGATE_REGISTRATION": "Closed"]).registration.isOpen)
         #expect(try load(["AUTHGATE_REGISTRATION": "open"]).registration.isOpen)
-        #expect(try load(["AUTHGATE_REGISTRATION_EMAIL_DOMAINS": " Example.com, example.ORG ,,"]).registration
+        #expect(
+            try load(["AUTHGATE_REGISTRATION_EMAIL_DOMAINS": " Example.com, example.ORG ,,"]).registration
                 .emailDomains == ["example.com", "example.org"])
         #expect(try load(["AUTHGATE_REGISTRATION_EMAIL_DOMAINS": ""]).registration.emailDomains.isEmpty)
     }
@@ -52,7 +58,7 @@ import Testing
         ("AUTHGATE_REHASH_ON_LOGIN", "2"),
         ("AUTHGATE_REGISTRATION", "invite-only"),
         ("AUTHGATE_REGISTRATION_EMAIL_DOMAINS", "@example.com"),
-        ("AUTHGATE_REGISTRATION_EMAIL_DOMAINS", "example.com example.org"),
+        ("AUTHGATE_REGISTRATION_EMAIL_DOMAINS", "example.com example.org")
     ])
     func aBadValueNamesItsVariable(name: String, value: String) {
         #expect(failure([name: value])?.variable == name)

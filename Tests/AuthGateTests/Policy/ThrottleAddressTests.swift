@@ -12,9 +12,9 @@ import Testing
         ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
         ("::ffff:192.0.2.1", "192.0.2.1"),
         ("::1", "::/64"),
-        ("unix:", "unix:"),           // not an IP address: kept as nginx gave it
+        ("unix:", "unix:"),  // not an IP address: kept as nginx gave it
         ("fe80::1%eth0", "fe80::1%eth0"),
-        (" 198.51.100.7 ", "198.51.100.7"),
+        (" 198.51.100.7 ", "198.51.100.7")
     ])
     func keys(address: String, key: String) {
         #expect(ThrottleAddress.key(for: address) == key)

@@ -7,7 +7,8 @@ import Testing
 /// answers (counted on the store behind it), what reads through, and what
 /// a write invalidates.
 @Suite struct CachedUserStoreTests {
-    func stores(enabled: Bool = true, revoked: [[UInt8]: Double] = [:]) -> (MemoryUserStore, CachedUserStore, ReadCache) {
+    func stores(enabled: Bool = true, revoked: [[UInt8]: Double] = [:]) -> (MemoryUserStore, CachedUserStore, ReadCache)
+    {
         let base = MemoryUserStore()
         base.users = ["alice", "bob", "carol"].map {
             UserRecord(id: "id-\($0)", username: $0, email: "\($0)@x.io", passwordHash: "h")
@@ -76,7 +77,9 @@ import Testing
     @Test func aFailedInsertInvalidatesToo() throws {
         let (base, store, _) = stores()
         #expect(try store.userCount() == 3)
-        base.beforeInsert = { base.users.append(UserRecord(id: "x", username: "x", email: "x@x.io", passwordHash: "h")) }
+        base.beforeInsert = {
+            base.users.append(UserRecord(id: "x", username: "x", email: "x@x.io", passwordHash: "h"))
+        }
         #expect(throws: StoreError.self) {
             try store.insertUser(id: "id-2", username: "alice", email: "new@x.io", passwordHash: "h", createdAt: "t")
         }
@@ -150,7 +153,8 @@ import Testing
         let calls = app.store.calls
         #expect(app.send("GET", "/api/users/all", token: token).object?["total"] == .number(1))
         #expect(app.store.calls == calls)  // revocation, user, count and page all from memory
-        let register = app.send("POST", "/auth/register", body: #"{"username": "bob", "email": "b@x.io", "password": "123456"}"#)
+        let register = app.send(
+            "POST", "/auth/register", body: #"{"username": "bob", "email": "b@x.io", "password": "123456"}"#)
         #expect(register.status == 201)
         #expect(app.send("GET", "/api/users/all", token: token).object?["total"] == .number(2))
     }

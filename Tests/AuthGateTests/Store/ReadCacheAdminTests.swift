@@ -17,7 +17,8 @@ import Testing
         let cache = ReadCache()
         cache.enable(revoked: [:], notBefore: [Array("alice".utf8): 100], revokedFamilies: [Array("f".utf8): 50])
         guard case .hit(100?) = cache.tokensNotBefore(ofUser: "alice"),
-              case .hit(nil) = cache.tokensNotBefore(ofUser: "bob") else { Issue.record("wrong answers"); return }
+            case .hit(nil) = cache.tokensNotBefore(ofUser: "bob")
+        else { Issue.record("wrong answers"); return }
         cache.userTokensRevoked("alice", notBefore: 90)  // never backwards
         guard case .hit(100?) = cache.tokensNotBefore(ofUser: "alice") else { Issue.record("moved back"); return }
         cache.replaceNotBefore([:])  // the listener read the table again: an operator deleted the row

@@ -64,7 +64,8 @@ import Testing
         cache.enable(revoked: [Array("j".utf8): 100])
         cache.store(user: Self.alice, as: key, generation: try #require(generation(cache.user(named: key))))
         cache.store(count: 1, generation: try #require(generation(cache.count())))
-        cache.store(page: [], limit: 3, offset: 0, generation: try #require(generation(cache.page(limit: 3, offset: 0))))
+        cache.store(
+            page: [], limit: 3, offset: 0, generation: try #require(generation(cache.page(limit: 3, offset: 0))))
         cache.usersChanged()
         #expect(!isHit(cache.user(named: key)) && !isHit(cache.count()) && !isHit(cache.page(limit: 3, offset: 0)))
         #expect(cache.isRevoked(jti: "j") == true)  // revocations are not user-shaped
@@ -139,11 +140,13 @@ import Testing
         let cache = ReadCache()
         cache.enable(revoked: [:])
         for offset in 0..<ReadCache.maxPages {
-            cache.store(page: [], limit: 1, offset: offset,
-                        generation: try #require(generation(cache.page(limit: 1, offset: offset))))
+            cache.store(
+                page: [], limit: 1, offset: offset,
+                generation: try #require(generation(cache.page(limit: 1, offset: offset))))
         }
         #expect(isHit(cache.page(limit: 1, offset: 0)))
-        cache.store(page: [], limit: 2, offset: 0, generation: try #require(generation(cache.page(limit: 2, offset: 0))))
+        cache.store(
+            page: [], limit: 2, offset: 0, generation: try #require(generation(cache.page(limit: 2, offset: 0))))
         #expect(isHit(cache.page(limit: 2, offset: 0)))
         #expect(!isHit(cache.page(limit: 1, offset: 0)))
     }

@@ -55,8 +55,11 @@ import Testing
     @Test func dryRunChangesNothingAndListsWhatApplyRuns() throws {
         let db = try SQLiteFixture()
         let store = try db.store(migrated: false)
-        #expect(try store.schemaStatus() == SchemaStatus(exists: true, recorded: 0, built: SQLiteUserStore.schemaVersion,
-                                                         isCurrent: false))
+        #expect(
+            try store.schemaStatus()
+                == SchemaStatus(
+                    exists: true, recorded: 0, built: SQLiteUserStore.schemaVersion,
+                    isCurrent: false))
         let statements = try store.migrationDryRun()
         #expect(statements.contains { $0.contains("CREATE TABLE IF NOT EXISTS authgate_user_revocations") })
         #expect(statements.last?.contains("PRAGMA user_version = \(SQLiteUserStore.schemaVersion)") == true)

@@ -9,7 +9,8 @@ import Testing
     @Test func registerLoginWhoAmIListLogout() throws {
         let db = try SQLiteFixture()
         let app = try TestApp(userStore: try db.store())
-        let register = app.send("POST", "/auth/register", body: #"{"username": "zoë", "email": "Z@x.io", "password": "123456"}"#)
+        let register = app.send(
+            "POST", "/auth/register", body: #"{"username": "zoë", "email": "Z@x.io", "password": "123456"}"#)
         #expect(register.status == 201)
         let login = app.send("POST", "/auth/login", body: #"{"username": "zoë", "password": "123456"}"#)
         #expect(login.status == 200)
@@ -38,9 +39,11 @@ import Testing
         let app = try TestApp(userStore: try db.store())
         let first = #"{"username": "bob", "email": "bob@x.io", "password": "123456"}"#
         #expect(app.send("POST", "/auth/register", body: first).status == 201)
-        let sameName = app.send("POST", "/auth/register", body: #"{"username": "bob", "email": "b2@x.io", "password": "123456"}"#)
+        let sameName = app.send(
+            "POST", "/auth/register", body: #"{"username": "bob", "email": "b2@x.io", "password": "123456"}"#)
         #expect(sameName.status == 409 && sameName.object == strings(["error": "User already exists"]))
-        let sameEmail = app.send("POST", "/auth/register", body: #"{"username": "rob", "email": "BOB@X.IO", "password": "123456"}"#)
+        let sameEmail = app.send(
+            "POST", "/auth/register", body: #"{"username": "rob", "email": "BOB@X.IO", "password": "123456"}"#)
         #expect(sameEmail.status == 409 && sameEmail.object == strings(["error": "Email already registered"]))
         #expect(try db.scalar("SELECT count(*) FROM users") == "1")
     }
@@ -48,8 +51,9 @@ import Testing
     @Test func aDeletedUsersTokenIsUserNotFound() throws {
         let db = try SQLiteFixture()
         let app = try TestApp(userStore: try db.store())
-        #expect(app.send("POST", "/auth/register", body: #"{"username": "gone", "email": "g@x.io", "password": "123456"}"#)
-            .status == 201)
+        #expect(
+            app.send("POST", "/auth/register", body: #"{"username": "gone", "email": "g@x.io", "password": "123456"}"#)
+                .status == 201)
         let token = try app.token("gone")
         #expect(app.send("GET", "/auth/whoami", token: token).status == 200)
         try db.exec("DELETE FROM users WHERE username = 'gone'")

@@ -15,11 +15,12 @@ import Testing
         do {
             let flask = try SQLiteConnection(path: path, echo: false, logger: SQLiteFixture.quiet)
             try flask.exec(unsafeSQL: "PRAGMA journal_mode=DELETE")
-            try flask.exec(unsafeSQL: """
-                CREATE TABLE users (id VARCHAR NOT NULL, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
-                                    password TEXT NOT NULL, PRIMARY KEY (id));
-                INSERT INTO users VALUES ('f1', 'flask', 'f@x.io', 'pbkdf2:sha256:1000$s$d');
-                """)
+            try flask.exec(
+                unsafeSQL: """
+                    CREATE TABLE users (id VARCHAR NOT NULL, username VARCHAR NOT NULL, email VARCHAR NOT NULL,
+                                        password TEXT NOT NULL, PRIMARY KEY (id));
+                    INSERT INTO users VALUES ('f1', 'flask', 'f@x.io', 'pbkdf2:sha256:1000$s$d');
+                    """)
         }
         return (directory, path)
     }
@@ -44,8 +45,11 @@ import Testing
     static func schema(_ path: String) throws -> [String?] {
         let db = try SQLiteConnection(path: path, echo: false, logger: SQLiteFixture.quiet, readOnly: true)
         let version = try db.execute("PRAGMA user_version", []).map { $0.columns.first ?? nil }
-        return try version + db.execute("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY 1",
-                                        []).map { $0.columns.first ?? nil }
+        return try version
+            + db.execute(
+                "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY 1",
+                []
+            ).map { $0.columns.first ?? nil }
     }
 
     @Test func statusAndDryRunChangeNothingNotEvenTheJournalMode() throws {

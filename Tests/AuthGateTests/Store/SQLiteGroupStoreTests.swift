@@ -57,7 +57,8 @@ import Testing
     @Test func theUsersTableIsNotChanged() throws {
         let (db, store) = try storeWithUsers()
         #expect(try store.addToGroup(userID: "1", group: "ops"))
-        #expect(try db.column("SELECT name FROM pragma_table_info('users') ORDER BY cid")
+        #expect(
+            try db.column("SELECT name FROM pragma_table_info('users') ORDER BY cid")
                 == ["id", "username", "email", "password", "created_at"])
     }
 

@@ -14,9 +14,11 @@ import Testing
         try store.recordLoginFailure(key: "alice", address: "10.0.0.2", now: 1010, windowCutoff: 950)
         // Another connection (another responder) sees the same counts.
         let other = try db.store(migrated: false)
-        #expect(try other.loginFailures(key: "alice", address: "10.0.0.1")
+        #expect(
+            try other.loginFailures(key: "alice", address: "10.0.0.1")
                 == LoginFailures(failures: 2, windowStartedAt: 1000.5))
-        #expect(try other.loginFailures(key: "alice", address: "10.0.0.2")
+        #expect(
+            try other.loginFailures(key: "alice", address: "10.0.0.2")
                 == LoginFailures(failures: 1, windowStartedAt: 1010))
         #expect(try other.loginFailures(key: "bob", address: "10.0.0.1") == nil)
     }
@@ -29,7 +31,8 @@ import Testing
         }
         // At 1060 the window opened at 1000 is over (1000 <= 1060 - 60).
         try store.recordLoginFailure(key: "alice", address: "a", now: 1060, windowCutoff: 1000)
-        #expect(try store.loginFailures(key: "alice", address: "a") == LoginFailures(failures: 1, windowStartedAt: 1060))
+        #expect(
+            try store.loginFailures(key: "alice", address: "a") == LoginFailures(failures: 1, windowStartedAt: 1060))
     }
 
     @Test func clearAndPurge() throws {
@@ -42,13 +45,15 @@ import Testing
         #expect(try store.loginFailures(key: "alice", address: "a") == nil)
         #expect(try store.loginFailures(key: "alice", address: "b") != nil)
         #expect(try store.purgeLoginFailures(windowStartedBefore: 1500) == 1)
-        #expect(try db.scalar("SELECT group_concat(username || '|' || address) FROM authgate_login_failures") == "bob|a")
+        #expect(
+            try db.scalar("SELECT group_concat(username || '|' || address) FROM authgate_login_failures") == "bob|a")
     }
 
     @Test func aHashIsReplacedOnlyWhileItIsStillTheOldOne() throws {
         let db = try SQLiteFixture()
         let store = try db.store()
-        try store.insertUser(id: "id-a", username: "a", email: "a@x.io", passwordHash: "old", createdAt: "2024-01-01 00:00:00.000000")
+        try store.insertUser(
+            id: "id-a", username: "a", email: "a@x.io", passwordHash: "old", createdAt: "2024-01-01 00:00:00.000000")
         #expect(try !store.replacePasswordHash(userID: "id-a", oldHash: "other", newHash: "new"))
         #expect(try store.user(named: "a")?.passwordHash == "old")
         #expect(try store.replacePasswordHash(userID: "id-a", oldHash: "old", newHash: "new"))

@@ -5,10 +5,13 @@ import Testing
 /// The real `SQLiteUserStore` on a file in a temporary directory: unique
 /// rules, registration order, revocations.
 @Suite struct SQLiteUserStoreTests {
-    func insert(_ store: SQLiteUserStore, _ name: String, email: String? = nil, id: String? = nil,
-                at createdAt: String = "2024-01-01 00:00:00.000000") throws {
-        try store.insertUser(id: id ?? "id-\(name)", username: name, email: email ?? "\(name)@x.io",
-                             passwordHash: "hash-\(name)", createdAt: createdAt)
+    func insert(
+        _ store: SQLiteUserStore, _ name: String, email: String? = nil, id: String? = nil,
+        at createdAt: String = "2024-01-01 00:00:00.000000"
+    ) throws {
+        try store.insertUser(
+            id: id ?? "id-\(name)", username: name, email: email ?? "\(name)@x.io",
+            passwordHash: "hash-\(name)", createdAt: createdAt)
     }
 
     func isUniqueViolation(_ body: () throws -> Void) -> Bool {
@@ -21,8 +24,11 @@ import Testing
         let store = try db.store()
         try store.ping()
         try insert(store, "alice")
-        #expect(try store.user(named: "alice") == UserRecord(id: "id-alice", username: "alice", email: "alice@x.io",
-                                                              passwordHash: "hash-alice"))
+        #expect(
+            try store.user(named: "alice")
+                == UserRecord(
+                    id: "id-alice", username: "alice", email: "alice@x.io",
+                    passwordHash: "hash-alice"))
         #expect(try store.user(named: "bob") == nil)
         #expect(try store.usernameExists("alice") && !store.usernameExists("bob"))
         // A second connection sees the committed row.
@@ -90,7 +96,10 @@ import Testing
         #expect(try store.usersPage(limit: 2, offset: 2).map(\.username) == ["tie1", "tie2"])
         #expect(try store.usersPage(limit: 2, offset: 4).map(\.username) == ["late"])
         #expect(try store.usersPage(limit: 2, offset: 6).isEmpty)
-        #expect(try store.usersPage(limit: 1, offset: 2) == [PublicUser(id: "id-tie1", username: "tie1", email: "tie1@x.io")])
+        #expect(
+            try store.usersPage(limit: 1, offset: 2) == [
+                PublicUser(id: "id-tie1", username: "tie1", email: "tie1@x.io")
+            ])
         #expect(try store.userCount() == 5)
     }
 
@@ -114,7 +123,8 @@ import Testing
 
     @Test func aFileThatCannotBeOpenedIsUnavailable() {
         #expect {
-            _ = try SQLiteUserStore(path: "/nonexistent-authgate-dir/users.sqlite", echo: false, logger: SQLiteFixture.quiet)
+            _ = try SQLiteUserStore(
+                path: "/nonexistent-authgate-dir/users.sqlite", echo: false, logger: SQLiteFixture.quiet)
         } throws: { error in
             if case StoreError.unavailable = error { return true }
             return false

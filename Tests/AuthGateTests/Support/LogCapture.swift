@@ -37,8 +37,10 @@ final class LogCapture: Sendable {
 
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.append(Entry(level: event.level, message: event.message.description,
-                                 metadata: merged.mapValues { $0.description }))
+            capture.append(
+                Entry(
+                    level: event.level, message: event.message.description,
+                    metadata: merged.mapValues { $0.description }))
         }
     }
 }

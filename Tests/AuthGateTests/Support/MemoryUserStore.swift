@@ -67,13 +67,17 @@ final class MemoryUserStore: UserStore {
 
     func syncUsernameKeys() throws { try touch() }
 
-    func insertUser(id: String, username: String, email: String, passwordHash: String, createdAt: String,
-                    usernameKey: String) throws {
+    func insertUser(
+        id: String, username: String, email: String, passwordHash: String, createdAt: String,
+        usernameKey: String
+    ) throws {
         // The race hook runs before the key check, as a concurrent commit would land.
         let hook = beforeInsert
         beforeInsert = nil
         hook?()
-        if try usernameKeyTaken(usernameKey) { throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey") }
+        if try usernameKeyTaken(usernameKey) {
+            throw StoreError.uniqueViolation(constraint: "authgate_username_keys_pkey")
+        }
         try insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
     }
 
@@ -98,7 +102,9 @@ final class MemoryUserStore: UserStore {
 
     func usersPage(limit: Int, offset: Int) throws -> [PublicUser] {
         try touch()
-        return users.dropFirst(offset).prefix(limit).map { PublicUser(id: $0.id, username: $0.username, email: $0.email) }
+        return users.dropFirst(offset).prefix(limit).map {
+            PublicUser(id: $0.id, username: $0.username, email: $0.email)
+        }
     }
 
     func userCount() throws -> Int {

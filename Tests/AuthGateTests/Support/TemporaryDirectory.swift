@@ -6,7 +6,8 @@ struct TemporaryDirectory {
 
     init() throws {
         var template = Array("/tmp/authgate-test-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } })
+        guard
+            let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } })
         else {
             throw TemporaryDirectoryError(errno: errno)
         }

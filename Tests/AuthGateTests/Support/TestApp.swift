@@ -23,8 +23,10 @@ struct TestApp {
     /// between the handlers and `store`; `userStore` replaces the memory store.
     /// (Logs go to each request's own logger: `Request(..., logger:)`.)
     init(environment: [String: String] = [:], cache: ReadCache? = nil, userStore: UserStore? = nil) throws {
-        var env = ["FLASK_SECRET_KEY": Self.secret, "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                   "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"]
+        var env = [
+            "FLASK_SECRET_KEY": Self.secret, "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"
+        ]
         env.merge(environment) { $1 }
         let config = try Config.load(environment: env, dotEnv: [:], workingDirectory: "/nonexistent")
         services = try Services(config: config, clock: clock.clock, cache: cache)
@@ -37,25 +39,32 @@ struct TestApp {
     /// A registered user whose password is "123456".
     @discardableResult
     func addUser(_ name: String = "alice") throws -> UserRecord {
-        let user = UserRecord(id: "id-\(name)", username: name, email: "\(name)@example.com",
-                              passwordHash: try WerkzeugHash.make(password: "123456", method: services.config.hashMethod))
+        let user = UserRecord(
+            id: "id-\(name)", username: name, email: "\(name)@example.com",
+            passwordHash: try WerkzeugHash.make(password: "123456", method: services.config.hashMethod))
         store.users.append(user)
         return user
     }
 
     func token(_ name: String = "alice", kind: Claims.Kind = .access, jti: String = "jti-1") throws -> String {
         let now = Int64(Self.now)
-        return try services.tokens.sign(Claims(subject: name, kind: kind, fresh: false, jti: jti,
-                                               issuedAt: now, notBefore: now, expires: Self.now + 900))
+        return try services.tokens.sign(
+            Claims(
+                subject: name, kind: kind, fresh: false, jti: jti,
+                issuedAt: now, notBefore: now, expires: Self.now + 900))
     }
 
-    func send(_ method: String, _ path: String, query: String = "", token: String? = nil,
-              body: String? = nil) -> Response {
+    func send(
+        _ method: String, _ path: String, query: String = "", token: String? = nil,
+        body: String? = nil
+    ) -> Response {
         var headers: [String: String] = [:]
         if let token { headers["authorization"] = "Bearer \(token)" }
         if body != nil { headers["content-type"] = "application/json" }
-        return send(Request(method: method, path: path, queryString: query, headers: headers,
-                            body: Array((body ?? "").utf8)))
+        return send(
+            Request(
+                method: method, path: path, queryString: query, headers: headers,
+                body: Array((body ?? "").utf8)))
     }
 
     func send(_ request: Request, router: Router = Routes.router) -> Response {

@@ -7,11 +7,13 @@ enum TokenForge {
 
     /// Flask-JWT-Extended's claims for `subject` issued at `now`, with
     /// `overrides` replacing a claim, removing it (`nil`) or adding one.
-    static func claims(_ overrides: [String: JSONValue?] = [:], subject: String = "alice", kind: String = "access",
-                       now: Double = TestApp.now, jti: String = "forged-jti") -> [UInt8] {
+    static func claims(
+        _ overrides: [String: JSONValue?] = [:], subject: String = "alice", kind: String = "access",
+        now: Double = TestApp.now, jti: String = "forged-jti"
+    ) -> [UInt8] {
         let base: [(String, JSONValue)] = [
             ("fresh", .bool(false)), ("iat", .number(now)), ("jti", .string(jti)), ("type", .string(kind)),
-            ("sub", .string(subject)), ("nbf", .number(now)), ("exp", .number(now + 900)),
+            ("sub", .string(subject)), ("nbf", .number(now)), ("exp", .number(now + 900))
         ]
         var members: [(String, JSONValue)] = []
         for (key, value) in base {
@@ -28,8 +30,10 @@ enum TokenForge {
     }
 
     /// `header` and `payload` as given, signed with `key` under `digest`.
-    static func sign(payload: [UInt8], header: String = hs256Header, key: String = TestApp.secret,
-                     digest: Crypto.Digest = .sha256) throws -> String {
+    static func sign(
+        payload: [UInt8], header: String = hs256Header, key: String = TestApp.secret,
+        digest: Crypto.Digest = .sha256
+    ) throws -> String {
         let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(payload)
         return input + "." + Base64URL.encode(try Crypto.hmac(digest, key: Array(key.utf8), data: Array(input.utf8)))
     }

@@ -16,8 +16,9 @@ import Testing
     }
 
     func claims(_ jti: String = "j") -> Claims {
-        Claims(subject: "alice", kind: .access, fresh: true, jti: jti, issuedAt: 1_700_000_000,
-               notBefore: 1_700_000_000, expires: 1_700_000_900)
+        Claims(
+            subject: "alice", kind: .access, fresh: true, jti: jti, issuedAt: 1_700_000_000,
+            notBefore: 1_700_000_000, expires: 1_700_000_900)
     }
 
     func parts(_ token: String) -> [Substring] { token.split(separator: ".", omittingEmptySubsequences: false) }
@@ -27,7 +28,7 @@ import Testing
     }
 
     static let algorithms: [(String, String, Int)] = [
-        ("EdDSA", TestKeys.ed25519, 64), ("ES256", TestKeys.p256, 64), ("RS256", TestKeys.rsa2048, 256),
+        ("EdDSA", TestKeys.ed25519, 64), ("ES256", TestKeys.p256, 64), ("RS256", TestKeys.rsa2048, 256)
     ]
 
     @Test(arguments: algorithms.indices)
@@ -41,7 +42,8 @@ import Testing
         #expect(Base64URL.decode(Array(parts(token)[2].utf8))?.count == signatureBytes)
         #expect(try c.verify(token, now: now) == claims())
         var tampered = Array(token.utf8)
-        tampered[tampered.count - 5] = tampered[tampered.count - 5] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        tampered[tampered.count - 5] =
+            tampered[tampered.count - 5] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         #expect(throws: TokenError.invalidToken) { try c.verify(String(decoding: tampered, as: UTF8.self), now: now) }
     }
 
@@ -50,7 +52,8 @@ import Testing
         #expect(key.kid == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")  // A.3
         let input = Array("eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc".utf8)  // A.4
         let signature = try key.sign(input)
-        #expect(Base64URL.encode(signature)
+        #expect(
+            Base64URL.encode(signature)
                 == "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg")
         #expect(key.verifies(signature, over: input))
     }
@@ -77,8 +80,10 @@ import Testing
         let c = try codec("EdDSA", TestKeys.ed25519)
         let kid = c.keys.current.kid
         let body = Base64URL.encode(claims().json())
-        for header in [#"{"alg":"HS256","kid":"\#(kid)","typ":"JWT"}"#, #"{"alg":"HS256","typ":"JWT"}"#,
-                       #"{"alg":"none","kid":"\#(kid)"}"#] {
+        for header in [
+            #"{"alg":"HS256","kid":"\#(kid)","typ":"JWT"}"#, #"{"alg":"HS256","typ":"JWT"}"#,
+            #"{"alg":"none","kid":"\#(kid)"}"#
+        ] {
             let input = Base64URL.encode(Array(header.utf8)) + "." + body
             let mac = try Crypto.hmac(.sha256, key: Array(TestKeys.ed25519Public.utf8), data: Array(input.utf8))
             #expect(throws: TokenError.invalidToken) { try c.verify(input + "." + Base64URL.encode(mac), now: now) }
@@ -103,16 +108,19 @@ import Testing
     }
 
     @Test func previousHMACKeysVerifyAsHS256WhenTheCurrentKeyIsAPair() throws {
-        let c = try codec("EdDSA", TestKeys.ed25519, previous: ["AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": "flask-era-secret"])
+        let c = try codec(
+            "EdDSA", TestKeys.ed25519, previous: ["AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": "flask-era-secret"])
         let flask = try JWTCodec(key: Array("flask-era-secret".utf8), algorithm: .hs256, leeway: 0)
         #expect(try c.verify(try flask.sign(claims("hs")), now: now).jti == "hs")
     }
 
     @Test func theKeySetHoldsThePublicKeysOnly() throws {
-        let c = try codec("EdDSA", TestKeys.ed25519, previous: [
-            "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": TestKeys.rsa2048Public,
-            "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": "an-hmac-key-that-must-not-show",
-        ])
+        let c = try codec(
+            "EdDSA", TestKeys.ed25519,
+            previous: [
+                "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": TestKeys.rsa2048Public,
+                "AUTHGATE_JWT_PREVIOUS_SECRET_KEYS": "an-hmac-key-that-must-not-show"
+            ])
         guard case .object(let set) = try JSONParser.parse(c.keys.jwks), case .array(let keys)? = set["keys"] else {
             Issue.record("not a key set")
             return
@@ -127,40 +135,48 @@ import Testing
     }
 
     @Test func aMatchingPublicKeyIsAcceptedAndAnotherRefused() throws {
-        _ = try config(["FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY": TestKeys.ed25519,
-                        "FLASK_JWT_PUBLIC_KEY": TestKeys.ed25519Public])
-        #expect { try config(["FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY": TestKeys.ed25519Other,
-                              "FLASK_JWT_PUBLIC_KEY": TestKeys.ed25519Public]) }
-            throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_PUBLIC_KEY" }
+        _ = try config([
+            "FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY": TestKeys.ed25519,
+            "FLASK_JWT_PUBLIC_KEY": TestKeys.ed25519Public
+        ])
+        #expect {
+            try config([
+                "FLASK_JWT_ALGORITHM": "EdDSA", "FLASK_JWT_PRIVATE_KEY": TestKeys.ed25519Other,
+                "FLASK_JWT_PUBLIC_KEY": TestKeys.ed25519Public
+            ])
+        } throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_PUBLIC_KEY" }
     }
 
     @Test(arguments: [
-        ("ES256", TestKeys.ed25519, "FLASK_JWT_PRIVATE_KEY"),   // wrong type for the algorithm
-        ("ES256", TestKeys.p384, "FLASK_JWT_PRIVATE_KEY"),      // wrong curve
-        ("RS256", TestKeys.rsa1024, "FLASK_JWT_PRIVATE_KEY"),   // too short
-        ("EdDSA", TestKeys.ed448, "FLASK_JWT_PRIVATE_KEY"),     // unsupported
+        ("ES256", TestKeys.ed25519, "FLASK_JWT_PRIVATE_KEY"),  // wrong type for the algorithm
+        ("ES256", TestKeys.p384, "FLASK_JWT_PRIVATE_KEY"),  // wrong curve
+        ("RS256", TestKeys.rsa1024, "FLASK_JWT_PRIVATE_KEY"),  // too short
+        ("EdDSA", TestKeys.ed448, "FLASK_JWT_PRIVATE_KEY"),  // unsupported
         ("EdDSA", "not a key", "FLASK_JWT_PRIVATE_KEY"),
         ("EdDSA", TestKeys.ed25519Public, "FLASK_JWT_PRIVATE_KEY"),  // a public key is not a private key
-        ("EdDSA", TestKeys.ed25519Encrypted, "FLASK_JWT_PRIVATE_KEY"),  // no passphrase prompt, a refusal
+        ("EdDSA", TestKeys.ed25519Encrypted, "FLASK_JWT_PRIVATE_KEY")  // no passphrase prompt, a refusal
     ])
     func aKeyThatCannotSignRefusesToStart(algorithm: String, pem: String, variable: String) {
-        #expect { try config(["FLASK_JWT_ALGORITHM": algorithm, "FLASK_JWT_PRIVATE_KEY": pem]) }
-            throws: { error in
-                guard let e = error as? ConfigError else { return false }
-                return e.variable == variable && !e.description.contains("PRIVATE KEY-----")
-            }
+        #expect { try config(["FLASK_JWT_ALGORITHM": algorithm, "FLASK_JWT_PRIVATE_KEY": pem]) } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.variable == variable && !e.description.contains("PRIVATE KEY-----")
+        }
     }
 
     @Test func anAsymmetricAlgorithmNeedsAPrivateKeyNotASecret() throws {
-        #expect { try config(["FLASK_JWT_ALGORITHM": "RS256", "FLASK_SECRET_KEY": "s"]) }
-            throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_PRIVATE_KEY" }
+        #expect { try config(["FLASK_JWT_ALGORITHM": "RS256", "FLASK_SECRET_KEY": "s"]) } throws: {
+            ($0 as? ConfigError)?.variable == "FLASK_JWT_PRIVATE_KEY"
+        }
         let c = try config(["FLASK_JWT_ALGORITHM": "RS256", "FLASK_JWT_PRIVATE_KEY": TestKeys.rsa2048])
         #expect(c.jwtKey.isEmpty && c.algorithm == .rs256)
     }
 
     @Test func aPreviousKeyBundleWithoutKeysRefusesToStart() {
-        #expect { try config(["FLASK_SECRET_KEY": String(repeating: "k", count: 32),
-                              "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": "nothing here"]) }
-            throws: { ($0 as? ConfigError)?.variable == "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS" }
+        #expect {
+            try config([
+                "FLASK_SECRET_KEY": String(repeating: "k", count: 32),
+                "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS": "nothing here"
+            ])
+        } throws: { ($0 as? ConfigError)?.variable == "AUTHGATE_JWT_PREVIOUS_PUBLIC_KEYS" }
     }
 }

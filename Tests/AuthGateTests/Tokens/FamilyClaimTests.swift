@@ -9,8 +9,9 @@ import Testing
     init() throws { codec = try JWTCodec(key: Array(TestApp.secret.utf8), algorithm: .hs256, leeway: 0) }
 
     func claims(_ family: String?) -> Claims {
-        Claims(subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: Int64(TestApp.now),
-               notBefore: Int64(TestApp.now), expires: TestApp.now + 900, family: family)
+        Claims(
+            subject: "alice", kind: .refresh, fresh: false, jti: "j", issuedAt: Int64(TestApp.now),
+            notBefore: Int64(TestApp.now), expires: TestApp.now + 900, family: family)
     }
 
     @Test func writtenOnlyWhenSet() throws {
@@ -26,7 +27,8 @@ import Testing
         #expect(!String(decoding: claims("f-1").json(), as: UTF8.self).contains("auth_time"))
         #expect(String(decoding: withTime.json(), as: UTF8.self).contains(#""auth_time":1700000000"#))
         #expect(try codec.verify(codec.sign(withTime), now: TestApp.now).authTime == 1_700_000_000)
-        let fractional = try TokenForge.sign(payload: TokenForge.claims(["auth_time": .number(1_700_000_000.9)], kind: "refresh"))
+        let fractional = try TokenForge.sign(
+            payload: TokenForge.claims(["auth_time": .number(1_700_000_000.9)], kind: "refresh"))
         #expect(try codec.verify(fractional, now: TestApp.now).authTime == 1_700_000_000)
     }
 
@@ -36,8 +38,10 @@ import Testing
         #expect(throws: TokenError.invalidToken) { try codec.verify(token, now: TestApp.now) }
     }
 
-    @Test(arguments: [JSONValue.number(1), .bool(true), .null, .string(String(repeating: "f", count: 1025)),
-                      .string("a\u{0}b")])
+    @Test(arguments: [
+        JSONValue.number(1), .bool(true), .null, .string(String(repeating: "f", count: 1025)),
+        .string("a\u{0}b")
+    ])
     func unstorableFamiliesAreInvalid(fam: JSONValue) throws {
         let token = try TokenForge.sign(payload: TokenForge.claims(["fam": fam], kind: "refresh"))
         #expect(throws: TokenError.invalidToken) { try codec.verify(token, now: TestApp.now) }

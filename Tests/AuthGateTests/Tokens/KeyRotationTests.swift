@@ -9,14 +9,16 @@ import Testing
     static let new = Array("the-new-signing-key-of-32-bytes!".utf8)
 
     func codec(_ current: [UInt8], previous: [[UInt8]] = [], algorithm: JWTAlgorithm = .hs256) throws -> JWTCodec {
-        let ring = try KeyRing(current: JWTKey(secret: current, algorithm: algorithm),
-                               previous: previous.map { try JWTKey(secret: $0, algorithm: algorithm) })
+        let ring = try KeyRing(
+            current: JWTKey(secret: current, algorithm: algorithm),
+            previous: previous.map { try JWTKey(secret: $0, algorithm: algorithm) })
         return JWTCodec(keys: ring, leeway: 0)
     }
 
     func claims(_ jti: String = "j") -> Claims {
-        Claims(subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
-               notBefore: 1_700_000_000, expires: 1_700_000_900)
+        Claims(
+            subject: "alice", kind: .access, fresh: false, jti: jti, issuedAt: 1_700_000_000,
+            notBefore: 1_700_000_000, expires: 1_700_000_900)
     }
 
     func header(of token: String) throws -> [String: JSONValue] {
@@ -80,8 +82,9 @@ import Testing
             let token = try sign(header: #"{"alg":"HS256","kid":"flask-key","typ":"JWT"}"#, key: key, claims: claims())
             #expect(try c.verify(token, now: now).subject == "alice")
         }
-        let dropped = try sign(header: #"{"alg":"HS256","kid":"nope","typ":"JWT"}"#, key: Array("a-key-nobody-configured".utf8),
-                               claims: claims())
+        let dropped = try sign(
+            header: #"{"alg":"HS256","kid":"nope","typ":"JWT"}"#, key: Array("a-key-nobody-configured".utf8),
+            claims: claims())
         #expect(throws: TokenError.invalidToken) { try c.verify(dropped, now: now) }
     }
 
@@ -89,7 +92,8 @@ import Testing
         let c = try codec(Self.new, previous: [Self.old])
         let oldKid = try JWTKey(secret: Self.old, algorithm: .hs256).kid
         // Signed by the current key but naming the previous one.
-        let token = try sign(header: #"{"alg":"HS256","kid":"\#(oldKid)","typ":"JWT"}"#, key: Self.new, claims: claims())
+        let token = try sign(
+            header: #"{"alg":"HS256","kid":"\#(oldKid)","typ":"JWT"}"#, key: Self.new, claims: claims())
         #expect(throws: TokenError.invalidToken) { try c.verify(token, now: now) }
     }
 
@@ -111,7 +115,8 @@ import Testing
 
     @Test func theCurrentKeyListedAgainAsPreviousIsKeptOnce() throws {
         let c = try codec(Self.new, previous: [Self.new, Self.old])
-        #expect(c.keys.verifying.map(\.kid) == [c.keys.current.kid, try JWTKey(secret: Self.old, algorithm: .hs256).kid])
+        #expect(
+            c.keys.verifying.map(\.kid) == [c.keys.current.kid, try JWTKey(secret: Self.old, algorithm: .hs256).kid])
     }
 
     @Test func hmacKeysNeverAppearInTheKeySet() throws {

@@ -36,9 +36,11 @@ import Testing
     @Test func typeBeforeRevocationAndUser() throws {
         let app = try app()
         app.store.revoked["r"] = now + 900
-        #expect(app.send("GET", "/auth/whoami", token: try app.token("ghost", kind: .refresh, jti: "r")).object
+        #expect(
+            app.send("GET", "/auth/whoami", token: try app.token("ghost", kind: .refresh, jti: "r")).object
                 == TokenBodies.accessOnly)
-        #expect(app.send("GET", "/auth/refresh", token: try app.token("ghost", kind: .access, jti: "r")).object
+        #expect(
+            app.send("GET", "/auth/refresh", token: try app.token("ghost", kind: .access, jti: "r")).object
                 == TokenBodies.refreshOnly)
         #expect(app.store.calls == 0)
     }
@@ -61,7 +63,8 @@ import Testing
 
     @Test func headerBeforeEverything() throws {
         let app = try app()
-        let token = try TokenForge.sign(payload: TokenForge.claims(["exp": .number(now - 5)], kind: "refresh"), key: "wrong")
+        let token = try TokenForge.sign(
+            payload: TokenForge.claims(["exp": .number(now - 5)], kind: "refresh"), key: "wrong")
         let r = app.send(Request(method: "GET", path: "/auth/whoami", headers: ["authorization": "Basic \(token)"]))
         #expect(r.object == TokenBodies.missing)
     }

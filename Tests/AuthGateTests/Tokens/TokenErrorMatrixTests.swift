@@ -13,14 +13,18 @@ import Testing
         return app
     }
 
-    func expect401(_ r: Response, _ body: [String: JSONValue], _ comment: Comment? = nil,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+    func expect401(
+        _ r: Response, _ body: [String: JSONValue], _ comment: Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(r.status == 401, comment, sourceLocation: sourceLocation)
         #expect(r.header("WWW-Authenticate") == "Bearer", comment, sourceLocation: sourceLocation)
         #expect(r.object == body, comment, sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: ProtectedRoute.all, [nil, "", "Basic dXNlcjpwYXNz", "Token abc", "Bearerabc", "Bearer-x y"] as [String?])
+    @Test(
+        arguments: ProtectedRoute.all,
+        [nil, "", "Basic dXNlcjpwYXNz", "Token abc", "Bearerabc", "Bearer-x y"] as [String?])
     func missingHeaderOrAnotherScheme(route: ProtectedRoute, header: String?) throws {
         let app = try app()
         expect401(app.call(route, authorization: header), TokenBodies.missing)
@@ -34,8 +38,12 @@ import Testing
         #expect(r.status == 200, "\(r.text)")
     }
 
-    @Test(arguments: ProtectedRoute.all, ["Bearer", "Bearer ", "Bearer a b", "Bearer not.a.token", "Bearer x",
-                                          "Bearer ..", "Bearer a.b.c.d"])
+    @Test(
+        arguments: ProtectedRoute.all,
+        [
+            "Bearer", "Bearer ", "Bearer a b", "Bearer not.a.token", "Bearer x",
+            "Bearer ..", "Bearer a.b.c.d"
+        ])
     func emptyExtraOrMalformedToken(route: ProtectedRoute, header: String) throws {
         let app = try app()
         expect401(app.call(route, authorization: header), TokenBodies.invalid, "\(header)")
@@ -57,17 +65,36 @@ import Testing
         var sig = Array(parts[2])
         sig[10] = sig[10] == "A" ? "B" : "A"
         func claims(_ overrides: [String: JSONValue?]) -> [UInt8] { TokenForge.claims(overrides, kind: k) }
-        func signed(_ overrides: [String: JSONValue?]) throws -> String { try TokenForge.sign(payload: claims(overrides)) }
-        let otherPayload = Base64URL.encode(JSONWriter.object([("sub", .string("alice")), ("type", .string(k)),
-                                                               ("exp", .number(now + 900))]))
+        func signed(_ overrides: [String: JSONValue?]) throws -> String {
+            try TokenForge.sign(payload: claims(overrides))
+        }
+        let otherPayload = Base64URL.encode(
+            JSONWriter.object([
+                ("sub", .string("alice")), ("type", .string(k)),
+                ("exp", .number(now + 900))
+            ]))
         return [
             ("alg none", Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8)) + ".\(parts[1])."),
-            ("alg none, signature kept", Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8)) + ".\(parts[1]).\(parts[2])"),
-            ("HS512 on an HS256 server", try TokenForge.sign(payload: claims([:]), header: #"{"alg":"HS512","typ":"JWT"}"#,
-                                                             digest: .sha512)),
-            ("HS384 on an HS256 server", try TokenForge.sign(payload: claims([:]), header: #"{"alg":"HS384","typ":"JWT"}"#,
-                                                             digest: .sha384)),
-            ("HS512 header, HS256 MAC", try TokenForge.sign(payload: claims([:]), header: #"{"alg":"HS512","typ":"JWT"}"#)),
+            (
+                "alg none, signature kept",
+                Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8)) + ".\(parts[1]).\(parts[2])"
+            ),
+            (
+                "HS512 on an HS256 server",
+                try TokenForge.sign(
+                    payload: claims([:]), header: #"{"alg":"HS512","typ":"JWT"}"#,
+                    digest: .sha512)
+            ),
+            (
+                "HS384 on an HS256 server",
+                try TokenForge.sign(
+                    payload: claims([:]), header: #"{"alg":"HS384","typ":"JWT"}"#,
+                    digest: .sha384)
+            ),
+            (
+                "HS512 header, HS256 MAC",
+                try TokenForge.sign(payload: claims([:]), header: #"{"alg":"HS512","typ":"JWT"}"#)
+            ),
             ("no alg", try TokenForge.sign(payload: claims([:]), header: #"{"typ":"JWT"}"#)),
             ("alg lower-case", try TokenForge.sign(payload: claims([:]), header: #"{"alg":"hs256","typ":"JWT"}"#)),
             ("header not an object", try TokenForge.sign(payload: claims([:]), header: #"["HS256"]"#)),
@@ -94,7 +121,10 @@ import Testing
             ("type in capitals", try signed(["type": .string(k.uppercased())])),
             ("payload not an object", try TokenForge.sign(payload: #"["alice"]"#)),
             ("payload not JSON", try TokenForge.sign(payload: "alice")),
-            ("forged and expired", try TokenForge.sign(payload: claims(["exp": .number(now - 10)]), key: "another-secret-entirely")),
+            (
+                "forged and expired",
+                try TokenForge.sign(payload: claims(["exp": .number(now - 10)]), key: "another-secret-entirely")
+            )
         ]
     }
 
@@ -112,8 +142,11 @@ import Testing
     func expired(route: ProtectedRoute) throws {
         let app = try app()
         let now = TestApp.now
-        let token = try TokenForge.sign(payload: TokenForge.claims([
-            "iat": .number(now - 1000), "nbf": .number(now - 1000), "exp": .number(now - 5)], kind: route.kind.rawValue))
+        let token = try TokenForge.sign(
+            payload: TokenForge.claims(
+                [
+                    "iat": .number(now - 1000), "nbf": .number(now - 1000), "exp": .number(now - 5)
+                ], kind: route.kind.rawValue))
         expect401(app.call(route, token: token), TokenBodies.expired)
     }
 
@@ -182,8 +215,10 @@ import Testing
 
     @Test func extraClaimsLikeCSRFAreAccepted() throws {
         let app = try app()
-        let token = try TokenForge.sign(payload: TokenForge.claims([
-            "csrf": .string("abc"), "aud_extra": .object(["x": .number(1)]), "fresh": .number(TestApp.now + 60)]))
+        let token = try TokenForge.sign(
+            payload: TokenForge.claims([
+                "csrf": .string("abc"), "aud_extra": .object(["x": .number(1)]), "fresh": .number(TestApp.now + 60)
+            ]))
         #expect(app.send("GET", "/auth/whoami", token: token).status == 200)
     }
 
@@ -191,8 +226,9 @@ import Testing
         let app = try app()
         // A kid must name a key of the ring (KeyRotationTests): this one's.
         let kid = app.services.tokens.keys.current.kid
-        let token = try TokenForge.sign(payload: TokenForge.claims(),
-                                        header: #"{"typ":"JWT","alg":"HS256","kid":"\#(kid)","cty":"x"}"#)
+        let token = try TokenForge.sign(
+            payload: TokenForge.claims(),
+            header: #"{"typ":"JWT","alg":"HS256","kid":"\#(kid)","cty":"x"}"#)
         #expect(app.send("GET", "/auth/whoami", token: token).status == 200)
     }
 
@@ -200,7 +236,8 @@ import Testing
     func onlyTheConfiguredAlgorithmVerifies(name: String, digest: Crypto.Digest) throws {
         let app = try TestApp(environment: ["FLASK_JWT_ALGORITHM": name])
         try app.addUser()
-        let own = try TokenForge.sign(payload: TokenForge.claims(), header: #"{"alg":"\#(name)","typ":"JWT"}"#, digest: digest)
+        let own = try TokenForge.sign(
+            payload: TokenForge.claims(), header: #"{"alg":"\#(name)","typ":"JWT"}"#, digest: digest)
         #expect(app.send("GET", "/auth/whoami", token: own).status == 200)
         let hs256 = try TokenForge.sign(payload: TokenForge.claims())
         expect401(app.send("GET", "/auth/whoami", token: hs256), TokenBodies.invalid)

@@ -13,7 +13,8 @@ import Testing
         let answer: [String: JSONValue]?  // nil: accepted
 
         var testDescription: String {
-            "leeway \(leeway), " + claims.sorted { $0.key < $1.key }
+            "leeway \(leeway), "
+                + claims.sorted { $0.key < $1.key }
                 .map { "\($0.key) \($0.value.map { "now\($0 >= 0 ? "+" : "")\($0)" } ?? "absent")" }
                 .joined(separator: ", ")
         }
@@ -38,7 +39,7 @@ import Testing
         Case(leeway: 30, claims: ["iat": 31], answer: TokenBodies.invalid),
         Case(leeway: 0, claims: ["iat": nil, "nbf": nil], answer: nil),
         Case(leeway: 0, claims: ["iat": -86_400 * 365, "nbf": -86_400 * 365], answer: nil),
-        Case(leeway: 0, claims: ["exp": 86_400 * 365 * 100], answer: nil),
+        Case(leeway: 0, claims: ["exp": 86_400 * 365 * 100], answer: nil)
     ]
 
     @Test(arguments: cases)

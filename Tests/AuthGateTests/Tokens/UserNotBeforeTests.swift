@@ -9,8 +9,10 @@ import Testing
 /// order (after the jti's own revocation, before the user).
 @Suite struct UserNotBeforeTests {
     func token(_ app: TestApp, iat: Int64, kind: Claims.Kind = .access, jti: String = "j") throws -> String {
-        try app.services.tokens.sign(Claims(subject: "alice", kind: kind, fresh: false, jti: jti, issuedAt: iat,
-                                            notBefore: iat, expires: Double(iat + 900)))
+        try app.services.tokens.sign(
+            Claims(
+                subject: "alice", kind: kind, fresh: false, jti: jti, issuedAt: iat,
+                notBefore: iat, expires: Double(iat + 900)))
     }
 
     @Test func theEdgeIsTheNotBeforeSecondItself() throws {
@@ -18,11 +20,14 @@ import Testing
         try app.addUser()
         let notBefore = Int64(TestApp.now) - 10
         app.store.notBefore["alice"] = notBefore
-        #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: notBefore - 1)).object == TokenBodies.revoked)
+        #expect(
+            app.send("GET", "/auth/whoami", token: try token(app, iat: notBefore - 1)).object == TokenBodies.revoked)
         #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: notBefore)).status == 200)
-        #expect(app.send("GET", "/auth/refresh", token: try token(app, iat: notBefore - 1, kind: .refresh)).object
+        #expect(
+            app.send("GET", "/auth/refresh", token: try token(app, iat: notBefore - 1, kind: .refresh)).object
                 == TokenBodies.revoked)
-        #expect(app.send("POST", "/auth/logout", token: try token(app, iat: notBefore - 1)).object == TokenBodies.revoked)
+        #expect(
+            app.send("POST", "/auth/logout", token: try token(app, iat: notBefore - 1)).object == TokenBodies.revoked)
     }
 
     /// The leeway widens time checks, never the revocation.
@@ -30,7 +35,8 @@ import Testing
         let app = try TestApp(environment: ["FLASK_JWT_DECODE_LEEWAY": "3600"])
         try app.addUser()
         app.store.notBefore["alice"] = Int64(TestApp.now)
-        #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
+        #expect(
+            app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
                 == TokenBodies.revoked)
     }
 
@@ -44,9 +50,11 @@ import Testing
     @Test func revokedComesBeforeUserNotFound() throws {
         let app = try TestApp()
         app.store.notBefore["alice"] = Int64(TestApp.now)
-        #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
+        #expect(
+            app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
                 == TokenBodies.revoked)
-        #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now))).object
+        #expect(
+            app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now))).object
                 == TokenBodies.userNotFound)
     }
 
@@ -66,7 +74,8 @@ import Testing
         try app.addUser()
         _ = app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now)))  // user now cached
         let calls = app.store.calls
-        #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
+        #expect(
+            app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now) - 1)).object
                 == TokenBodies.revoked)
         #expect(app.send("GET", "/auth/whoami", token: try token(app, iat: Int64(TestApp.now))).status == 200)
         #expect(app.store.calls == calls)
