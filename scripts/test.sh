@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/check-swift.sh test
 scripts/install-deps.sh test
+# The docs name only files, types and settings that exist, and document
+# every setting the code reads; the Swift sources keep one layout.
+python3 scripts/check-docs.py
+scripts/check-format.sh
 swift build
 # The committed fuzz corpus through every fuzz target, without the fuzzer
 # runtime (docs/fuzzing.md): a second, and each past finding stays fixed.
