@@ -23,9 +23,10 @@ python3 -c 'import ensurepip' >/dev/null 2>&1 || python=(python3-venv)
 # sqlite3 (deploy/ops/backup.sh), openssl and curl (the TLS recipe's test),
 # iproute2 (`ip netns`: the two-host test), chromium and chromium-driver
 # (the browser tests drive Debian's headless Chromium through Selenium with
-# this chromedriver: nothing is downloaded at test time).
+# this chromedriver: nothing is downloaded at test time), docker-compose
+# (its own check of docker-compose.yml; no engine is started).
 test=("${run[@]}" "${python[@]}" postgresql postgresql-client spawn-fcgi systemd make sqlite3 openssl curl iproute2
-      chromium chromium-driver)
+      chromium chromium-driver docker-compose)
 # The benchmark: PostgreSQL, wrk, a C compiler for the trivial libfcgi responder.
 bench=("${run[@]}" "${python[@]}" postgresql postgresql-client wrk gcc libc6-dev)
 # The compose test: a private Docker engine and debootstrap'd base images;

@@ -35,6 +35,8 @@ from harness import BINARY, Nginx, Responder, private_socket_dir
 from helpers import bearer, eventually, register
 from test_forward_auth import compose_nginx_conf
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 COOKIE_MODE = {"FLASK_JWT_TOKEN_LOCATION": '["headers", "cookies"]'}
 PASSWORD = "correct horse 42"
 SESSION_COOKIES = {"access_token_cookie", "refresh_token_cookie", "csrf_access_token", "csrf_refresh_token"}

@@ -208,6 +208,7 @@ def test_cache_turns_off_within_5_s_when_its_listener_goes_half_open(postgres):
         proxy.close()
 
 
+@pytest.mark.slow
 def test_a_silent_database_holds_no_worker_past_the_statement_deadline(postgres):
     """A database that takes the bytes and never answers (TCP sees nothing
     wrong): each request that needs it is a JSON 503 within the 5 s

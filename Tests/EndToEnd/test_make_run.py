@@ -22,7 +22,8 @@ from harness import (BINARY, NGINX_GROUP, PORT_ATTEMPTS, PORT_IN_USE, ROOT, conn
 # points of the requests in flight.
 LOAD_PHASE = 1.5
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the socket layout and other users need root")
+pytestmark = [pytest.mark.root,
+              pytest.mark.skipif(os.geteuid() != 0, reason="the socket layout and other users need root")]
 
 
 @pytest.fixture

@@ -105,7 +105,9 @@ def test_make_n_up_names_the_script():
     assert out.returncode == 0 and out.stdout.strip() == "scripts/compose.sh up"
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
+@pytest.mark.docker
+@pytest.mark.skipif(shutil.which("docker-compose") is None,
+                    reason="docker-compose is not installed (scripts/install-deps.sh test installs it)")
 def test_compose_file_is_valid(tmp_path):
     """docker-compose's own check of the file `make up` starts (it reads
     compose.env, so a throwaway one stands beside a copy)."""

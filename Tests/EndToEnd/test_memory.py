@@ -5,6 +5,8 @@ import os
 import re
 import time
 
+import pytest
+
 from helpers import register
 
 
@@ -13,6 +15,7 @@ def rss_mib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) / 1024
 
 
+@pytest.mark.slow
 def test_login_load_holds_one_scrypt_buffer_per_core_then_shrinks(make_stack):
     s = make_stack("sqlite")
     register(s, "mem")

@@ -58,6 +58,7 @@ def calls_of(calls):
     (["scripts/run.sh"], 1), (["scripts/test.sh"], 1),
     (["make", "-s", "run"], 2), (["make", "-s", "test"], 2), (["make", "-s", "build"], 2)],
     ids=["run.sh", "test.sh", "make-run", "make-test", "make-build"])
+@pytest.mark.skip_allowed(reason="where swift is installed in a system folder, its absence cannot be staged")
 def test_without_swift_it_says_so_and_installs_nothing(project, stand_ins, command, status):
     folder, calls = stand_ins
     env = {"PATH": without_swift(folder), "HOME": str(project)}  # no AUTHGATE_BIN: it would build

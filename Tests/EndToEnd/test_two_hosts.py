@@ -32,6 +32,8 @@ from front_load import READS, FrontLoad
 from harness import Nginx, Postgres, Responder, private_socket_dir
 from helpers import bearer
 
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
 TRIALS = int(os.environ.get("AUTHGATE_TWOHOST_TRIALS", "200"))
 # The bound on how long B accepts a token after A logged it out.
 REVOCATION_P99_BOUND = 0.100
