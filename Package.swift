@@ -77,14 +77,32 @@ let package = Package(
         .executableTarget(
             name: "authgate-fuzz",
             dependencies: [
-                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "CLibFuzzer",
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateTestSupport", "CLibFuzzer",
                 .product(name: "Logging", package: "swift-log")
             ], path: "Fuzz/AuthGateFuzz"),
-        .testTarget(
-            name: "AuthGateTests",
+        // Tests: one target per layer, each `@testable` only over its own layer
+        // (lower layers through their `package` API), and the support they share.
+        .target(
+            name: "AuthGateTestSupport",
             dependencies: [
-                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateApp",
-                .product(name: "Prometheus", package: "swift-prometheus")
-            ])
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log")
+            ], path: "Tests/AuthGateTestSupport"),
+        .testTarget(name: "AuthGateCoreTests", dependencies: ["AuthGateCore", "AuthGateTestSupport"]),
+        .testTarget(name: "AuthGateStoreTests", dependencies: ["AuthGateCore", "AuthGateStore", "AuthGateTestSupport"]),
+        .testTarget(
+            name: "AuthGateHTTPTests",
+            dependencies: [
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MetricsTestKit", package: "swift-metrics")
+            ]),
+        .testTarget(
+            name: "AuthGateFCGITests",
+            dependencies: ["AuthGateCore", "AuthGateHTTP", "AuthGateFCGI", "AuthGateTestSupport"]),
+        .testTarget(
+            name: "AuthGateAppTests",
+            dependencies: ["AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateApp", "AuthGateTestSupport"])
     ]
 )

@@ -2,6 +2,7 @@ import AuthGateCore
 import AuthGateHTTP
 import AuthGateFCGI
 import AuthGateStore
+import AuthGateTestSupport
 
 /// The FastCGI parameter handling AuthGate does itself: the input's params
 /// (`FCGIParams`, looked up as libfcgi does) become a `RequestHead`; the
@@ -42,7 +43,7 @@ enum FCGITarget {
     static func run(_ input: [UInt8]) {
         let params = FCGIParams(input)
         // A new store and context per input: each run starts from the same state.
-        let context = Context(services: services, store: FuzzUserStore(users: [alice]))
+        let context = Context(services: services, store: MemoryUserStore(users: [alice]))
         let head = RequestHead(param: params.param, fallbackID: { "0-1" }, logger: FuzzFixtures.logger)
         var request = head.request
         let response: Response

@@ -64,7 +64,7 @@ public final class ReadCache: Sendable {
 
     /// Turns the cache on with the complete set of live revocations, read
     /// after LISTEN so that nothing between the two is missed.
-    func enable(
+    package func enable(
         revoked: [[UInt8]: Double], notBefore: [[UInt8]: Int64] = [:],
         revokedFamilies: [[UInt8]: Double] = [:]
     ) {
@@ -82,7 +82,7 @@ public final class ReadCache: Sendable {
 
     var isEnabled: Bool { state.read { $0.enabled } }
 
-    func usersChanged() {
+    package func usersChanged() {
         state.write {
             $0.generation &+= 1
             $0.users.removeAll(keepingCapacity: true)
@@ -95,7 +95,7 @@ public final class ReadCache: Sendable {
     /// trigger, or this process's own write): every user's groups are
     /// read again. The generation keeps a read that raced the change from
     /// storing what it read.
-    func groupsChanged() {
+    package func groupsChanged() {
         state.write {
             $0.generation &+= 1
             $0.groups.removeAll(keepingCapacity: true)
@@ -132,7 +132,7 @@ public final class ReadCache: Sendable {
     }
 
     /// nil when the cache cannot answer (off).
-    func isRevoked(jti: String) -> Bool? {
+    package func isRevoked(jti: String) -> Bool? {
         let key = Array(jti.utf8)
         let answer = state.read { $0.enabled ? $0.revoked[key] != nil : nil }
         metrics.countRevocation(answered: answer != nil)

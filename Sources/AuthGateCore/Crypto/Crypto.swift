@@ -20,7 +20,7 @@ public enum Crypto {
         }
     }
 
-    enum Digest: Sendable {
+    package enum Digest: Sendable {
         case sha256, sha384, sha512
         var md: OpaquePointer? {
             switch self {
@@ -32,7 +32,7 @@ public enum Crypto {
     }
 
     /// HMAC of `data` under `key` (RFC 2104), through OpenSSL's one-shot `HMAC`.
-    static func hmac(_ digest: Digest, key: [UInt8], data: [UInt8]) throws -> [UInt8] {
+    package static func hmac(_ digest: Digest, key: [UInt8], data: [UInt8]) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { k in

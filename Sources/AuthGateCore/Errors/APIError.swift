@@ -6,6 +6,12 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status) \(message)" }
 
+    package init(status: Int, message: String, headers: [String: String] = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
     public static let notFound = APIError(status: 404, message: "Not found")
     public static func methodNotAllowed(allow: [String]) -> APIError {
         APIError(status: 405, message: "Method not allowed", headers: ["Allow": allow.joined(separator: ", ")])

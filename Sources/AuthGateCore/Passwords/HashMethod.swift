@@ -42,7 +42,7 @@ public enum HashMethod: Sendable, Equatable, CustomStringConvertible {
     /// refuses a `maxmem` above INT_MAX (so at most 2 GiB, and N·r·p at
     /// most 62 times the default's), and OpenSSL refuses parameters whose
     /// buffers, 128·r·(N + 2 + p) bytes, exceed `maxmem`, or N ≥ 2^(16·r).
-    static func scryptMaxmem(n: UInt64, r: UInt64, p: UInt64) -> UInt64? {
+    package static func scryptMaxmem(n: UInt64, r: UInt64, p: UInt64) -> UInt64? {
         guard n > 1, n & (n - 1) == 0, r >= 1, p >= 1 else { return nil }
         let (nr, o1) = n.multipliedReportingOverflow(by: r)
         let (nrp, o2) = nr.multipliedReportingOverflow(by: p)

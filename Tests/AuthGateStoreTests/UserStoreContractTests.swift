@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import Testing
+import AuthGateCore
+@testable import AuthGateStore
+import AuthGateTestSupport
+
+/// What every `UserStore` promises (the protocol's comments), checked on the
+/// tests' memory store, on SQLite and, when `AUTHGATE_TEST_POSTGRES_URI`
+/// names a throwaway database (the end-to-end suite's
+/// `test_store_contract.py` gives one), on PostgreSQL. The memory store
+/// stands in for the databases in every handler test, so it must keep the
+/// same rules; the PostgreSQL run empties the tables before each test.
+@Suite(.serialized) struct UserStoreContractTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    static let postgresURI = ProcessInfo.processInfo.environment["AUTHGATE_TEST_POSTGRES_URI"]
+    static let backends: [Backend] = postgresURI == nil ? [.memory, .sqlite] : Backend.allCases
+
+    /// A migrated, empty store of `backend`; `keep` holds what must outlive it.
+    struct Subject {
+        let store: UserStore
+        let keep: AnyObject?
+    }
+
+    static func subject(_ backend: Backend) throws -> Subject {
+        switch backend {
+        case .memory:
+            return Subject(store: MemoryUserStore(), keep: nil)
+        case .sqlite:
+            let fixture = try SQLiteFixture()
+            return Subject(store: try fixture.store(), keep: fixture)
+        case .postgres:
+            let uri = try #require(postgresURI)
+            let location = DatabaseLocation.postgres(uri: uri)
+            try location.migrate(logger: SQLiteFixture.quiet)
+            let raw = PGConnection(uri: uri, echo: false, logger: SQLiteFixture.quiet)
+            _ = try raw.exec(
+                unsafeSQL: """
+                    TRUNCATE users, token_blocklist, authgate_login_failures, authgate_refresh_families,
+                    authgate_user_groups, authgate_user_revocations, authgate_username_keys
+                    """)
+            return Subject(store: try location.open(echo: false, logger: SQLiteFixture.quiet), keep: nil)
+        }
+    }
+
+    static func insert(_ store: UserStore, _ name: String, email: String? = nil, at second: Int = 0) throws {
+        try store.insertUser(
+            id: UUID().uuidString.lowercased(), username: name, email: email ?? "\(name)@example.com",
+            passwordHash: "pbkdf2:sha256:1$salt$\(name)",
+            createdAt: String(format: "2024-01-01 00:00:%02d.000000", second))
+    }
+
+    static func isUniqueViolation(_ body: () throws -> Void) -> Bool {
+        do { try body() } catch StoreError.uniqueViolation { return true } catch { return false }
+        return false
+    }
+
+    @Test(arguments: backends)
+    func aUserReadsBackAsWritten(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try store.insertUser(
+            id: "id-1", username: "alice", email: "Alice@Example.com", passwordHash: "hash-1",
+            createdAt: "2024-01-01 00:00:00.000000")
+        let alice = try #require(try store.user(named: "alice"))
+        #expect(alice.id == "id-1" && alice.email == "Alice@Example.com" && alice.passwordHash == "hash-1")
+        #expect(try store.user(named: "Alice") == nil)
+        #expect(try store.usernameExists("alice") && !store.usernameExists("alice "))
+        #expect(try store.emailExists("alice@example.COM"))
+        #expect(try store.userCount() == 1)
+    }
+
+    /// Usernames are bytes: NFC and NFD spellings are two users (Swift's
+    /// `==` would call them equal); e-mails ignore ASCII case only.
+    @Test(arguments: backends)
+    func usernamesAreBytesAndEmailsIgnoreASCIICase(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "zo\u{00EB}", email: "nfc@example.com")
+        #expect(try !store.usernameExists("zoe\u{0308}"))
+        try Self.insert(store, "zoe\u{0308}", email: "nfd@example.com")
+        #expect(try store.userCount() == 2)
+        #expect(Self.isUniqueViolation { try Self.insert(store, "zo\u{00EB}", email: "other@example.com") })
+        #expect(Self.isUniqueViolation { try Self.insert(store, "someone", email: "NFC@Example.COM") })
+        #expect(try store.userCount() == 2)
+    }
+
+    @Test(arguments: backends)
+    func pagesFollowRegistrationOrder(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "c", at: 3)
+        try Self.insert(store, "a", at: 1)
+        try Self.insert(store, "b1", at: 2)
+        try Self.insert(store, "b2", at: 2)
+        #expect(try store.usersPage(limit: 10, offset: 0).map(\.username) == ["a", "b1", "b2", "c"])
+        #expect(try store.usersPage(limit: 2, offset: 1).map(\.username) == ["b1", "b2"])
+        #expect(try store.usersPage(limit: 2, offset: 4).isEmpty)
+        #expect(try store.userCount() == 4)
+    }
+
+    @Test(arguments: backends)
+    func revocationsAreKeptUntilPurgedAndRevokeIfLiveArbitrates(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try store.revoke(jti: "j1", type: "access", now: 100, expiresAt: 200)
+        #expect(try store.isRevoked(jti: "j1") && !store.isRevoked(jti: "j2"))
+        #expect(try store.revokeIfLive(jti: "j2", type: "refresh", now: 100, expiresAt: 300))
+        #expect(try !store.revokeIfLive(jti: "j2", type: "refresh", now: 101, expiresAt: 300))
+        #expect(try store.purgeRevocations(expiredBefore: 250) == 1)
+        #expect(try !store.isRevoked(jti: "j1") && store.isRevoked(jti: "j2"))
+    }
+
+    @Test(arguments: backends)
+    func aUsersNotBeforeOnlyMovesForward(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        #expect(try store.tokensNotBefore(ofUser: "alice") == nil)
+        try store.revokeTokens(ofUser: "alice", issuedBefore: 500, now: 500)
+        try store.revokeTokens(ofUser: "alice", issuedBefore: 400, now: 501)
+        #expect(try store.tokensNotBefore(ofUser: "alice") == 500)
+        try store.revokeTokens(ofUser: "alice", issuedBefore: 600, now: 600)
+        #expect(try store.tokensNotBefore(ofUser: "alice") == 600)
+    }
+
+    @Test(arguments: backends)
+    func revokedFamiliesAreKeptUntilPurged(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try store.revokeFamily("f1", username: "alice", now: 100, expiresAt: 200)
+        try store.revokeFamily("f2", username: "alice", now: 100, expiresAt: 400)
+        #expect(try store.isFamilyRevoked("f1") && !store.isFamilyRevoked("f3"))
+        #expect(try store.purgeRevokedFamilies(expiredBefore: 300) == 1)
+        #expect(try !store.isFamilyRevoked("f1") && store.isFamilyRevoked("f2"))
+    }
+
+    @Test(arguments: backends)
+    func loginFailuresCountInAWindowThatStartsAgainOnceOver(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        #expect(try store.loginFailures(key: "alice", address: "10.0.0.1") == nil)
+        try store.recordLoginFailure(key: "alice", address: "10.0.0.1", now: 100, windowCutoff: 40)
+        try store.recordLoginFailure(key: "alice", address: "10.0.0.1", now: 110, windowCutoff: 50)
+        #expect(
+            try store.loginFailures(key: "alice", address: "10.0.0.1")
+                == LoginFailures(failures: 2, windowStartedAt: 100))
+        // The window opened at 100, at the cutoff: over, a new one starts.
+        try store.recordLoginFailure(key: "alice", address: "10.0.0.1", now: 160, windowCutoff: 100)
+        #expect(
+            try store.loginFailures(key: "alice", address: "10.0.0.1")
+                == LoginFailures(failures: 1, windowStartedAt: 160))
+        try store.recordLoginFailure(key: "bob", address: "10.0.0.1", now: 50, windowCutoff: 0)
+        #expect(try store.purgeLoginFailures(windowStartedBefore: 100) == 1)
+        try store.clearLoginFailures(key: "alice", address: "10.0.0.1")
+        #expect(try store.loginFailures(key: "alice", address: "10.0.0.1") == nil)
+    }
+
+    @Test(arguments: backends)
+    func aHashIsReplacedOnlyWhileItIsStillTheOldOne(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "alice")
+        let alice = try #require(try store.user(named: "alice"))
+        #expect(try store.replacePasswordHash(userID: alice.id, oldHash: alice.passwordHash, newHash: "new"))
+        #expect(try !store.replacePasswordHash(userID: alice.id, oldHash: alice.passwordHash, newHash: "newer"))
+        #expect(try store.user(named: "alice")?.passwordHash == "new")
+    }
+
+    @Test(arguments: backends)
+    func groupsAreSortedByBytesAndGoWithTheirUser(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "alice")
+        try Self.insert(store, "bob")
+        let alice = try #require(try store.user(named: "alice")).id
+        let bob = try #require(try store.user(named: "bob")).id
+        #expect(try store.addToGroup(userID: alice, group: "ops"))
+        #expect(try !store.addToGroup(userID: alice, group: "ops"))
+        #expect(try store.addToGroup(userID: alice, group: "Admins"))
+        #expect(try store.addToGroup(userID: bob, group: "ops"))
+        #expect(try store.groups(ofUserID: alice) == ["Admins", "ops"])
+        #expect(try store.groupMemberCounts().map { "\($0.group)=\($0.members)" } == ["Admins=1", "ops=2"])
+        #expect(try store.removeFromGroup(userID: alice, group: "Admins"))
+        #expect(try !store.removeFromGroup(userID: alice, group: "Admins"))
+        #expect(try store.deleteUser(named: "bob") && !store.deleteUser(named: "bob"))
+        #expect(try store.groupMemberCounts().map { "\($0.group)=\($0.members)" } == ["ops=1"])
+    }
+
+    @Test(arguments: backends)
+    func aTakenUsernameKeyRefusesTheWholeInsert(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try store.insertUser(
+            id: "id-1", username: "Alice", email: "a@example.com", passwordHash: "h",
+            createdAt: "2024-01-01 00:00:00.000000",
+            usernameKey: "alice")
+        #expect(try store.usernameKeyTaken("alice") && !store.usernameKeyTaken("bob"))
+        #expect(
+            Self.isUniqueViolation {
+                try store.insertUser(
+                    id: "id-2", username: "ALICE", email: "b@example.com", passwordHash: "h",
+                    createdAt: "2024-01-01 00:00:01.000000", usernameKey: "alice")
+            })
+        #expect(try !store.usernameExists("ALICE") && store.userCount() == 1)
+        #expect(try store.allUsernames() == ["Alice"])
+    }
+}
