@@ -44,11 +44,12 @@ enum FCGITarget {
         let params = FCGIParams(input)
         // A new store and context per input: each run starts from the same state.
         let context = Context(services: services, store: MemoryUserStore(users: [alice]))
-        let head = RequestHead(param: params.param, fallbackID: { "0-1" }, logger: FuzzFixtures.logger)
+        var head = RequestHead(param: params.param, fallbackID: { "0-1" }, logger: FuzzFixtures.logger)
         var request = head.request
         let response: Response
         do {
-            let route = try head.route()
+            let route = try head.route(param: params.param)
+            request = head.request
             request.body = Array(params.body.prefix(head.bodyLimit))
             response = Dispatcher.respond(to: request, with: route, context: context)
         } catch {

@@ -37,17 +37,22 @@ package struct RequestHead {
         for (name, key) in selection.headers {
             if let v = param(name) { request.headers[key] = v }
         }
-        if selection.readsOriginal {
-            request.originalMethod = param(HeaderSelection.originalMethodParameter)
-            request.originalURI = param(HeaderSelection.originalURIParameter)
-        }
     }
 
-    /// The route's handler. 404/405/413 are decided here, before a byte of
-    /// the body is read; what this throws is answered by
+    /// The route's handler, with the parameters it declares copied into
+    /// the request. 404 (a path that does not exist, or whose gate
+    /// `param` does not meet), 405 and 413 are decided here, before a byte
+    /// of the body is read; what this throws is answered by
     /// `Dispatcher.errorResponse(for:to:)`.
-    package func route() throws -> Route {
-        try Dispatcher.checkBeforeBody(method: request.method, path: request.path, declaredLength: declaredLength)
+    package mutating func route(param: (String) -> String?) throws -> Route {
+        let route = try Dispatcher.checkBeforeBody(
+            method: request.method, path: request.path, declaredLength: declaredLength, parameter: param)
+        for name in route.parameters {
+            if let v = param(name) { request.parameters[name] = v }
+        }
+        // Passed, so the request is labelled with its route (`RouteLabel`).
+        if let gate = route.gate { request.parameters[gate.parameter] = gate.value }
+        return route
     }
 
     /// How many body bytes to read. nginx buffers every body (chunked ones

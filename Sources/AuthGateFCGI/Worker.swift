@@ -25,7 +25,7 @@ final class Worker: Sendable {
         defer { state.withLock { $0 = .stopped } }
         let context: Context
         do {
-            context = try services.makeContext(logger: logger)
+            context = try services.makeContext(logger: logger, metrics: metrics)
         } catch {
             logger.critical("worker cannot open the database", metadata: ["worker": "\(index)", "error": "\(error)"])
             return
@@ -55,13 +55,13 @@ final class Worker: Sendable {
             guard connection.readNext() else { continue }
             let started = Clock.monotonic()
             served += 1
-            switch handle(connection, context: context, pool: pool, metrics: metrics, served: served, logger: logger) {
+            switch handle(connection, context: context, pool: pool, served: served, logger: logger) {
             case .overloaded(let request, let response)
             where held.hold(response, to: request, on: connection, arrived: started):
                 connection = FCGIRequest()
-            case .answer(let request, let response, let route):
+            case .answer(let request, let response):
                 park.answer(response, on: connection)
-                observer.finished(request, response, seconds: Clock.monotonic() - started, route: route)
+                observer.finished(request, response, seconds: Clock.monotonic() - started)
             case .overloaded(let request, let response):  // too many held already: now
                 park.answer(response, on: connection)
                 observer.finished(request, response, seconds: Clock.monotonic() - started)
@@ -72,35 +72,26 @@ final class Worker: Sendable {
         }
     }
 
-    /// `route` overrides the label the request's path would get (the
-    /// metrics endpoint is not in the route table).
     /// `overloaded`: the 503 of a full key-derivation queue, held back
     /// (`HeldAnswers`) unless too many are held already.
-    private enum Outcome { case answer(Request, Response, route: Int?), overloaded(Request, Response), handedOff }
+    private enum Outcome { case answer(Request, Response), overloaded(Request, Response), handedOff }
 
     /// `served` numbers the request in the log (`worker-served`) when nginx
     /// sent no well-formed `REQUEST_ID`; that name is built only then.
     private func handle(
-        _ fcgi: FCGIRequest, context: Context, pool: KDFPool, metrics: ServiceMetrics, served: Int,
-        logger: Logger
+        _ fcgi: FCGIRequest, context: Context, pool: KDFPool, served: Int, logger: Logger
     ) -> Outcome {
-        let head = RequestHead(
+        var head = RequestHead(
             param: fcgi.param, fallbackID: { "\(self.index)-\(served)" },
             selection: context.services.headerSelection, logger: logger)
-        var request = head.request
-        // Only nginx's metrics server sets this parameter; anywhere else
-        // /metrics is an unknown path (404) like any other.
-        if request.path == MetricsEndpoint.path, fcgi.param(MetricsEndpoint.parameter) == "1" {
-            return .answer(
-                request, MetricsEndpoint.response(to: request, metrics: metrics), route: RouteLabel.metricsIndex)
-        }
         let route: Route
         do {
-            route = try head.route()
+            route = try head.route(param: fcgi.param)
         } catch {
             // HEAD answers keep their head only; the Dispatcher knows how.
-            return .answer(request, Dispatcher.errorResponse(for: error, to: request), route: nil)
+            return .answer(head.request, Dispatcher.errorResponse(for: error, to: head.request))
         }
+        var request = head.request
         // The body is read once the route is known to take one.
         request.body = fcgi.readBody(limit: head.bodyLimit)
         if route.lane == .keyDerivation {
@@ -112,6 +103,6 @@ final class Worker: Sendable {
             }
         }
         pool.noteRead()
-        return .answer(request, Dispatcher.respond(to: request, with: route, context: context), route: nil)
+        return .answer(request, Dispatcher.respond(to: request, with: route, context: context))
     }
 }

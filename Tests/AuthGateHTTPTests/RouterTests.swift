@@ -5,17 +5,55 @@ import AuthGateStore
 import AuthGateTestSupport
 
 @Suite struct RouterTests {
-    @Test func everyAuthRouteAnswersUnderBothPrefixes() throws {
+    /// Each row as the transport sees it: the row the router picks for a
+    /// method and path is that row, on its lane, with its body type and the
+    /// parameters it reads. Only the three that derive a key use the KDF lane.
+    @Test func everyRouteIsFoundWithItsLaneBodyAndParameters() throws {
+        let verifyParameters = ["AUTHGATE_ORIGINAL_METHOD", "AUTHGATE_ORIGINAL_URI"]
+        var expected: [(String, String, Route.Lane, Route.Body, [String])] = []
         for prefix in ["/auth", "/api/auth"] {
-            _ = try Routes.router.handler(method: "POST", path: prefix + "/register")
-            _ = try Routes.router.handler(method: "POST", path: prefix + "/login")
-            _ = try Routes.router.handler(method: "GET", path: prefix + "/refresh")
-            _ = try Routes.router.handler(method: "POST", path: prefix + "/logout")
-            _ = try Routes.router.handler(method: "GET", path: prefix + "/whoami")
+            expected += [
+                ("POST", prefix + "/register", .keyDerivation, .json, []),
+                ("POST", prefix + "/login", .keyDerivation, .json, []),
+                ("GET", prefix + "/refresh", .worker, .json, []), ("POST", prefix + "/refresh", .worker, .json, []),
+                ("GET", prefix + "/whoami", .worker, .json, []),
+                ("GET", prefix + "/logout", .worker, .json, []), ("POST", prefix + "/logout", .worker, .json, []),
+                ("GET", prefix + "/verify", .worker, .json, verifyParameters),
+                ("GET", prefix + "/sign-in", .worker, .json, []),
+                ("POST", prefix + "/sign-in", .keyDerivation, .form, []),
+                ("POST", prefix + "/sign-out", .worker, .form, []),
+                ("GET", prefix + "/refresh-session", .worker, .json, [])
+            ]
         }
-        _ = try Routes.router.handler(method: "GET", path: "/api/users/all")
-        _ = try Routes.router.handler(method: "GET", path: "/healthz")
-        _ = try Routes.router.handler(method: "GET", path: "/livez")
+        expected += [
+            ("GET", "/api/users/all", .worker, .json, []), ("GET", "/healthz", .worker, .json, []),
+            ("GET", "/livez", .worker, .json, []), ("GET", "/.well-known/jwks.json", .worker, .json, [])
+        ]
+        for (method, path, lane, body, parameters) in expected {
+            let route = try Routes.router.route(method: method, path: path)
+            #expect(route.method == method && route.path == path, "\(method) \(path)")
+            #expect(route.lane == lane && route.body == body && route.parameters == parameters, "\(method) \(path)")
+            #expect(route.gate == nil)
+        }
+        // Nothing in the table that is not listed here (the metrics row aside).
+        #expect(Routes.table.filter { $0.gate == nil }.count == expected.count)
+    }
+
+    /// The metrics row exists only with nginx's parameter set to exactly "1".
+    @Test func theMetricsPathExistsOnlyBehindItsGate() throws {
+        let gated = try Routes.router.route(
+            method: "GET", path: "/metrics", parameter: { $0 == "AUTHGATE_METRICS" ? "1" : nil })
+        #expect(gated.path == "/metrics" && gated.lane == .worker)
+        #expect(throws: APIError.methodNotAllowed(allow: ["GET", "HEAD", "OPTIONS"])) {
+            try Routes.router.route(method: "POST", path: "/metrics", parameter: { _ in "1" })
+        }
+        for value in [nil, "", "0", "1 ", "yes"] as [String?] {
+            for method in ["GET", "HEAD", "POST", "OPTIONS"] {
+                #expect(throws: APIError.notFound) {
+                    try Routes.router.route(method: method, path: "/metrics", parameter: { _ in value })
+                }
+            }
+        }
     }
 
     @Test func unknownPathIs404() {
@@ -38,8 +76,8 @@ import AuthGateTestSupport
     }
 
     @Test func headNeedsAGetRoute() throws {
-        _ = try Routes.router.handler(method: "HEAD", path: "/api/auth/whoami")
-        _ = try Routes.router.handler(method: "HEAD", path: "/livez")
+        #expect(try Routes.router.route(method: "HEAD", path: "/api/auth/whoami").method == "GET")
+        #expect(try Routes.router.route(method: "HEAD", path: "/livez").method == "GET")
         #expect(throws: APIError.methodNotAllowed(allow: ["POST", "OPTIONS"])) {
             try Routes.router.handler(method: "HEAD", path: "/auth/register")
         }

@@ -1,27 +1,17 @@
 import AuthGateCore
 
-/// The request headers and FastCGI parameters AuthGate reads beyond the
-/// two every request needs (Authorization, Content-Type), chosen once from
-/// the configuration: with every opt-in feature off, nothing more is
-/// looked up per request.
+/// The request headers AuthGate reads beyond the two every request needs
+/// (Authorization, Content-Type), chosen once from the configuration: with
+/// every opt-in feature off, nothing more is looked up per request. (What
+/// one route alone reads, it declares: `Route.parameters`.)
 public struct HeaderSelection: Sendable {
     /// (FastCGI parameter, `Request.headers` key).
     public let headers: [(param: String, key: String)]
-    /// The forward-auth recipe's parameters (`AUTHGATE_ORIGINAL_METHOD`,
-    /// `AUTHGATE_ORIGINAL_URI`): only where cookies may carry tokens.
-    public let readsOriginal: Bool
 
-    public static let none = HeaderSelection(headers: [], readsOriginal: false)
-    /// The FastCGI parameter the forward-auth recipe sets to the method of
-    /// the request `/auth/verify` authorizes. Not an `HTTP_*` parameter: no
-    /// client header becomes it.
-    public static let originalMethodParameter = "AUTHGATE_ORIGINAL_METHOD"
-    /// The recipe's `$request_uri` of that request.
-    public static let originalURIParameter = "AUTHGATE_ORIGINAL_URI"
+    public static let none = HeaderSelection(headers: [])
 
-    public init(headers: [(param: String, key: String)], readsOriginal: Bool) {
+    public init(headers: [(param: String, key: String)]) {
         self.headers = headers
-        self.readsOriginal = readsOriginal
     }
 
     public init(_ config: Config) {
@@ -51,6 +41,6 @@ public struct HeaderSelection: Sendable {
             // Secure-cookie check; a parameter, not a client header.
             headers.append(("REQUEST_SCHEME", "x-authgate-scheme"))
         }
-        self.init(headers: headers, readsOriginal: config.verifyCookie != nil || config.cookies.enabled)
+        self.init(headers: headers)
     }
 }

@@ -14,15 +14,26 @@ public struct Request: Sendable {
     /// The client's address as nginx passes it (`REMOTE_ADDR`: its realip
     /// module decides it); empty when unknown.
     public var remoteAddress = ""
+    /// The FastCGI parameters its route declares (`Route.parameters`), as
+    /// nginx set them; a parameter nginx did not pass is absent.
+    public var parameters: [String: String] = [:]
     /// The method of the request nginx asks `/auth/verify` about
     /// (`AUTHGATE_ORIGINAL_METHOD`, set by the forward-auth recipe; an
-    /// `auth_request` subrequest is itself always a GET). Read only with
-    /// the verify cookie on; nil when not passed.
-    public var originalMethod: String?
+    /// `auth_request` subrequest is itself always a GET); nil when not passed.
+    public var originalMethod: String? {
+        get { parameters[Self.originalMethodParameter] }
+        set { parameters[Self.originalMethodParameter] = newValue }
+    }
     /// The path and query of the request nginx asks `/auth/verify` about
     /// (`AUTHGATE_ORIGINAL_URI`, `$request_uri`), for the sign-in page's
     /// return address; nil when not passed.
-    public var originalURI: String?
+    public var originalURI: String? {
+        get { parameters[Self.originalURIParameter] }
+        set { parameters[Self.originalURIParameter] = newValue }
+    }
+    /// Not `HTTP_*` parameters: no client header becomes them.
+    public static let originalMethodParameter = "AUTHGATE_ORIGINAL_METHOD"
+    public static let originalURIParameter = "AUTHGATE_ORIGINAL_URI"
     /// The logger of the thread serving this request, as the transport gave it.
     private let threadLogger: Logger
 

@@ -8,10 +8,13 @@ import AuthGateStore
 public final class Context {
     public let services: Services
     public let store: UserStore
+    /// This process's metrics, for the metrics endpoint.
+    public let metrics: ServiceMetrics
 
-    public init(services: Services, store: UserStore) {
+    public init(services: Services, store: UserStore, metrics: ServiceMetrics = .disabled) {
         self.services = services
         self.store = store
+        self.metrics = metrics
     }
 
     public var config: Config { services.config }

@@ -31,7 +31,7 @@ public struct Services: Sendable {
     }
 
     /// A handler context with a new store of its own, for one thread.
-    public func makeContext(logger: Logger) throws -> Context {
-        Context(services: self, store: try openStore(logger: logger))
+    public func makeContext(logger: Logger, metrics: ServiceMetrics = .disabled) throws -> Context {
+        Context(services: self, store: try openStore(logger: logger), metrics: metrics)
     }
 }

@@ -40,10 +40,9 @@ public struct RequestObserver {
     }
 
     /// `request` was answered `response` after `seconds` (from reading its
-    /// parameters to writing the answer). `route` is a `RouteLabel` index;
-    /// nil labels the request by its path.
-    public mutating func finished(_ request: Request, _ response: Response, seconds: Double, route: Int? = nil) {
-        let route = route ?? RouteLabel.index(of: request.path)
+    /// parameters to writing the answer), labelled by its path (`RouteLabel`).
+    public mutating func finished(_ request: Request, _ response: Response, seconds: Double) {
+        let route = RouteLabel.index(of: request)
         let label = RouteLabel.all[route]
         let key = route * 1000 + response.status
         if let counter = counters[key] {

@@ -1,28 +1,43 @@
 /// The `route` of a request in metrics and log lines: a path of the route
-/// table, `/metrics`, or `unmatched`. Never the client's own path, so the
+/// table (`/metrics` among them), or `unmatched`. Never the client's own path, so the
 /// label has a small fixed set of values whatever clients send.
 package enum RouteLabel {
     package static let unmatched = "unmatched"
 
-    /// Every label, by index: the table's paths in table order, then the
-    /// metrics endpoint, then `unmatched`.
+    /// Every label, by index: the table's paths in table order, then `unmatched`.
     package static let all: [String] = {
         var paths: [String] = []
         for route in Routes.table where !paths.contains(route.path) { paths.append(route.path) }
-        return paths + [MetricsEndpoint.path, unmatched]
+        return paths + [unmatched]
     }()
 
-    package static let metricsIndex = all.count - 2
     package static let unmatchedIndex = all.count - 1
 
     private static let indexByPath: [String: Int] = {
         var index: [String: Int] = [:]
-        for (i, path) in all.enumerated() where i < metricsIndex { index[path] = i }
+        for (i, path) in all.enumerated() where i < unmatchedIndex { index[path] = i }
         return index
     }()
 
-    /// The label index of a request for `path` that the route table answers
-    /// (the metrics endpoint is labelled by whoever serves it).
+    /// The gate of each gated label (`Route.gate`), by index.
+    private static let gates: [Int: Route.Gate] = {
+        var gates: [Int: Route.Gate] = [:]
+        for route in Routes.table {
+            if let gate = route.gate { gates[indexByPath[route.path] ?? unmatchedIndex] = gate }
+        }
+        return gates
+    }()
+
+    /// The label index of `request`: its path's, unless that path is gated
+    /// and the request did not pass the gate (then, as for nginx's public
+    /// server, the path does not exist).
+    package static func index(of request: Request) -> Int {
+        let i = index(of: request.path)
+        if let gate = gates[i], request.parameters[gate.parameter] != gate.value { return unmatchedIndex }
+        return i
+    }
+
+    /// The label index of a request for `path`.
     package static func index(of path: String) -> Int {
         // String == is canonical equivalence; a path must match byte for byte.
         guard let i = indexByPath[path], all[i].utf8.elementsEqual(path.utf8) else { return unmatchedIndex }

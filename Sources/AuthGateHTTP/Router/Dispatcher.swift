@@ -13,9 +13,9 @@ public enum Dispatcher {
     /// An error thrown here is answered by `errorResponse(for:to:)`.
     public static func checkBeforeBody(
         method: String, path: String, declaredLength: Int?,
-        router: Router = Routes.router
+        parameter: (String) -> String? = { _ in nil }, router: Router = Routes.router
     ) throws -> Route {
-        let route = try router.route(method: method, path: path)
+        let route = try router.route(method: method, path: path, parameter: parameter)
         if let declaredLength, declaredLength > maxBodyBytes { throw APIError.payloadTooLarge }
         return route
     }
@@ -24,7 +24,7 @@ public enum Dispatcher {
         do {
             let route = try checkBeforeBody(
                 method: request.method, path: request.path,
-                declaredLength: request.body.count, router: router)
+                declaredLength: request.body.count, parameter: { request.parameters[$0] }, router: router)
             return respond(to: request, with: route, context: context)
         } catch {
             return errorResponse(for: error, to: request)

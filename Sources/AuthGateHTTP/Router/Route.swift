@@ -1,6 +1,7 @@
 /// One row of the route table, with what the transport needs to know of
-/// it: its lane, and the body it takes. The transport asks the route; it
-/// never names one.
+/// it: its lane, the body it takes, the FastCGI parameters it reads and
+/// the one it exists only with. The transport asks the route; it never
+/// names one.
 public struct Route: Sendable {
     /// Where the request runs. `keyDerivation`: the handler derives a key
     /// (scrypt, ~90 ms of CPU), so it runs on the KDF pool's bounded queue,
@@ -20,17 +21,34 @@ public struct Route: Sendable {
         }
     }
 
+    /// A FastCGI parameter (set by nginx's `fastcgi_param`, never by a
+    /// client: client headers arrive as `HTTP_*`) without which the path
+    /// does not exist: 404 whatever the method.
+    public struct Gate: Sendable {
+        public let parameter: String
+        public let value: String
+    }
+
     public var method: String
     public var path: String
     public var handler: Handler
     public var lane: Lane = .worker
     public var body: Body = .json
+    /// FastCGI parameters the handler reads (`Request.parameters`), looked
+    /// up only for this route.
+    public var parameters: [String] = []
+    public var gate: Gate?
 
-    public init(method: String, path: String, handler: @escaping Handler, lane: Lane = .worker, body: Body = .json) {
+    public init(
+        method: String, path: String, handler: @escaping Handler, lane: Lane = .worker, body: Body = .json,
+        parameters: [String] = [], gate: Gate? = nil
+    ) {
         self.method = method
         self.path = path
         self.handler = handler
         self.lane = lane
         self.body = body
+        self.parameters = parameters
+        self.gate = gate
     }
 }

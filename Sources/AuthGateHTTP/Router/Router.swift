@@ -24,6 +24,13 @@ public struct Router: Sendable {
         for route in routes {
             table[route.path, default: Entry(path: route.path, routes: [], allow: [])].routes.append(route)
         }
+        // The gate belongs to the path: one row of it gated and another not
+        // would make the path exist for some methods only.
+        for entry in table.values {
+            precondition(
+                Set(entry.routes.map { $0.gate.map { "\($0.parameter)=\($0.value)" } ?? "" }).count == 1,
+                "the rows of \(entry.path) disagree on their gate")
+        }
         for (path, entry) in table { table[path]?.allow = Router.allowList(entry.routes.map(\.method)) }
         byPath = table
     }
@@ -39,10 +46,14 @@ public struct Router: Sendable {
     }
 
     /// The row that answers `method` on `path` (HEAD: the GET row; OPTIONS:
-    /// a row answering `Allow`).
-    public func route(method: String, path: String) throws(APIError) -> Route {
+    /// a row answering `Allow`). `parameter` looks up the request's FastCGI
+    /// parameters: a path whose rows have a `gate` exists only when it is met.
+    public func route(
+        method: String, path: String, parameter: (String) -> String? = { _ in nil }
+    ) throws(APIError) -> Route {
         // String == is canonical equivalence; a path must match byte for byte.
         guard let entry = byPath[path], entry.path.utf8.elementsEqual(path.utf8) else { throw .notFound }
+        if let gate = entry.routes.first?.gate, parameter(gate.parameter) != gate.value { throw .notFound }
         if let row = entry.routes.first(where: { $0.method == method }) { return row }
         if method == "HEAD", let get = entry.routes.first(where: { $0.method == "GET" }) { return get }
         if method == "OPTIONS" {

@@ -22,7 +22,11 @@ public enum Routes {
             rows.append(Route(method: "GET", path: prefix + "/whoami", handler: WhoAmIHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/logout", handler: LogoutHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/logout", handler: LogoutHandler.handle))
-            rows.append(Route(method: "GET", path: prefix + "/verify", handler: VerifyHandler.handle))
+            // The forward-auth recipe passes the method and URI of the request it asks about.
+            rows.append(
+                Route(
+                    method: "GET", path: prefix + "/verify", handler: VerifyHandler.handle,
+                    parameters: [Request.originalMethodParameter, Request.originalURIParameter]))
             // Cookie mode's browser pages (docs/browser-sessions.md); 404 without it.
             rows.append(Route(method: "GET", path: prefix + "/sign-in", handler: SignInHandler.page))
             rows.append(
@@ -36,6 +40,11 @@ public enum Routes {
         rows.append(Route(method: "GET", path: "/healthz", handler: HealthHandler.handle))
         rows.append(Route(method: "GET", path: "/livez", handler: LivenessHandler.handle))
         rows.append(Route(method: "GET", path: "/.well-known/jwks.json", handler: JWKSHandler.handle))
+        // Only nginx's loopback metrics server sets the gate's parameter.
+        rows.append(
+            Route(
+                method: "GET", path: MetricsEndpoint.path, handler: MetricsEndpoint.handle,
+                gate: Route.Gate(parameter: MetricsEndpoint.parameter, value: "1")))
         return rows
     }()
 

@@ -139,17 +139,31 @@ import AuthGateTestSupport
             AuditSubject.bodyUsername(Array(#"{"username": "\#(long)"}"#.utf8))?.count == AuditSubject.maxCharacters)
     }
 
-    @Test func theMetricsEndpointAnswersPrometheusTextToGetAndHeadOnly() {
+    /// Through the route table: with nginx's metrics parameter, Prometheus
+    /// text to GET and HEAD only; without it (or with another value), the
+    /// path does not exist for any method.
+    @Test func theMetricsEndpointAnswersPrometheusTextToGetAndHeadOnly() throws {
         let rig = Rig()
-        let get = MetricsEndpoint.response(to: Request(method: "GET", path: "/metrics"), metrics: rig.metrics)
+        let context = Context(services: try TestApp().services, store: MemoryUserStore(), metrics: rig.metrics)
+        func send(_ method: String, _ gate: String?) -> Response {
+            var request = Request(method: method, path: "/metrics")
+            request.parameters["AUTHGATE_METRICS"] = gate
+            return Dispatcher.respond(to: request, context: context)
+        }
+        let get = send("GET", "1")
         #expect(get.status == 200)
         #expect(get.wire.head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"))
         #expect(
             String(decoding: get.body, as: UTF8.self).contains("# TYPE authgate_request_duration_seconds histogram"))
-        let head = MetricsEndpoint.response(to: Request(method: "HEAD", path: "/metrics"), metrics: rig.metrics)
+        let head = send("HEAD", "1")
         #expect(head.status == 200 && head.wire.body.isEmpty)
-        let post = MetricsEndpoint.response(to: Request(method: "POST", path: "/metrics"), metrics: rig.metrics)
+        let post = send("POST", "1")
         #expect(post.status == 405 && post.wire.head.contains("Content-Type: application/json\r\n"))
+        for method in ["GET", "HEAD", "POST", "OPTIONS"] {
+            for gate in [nil, "0", "1 ", "true"] {
+                #expect(send(method, gate).status == 404, "\(method) with AUTHGATE_METRICS=\(gate ?? "nil")")
+            }
+        }
     }
 
     @Test func scrapeSamplersRunBeforeEachExposition() {
