@@ -48,8 +48,8 @@ enum DatabaseURISyntax {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%") {
-                guard i + 2 < bytes.count, let high = DatabaseURIRedactor.hexValue(bytes[i + 1]),
-                    let low = DatabaseURIRedactor.hexValue(bytes[i + 2])
+                guard i + 2 < bytes.count, let high = PercentDecoding.hexValue(bytes[i + 1]),
+                    let low = PercentDecoding.hexValue(bytes[i + 2])
                 else {
                     return "a '%' must start an escape of two hex digits (a literal '%' is written %25)"
                 }
