@@ -40,7 +40,7 @@ public final class Server: Sendable {
                 "username keys are current (caseless username policy)",
                 metadata: ["seconds": "\(Clock.monotonic() - started)"])
         }
-        let listenFD = try Responder.openListener(config.listen, logger: logger)
+        let listenFD = try Responder.openListener(config.listen, socketMode: config.socketMode, logger: logger)
         responder = try Responder(
             services: services, listenFD: listenFD, logger: logger,
             metrics: MetricsRegistry.serviceMetrics(cache: cache))

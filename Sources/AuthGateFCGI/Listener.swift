@@ -12,7 +12,8 @@ import AuthGateCore
 enum Listener {
     static let backlog: Int32 = 1024
 
-    static func open(_ configured: String?, logger: Logger) throws -> Int32 {
+    /// `socketMode`: the mode of a unix socket it binds (`Config.socketMode`).
+    static func open(_ configured: String?, socketMode: UInt32, logger: Logger) throws -> Int32 {
         // A responder started by `serve --supervise` shares its parent's socket.
         if Supervisor.isChild {
             guard isListening(Supervisor.childListenFD) else {
@@ -20,7 +21,7 @@ enum Listener {
             }
             return Supervisor.childListenFD
         }
-        if let configured { return try bind(configured, logger: logger) }
+        if let configured { return try bind(configured, socketMode: socketMode, logger: logger) }
         if let fds = getenv("LISTEN_FDS").map({ String(cString: $0) }), fds == "1",
             let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), pid == String(getpid()),
             isListening(3)
@@ -32,14 +33,14 @@ enum Listener {
             logger.info("using inherited socket", metadata: ["fd": "0"])
             return 0
         }
-        return try bind(Config.defaultListen, logger: logger)
+        return try bind(Config.defaultListen, socketMode: socketMode, logger: logger)
     }
 
-    static func bind(_ address: String, logger: Logger) throws -> Int32 {
+    static func bind(_ address: String, socketMode: UInt32, logger: Logger) throws -> Int32 {
         var fd: Int32
         if address.hasPrefix("unix:") {
             let path = String(address.dropFirst(5))
-            let mode = try socketMode()
+            let mode = mode_t(socketMode)
             unlink(path)
             let old = umask(0o177)
             fd = FastCGI.openSocket(path, backlog: backlog)
@@ -56,20 +57,6 @@ enum Listener {
         }
         logger.info("listening", metadata: ["address": "\(address)"])
         return fd
-    }
-
-    /// `AUTHGATE_SOCKET_MODE` (octal, default 0660). Never one that lets
-    /// other users connect: Debian's libfcgi aborts on some malformed records.
-    static func socketMode() throws -> mode_t {
-        guard let raw = getenv("AUTHGATE_SOCKET_MODE").map({ String(cString: $0) }) else { return 0o660 }
-        guard let mode = mode_t(raw, radix: 8), mode <= 0o777 else {
-            throw ServerError("AUTHGATE_SOCKET_MODE: expected an octal mode such as 0660")
-        }
-        guard mode & 0o007 == 0 else {
-            throw ServerError(
-                "AUTHGATE_SOCKET_MODE: other users must not reach the socket (use 0660 and nginx's group)")
-        }
-        return mode
     }
 
     static func isListening(_ fd: Int32) -> Bool {

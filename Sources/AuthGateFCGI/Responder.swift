@@ -41,9 +41,9 @@ package final class Responder: Sendable {
     }
 
     /// The FastCGI listening socket: inherited, or bound as configured.
-    package static func openListener(_ configured: String?, logger: Logger) throws -> Int32 {
+    package static func openListener(_ configured: String?, socketMode: UInt32, logger: Logger) throws -> Int32 {
         guard FastCGI.initialize() else { throw ServerError("FCGX_Init failed") }
-        return try Listener.open(configured, logger: logger)
+        return try Listener.open(configured, socketMode: socketMode, logger: logger)
     }
 
     package var kdfThreads: Int { pool.threads }

@@ -39,10 +39,10 @@ package final class Supervisor {
     private var crashes = 0
     private var exitStatus: Int32 = 0
 
-    package init(listen: String?, logger: Logger) throws {
+    package init(listen: String?, socketMode: UInt32, logger: Logger) throws {
         self.logger = logger
         guard FastCGI.initialize() else { throw ServerError("FCGX_Init failed") }
-        listenFD = try Listener.open(listen, logger: logger)
+        listenFD = try Listener.open(listen, socketMode: socketMode, logger: logger)
         _ = fcntl(listenFD, F_SETFD, FD_CLOEXEC)  // children get it as fd 3 only
         executable = Supervisor.ownExecutable()
         arguments = CommandLine.arguments.filter { $0 != "--supervise" }

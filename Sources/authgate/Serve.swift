@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
             var logger = Logger(label: "authgate.supervisor")
             logger.logLevel = config.debug ? .debug : .info
             do {
-                let status = try Supervision.run(listen: config.listen, logger: logger)
+                let status = try Supervision.run(listen: config.listen, socketMode: config.socketMode, logger: logger)
                 if status != 0 { throw ExitCode(status) }
                 return
             } catch let error as ExitCode {

@@ -28,6 +28,26 @@ import AuthGateTestSupport
         #expect { try load([:]) } throws: { ($0 as? ConfigError)?.variable == "FLASK_JWT_SECRET_KEY" }
     }
 
+    /// Like every setting, read from `.env` as well as the environment.
+    @Test func theSocketModeComesFromDotEnvAndNeverOpensToOthers() throws {
+        #expect(try load(["FLASK_SECRET_KEY": "k"]).socketMode == 0o660)
+        #expect(try load([:], dotEnv: ["FLASK_SECRET_KEY": "k", "AUTHGATE_SOCKET_MODE": "0600"]).socketMode == 0o600)
+        for bad in ["0666", "0604", "660x", "1777", ""] {
+            #expect(throws: ConfigError.self, "\(bad)") {
+                try load([:], dotEnv: ["FLASK_SECRET_KEY": "k", "AUTHGATE_SOCKET_MODE": bad])
+            }
+        }
+    }
+
+    @Test func threadsAreAWholeNumberFrom1To256() throws {
+        #expect(try load([:], dotEnv: ["FLASK_SECRET_KEY": "k", "AUTHGATE_THREADS": " 8 "]).threads == 8)
+        for bad in ["0", "257", "eight", "-1"] {
+            #expect { try load(["FLASK_SECRET_KEY": "k", "AUTHGATE_THREADS": bad]) } throws: {
+                ($0 as? ConfigError)?.variable == "AUTHGATE_THREADS"
+            }
+        }
+    }
+
     @Test func environmentWinsOverDotEnv() throws {
         let c = try load(
             ["FLASK_JWT_ALGORITHM": "HS384"],

@@ -107,12 +107,17 @@ def test_healthcheck_subcommand(stack):
     assert b"listener" in down.stderr
 
 
-def test_socket_mode_is_configurable():
+@pytest.mark.parametrize("source", ["environment", ".env"])
+def test_socket_mode_is_configurable(source):
     tmp = tempfile.mkdtemp(prefix="authgate-mode-")
     sock = os.path.join(tmp, "a.sock")
     log = os.path.join(tmp, "log")
-    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}",
-           "AUTHGATE_SOCKET_MODE": "0600"}
+    env = {"PATH": os.environ["PATH"], "FLASK_SECRET_KEY": SECRET, "AUTHGATE_LISTEN": f"unix:{sock}"}
+    if source == ".env":
+        with open(os.path.join(tmp, ".env"), "w") as f:
+            f.write("AUTHGATE_SOCKET_MODE=0600\n")
+    else:
+        env["AUTHGATE_SOCKET_MODE"] = "0600"
     # "listening" is logged once the mode is set.
     proc = start_logged([BINARY, "serve"], log, ("listening",), cwd=tmp, env=env)
     try:
@@ -131,8 +136,9 @@ def test_a_socket_mode_open_to_other_users_is_refused(mode):
     try:
         out = subprocess.run([BINARY, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                              timeout=30)
-        assert out.returncode == 1
-        assert b"other users must not reach the socket" in out.stderr
+        # A configuration error, as every other: exit status 2.
+        assert out.returncode == 2
+        assert b"AUTHGATE_SOCKET_MODE" in out.stderr and b"other users must not reach the socket" in out.stderr
         assert not os.path.exists(sock)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

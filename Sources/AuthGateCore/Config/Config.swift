@@ -41,6 +41,10 @@ public struct Config: Sendable {
     /// past it, a connection is closed after its answer. Well above
     /// nginx's `keepalive` x worker processes.
     public var maxIdleConnections = 256
+    /// `AUTHGATE_SOCKET_MODE`: the mode of a unix socket AuthGate binds
+    /// (octal; 0660: nginx's group). Never one that lets other users
+    /// connect: Debian's libfcgi aborts on some malformed records.
+    public var socketMode: UInt32 = 0o660
     /// `AUTHGATE_IDLE_CONNECTION_SECONDS`: a kept connection unused this
     /// long is closed; longer than nginx's upstream `keepalive_timeout`
     /// (60 s), so that nginx closes first.
@@ -136,13 +140,7 @@ public struct Config: Sendable {
                 variable: "FLASK_PASSWORD_HASH_METHOD",
                 message: "expected a Werkzeug method such as scrypt:32768:8:1 or pbkdf2:sha256:600000")
         }
-        var threads = defaultThreads
-        if let raw = value("AUTHGATE_THREADS") {
-            guard let n = Int(raw), (1...256).contains(n) else {
-                throw ConfigError(variable: "AUTHGATE_THREADS", message: "expected a number from 1 to 256")
-            }
-            threads = n
-        }
+        let threads = Int(try integer("AUTHGATE_THREADS", default: Int64(defaultThreads), range: 1...256))
         let listen = value("AUTHGATE_LISTEN").flatMap { $0.isEmpty ? nil : $0 }
         if let listen, !isValidListen(listen) {
             throw ConfigError(variable: "AUTHGATE_LISTEN", message: "expected host:port or unix:/path")
@@ -166,6 +164,7 @@ public struct Config: Sendable {
         }
         config.kdfWaitSeconds = Double(try integer("AUTHGATE_KDF_WAIT_SECONDS", default: 20, range: 1...25))
         config.maxIdleConnections = Int(try integer("AUTHGATE_MAX_IDLE_CONNECTIONS", default: 256, range: 1...4096))
+        if let raw = value("AUTHGATE_SOCKET_MODE") { config.socketMode = try socketMode(raw) }
         config.idleConnectionSeconds = Double(
             try integer(
                 "AUTHGATE_IDLE_CONNECTION_SECONDS", default: 75,
@@ -219,6 +218,19 @@ public struct Config: Sendable {
         case .postgres(let normalised): return DatabaseURISyntax.postgresProblem(in: normalised)
         case .sqlite: return DatabaseURISyntax.problem(in: uri)
         }
+    }
+
+    /// An octal mode that keeps other users out (`AUTHGATE_SOCKET_MODE`).
+    static func socketMode(_ raw: String) throws(ConfigError) -> UInt32 {
+        guard let mode = UInt32(raw.trimmingASCIIWhitespace(), radix: 8), mode <= 0o777 else {
+            throw ConfigError(variable: "AUTHGATE_SOCKET_MODE", message: "expected an octal mode such as 0660")
+        }
+        guard mode & 0o007 == 0 else {
+            throw ConfigError(
+                variable: "AUTHGATE_SOCKET_MODE",
+                message: "other users must not reach the socket (use 0660 and nginx's group)")
+        }
+        return mode
     }
 
     static func isValidListen(_ text: String) -> Bool {
