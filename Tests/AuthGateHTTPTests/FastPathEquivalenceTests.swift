@@ -3,7 +3,7 @@ import AuthGateCore
 @testable import AuthGateHTTP
 import AuthGateTestSupport
 
-/// The users page's hot path was rewritten for speed (issue 8, "the tail");
+/// The users page's hot path was rewritten for speed;
 /// each piece here must give exactly what the plain version it replaced gave.
 @Suite struct FastPathEquivalenceTests {
     /// What `Authenticator` used before: the header split at spaces and tabs.

@@ -184,7 +184,7 @@ def test_cache_turns_off_within_5_s_when_its_listener_goes_half_open(postgres):
         refused = eventually(lambda: a.get("/auth/whoami", headers=bearer(tokens["access"])).status_code == 401,
                              seconds=5 - (time.monotonic() - stalled_at))
         took = time.monotonic() - stalled_at
-        # A bound that is the requirement itself (issue 7: off within 5 s of
+        # A bound that is the requirement itself (the cache off within 5 s of
         # losing the listener); the design takes about 3 s (a 1 s heartbeat
         # answered within 2 s), the rest is slack.
         assert refused, "a still accepts a token revoked 5 s ago: its cache stayed on behind a half-open listener"

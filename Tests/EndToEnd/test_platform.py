@@ -1,5 +1,5 @@
 """The platform through real nginx: health, routing errors, body limits,
-concurrency, database outage and SIGTERM drain (issue: walking skeleton)."""
+concurrency, database outage and SIGTERM drain ."""
 import concurrent.futures
 import signal
 import subprocess

@@ -5,7 +5,7 @@ database connections, and RSS within 10 % after warm-up. A minute is too
 short for the memory that legitimately grows with use (revocations kept
 until their tokens expire, per-thread caches, malloc arenas) to level off:
 one CI run measured +6.4 % in 60 s where the 10-minute soak, which keeps
-the issue's 5 % bound, measured +2.0 % (docs/soak.md). A leak of a few
+its 5 % bound, measured +2.0 % (docs/soak.md). A leak of a few
 KiB per request still fails this form (+155 % when tried)."""
 import pytest
 

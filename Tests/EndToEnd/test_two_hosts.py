@@ -35,7 +35,7 @@ from helpers import bearer
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 TRIALS = int(os.environ.get("AUTHGATE_TWOHOST_TRIALS", "200"))
-# The bound on how long B accepts a token after A logged it out.
+# The bound (docs/scale-out.md) on how long B accepts a token after A logged it out.
 REVOCATION_P99_BOUND = 0.100
 # How long a trial polls B before calling the token never refused: far
 # past the bound, so a slow delivery is measured, not cut off.

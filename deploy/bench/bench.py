@@ -45,7 +45,7 @@ THREADS = "16"
 # One scenario alone: "forward_auth", "shipped" or "flood"; empty runs them all.
 ONLY = os.environ.get("BENCH_ONLY", "")
 SCENARIOS = ("forward_auth", "shipped", "flood")
-# Issue 7's targets for reads under a login flood.
+# The targets for reads under a login flood (docs/operations.md).
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 50.0
 TARGET_FLOOD_ANSWER_S = 30.0

@@ -1,4 +1,4 @@
-"""The forward-auth scenario of `make bench` (issue 11): a protected
+"""The forward-auth scenario of `make bench`: a protected
 location, nginx -> auth_request -> AuthGate's /auth/verify -> a trivial
 upstream (an nginx server that returns 200), side by side with the same
 location whose auth_request goes to the trivial C libfcgi responder.

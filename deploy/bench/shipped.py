@@ -1,4 +1,4 @@
-"""The "shipped configuration" scenario of `make bench` (issue 16): AuthGate
+"""The "shipped configuration" scenario of `make bench`: AuthGate
 with its default settings behind the project's own nginx.conf (default
 logging: nginx's buffered access line), side by side in one run with the
 trivial C libfcgi responder behind a minimal nginx (the design's limit)
