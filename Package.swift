@@ -106,3 +106,10 @@ let package = Package(
             dependencies: ["AuthGateCore", "AuthGateStore", "AuthGateHTTP", "AuthGateApp", "AuthGateTestSupport"])
     ]
 )
+
+// Existentials spelled `any P` everywhere (Swift 7's rule). InternalImportsByDefault
+// does not compile yet: public APIs use Glibc and OpenSSL types that would
+// each need a `public import`.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("ExistentialAny")]
+}

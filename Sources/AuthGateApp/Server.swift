@@ -85,7 +85,7 @@ public final class Server: Sendable {
     }
 
     private func purgeLoop() {
-        var store: UserStore?
+        var store: (any UserStore)?
         var nextRun = 0.0
         while !stopping.isSet {
             services.passwords.releaseIdleBuffers()

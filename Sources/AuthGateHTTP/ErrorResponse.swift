@@ -6,7 +6,7 @@ import Logging
 public enum ErrorResponse {
     /// `logger` is the request's own (`Request.logger`), so whatever is
     /// logged carries the request id.
-    public static func response(for error: Error, logger: Logger) -> Response {
+    public static func response(for error: any Error, logger: Logger) -> Response {
         let answer = error as? any HTTPError ?? UnexpectedError(error)
         if let entry = answer.logEntry {
             logger.log(level: entry.level, "\(entry.message)", metadata: ["error": "\(entry.detail)"])

@@ -1,10 +1,10 @@
 /// A `UserStore` that answers reads from the process's `ReadCache` when it
 /// can and keeps it current with this process's own writes.
 package final class CachedUserStore: UserStore {
-    let base: UserStore
+    let base: any UserStore
     let cache: ReadCache
 
-    package init(_ base: UserStore, cache: ReadCache) {
+    package init(_ base: any UserStore, cache: ReadCache) {
         self.base = base
         self.cache = cache
     }

@@ -5,7 +5,7 @@ import AuthGateCore
 /// Opening and migrating the store a `DatabaseLocation` names.
 extension DatabaseLocation {
     /// Opens a new store (one connection) for the calling thread.
-    public func open(echo: Bool, logger: Logging.Logger) throws -> UserStore {
+    public func open(echo: Bool, logger: Logging.Logger) throws -> any UserStore {
         switch self {
         case .postgres(let uri): return PostgresUserStore(uri: uri, echo: echo, logger: logger)
         case .sqlite(let path): return try SQLiteUserStore(path: path, echo: echo, logger: logger)
@@ -61,7 +61,7 @@ extension DatabaseLocation {
     /// A store for one admin command, on a schema this build can use:
     /// throws `StoreError.schema` naming the fix when it is not (a SQLite
     /// file that does not exist is not created).
-    public func openMigrated(logger: Logging.Logger) throws -> UserStore {
+    public func openMigrated(logger: Logging.Logger) throws -> any UserStore {
         let status = try schemaStatus(logger: logger)
         guard status.isCurrent else {
             throw StoreError.schema(

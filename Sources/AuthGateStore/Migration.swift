@@ -10,7 +10,7 @@ enum Migration {
     /// error is thrown.
     package static func run(
         attempts: Int, version: Int, logger: Logger, isCurrent: () throws -> Bool,
-        migrateOnce: () throws -> Void, lockBusy: (Error) -> Bool
+        migrateOnce: () throws -> Void, lockBusy: (any Error) -> Bool
     ) throws {
         var pause = 0.5
         for attempt in 1...attempts {

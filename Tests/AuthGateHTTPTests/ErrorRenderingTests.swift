@@ -10,7 +10,7 @@ import AuthGateTestSupport
     struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
 
     /// The response to `error` as nginx reads it, and the log lines it made.
-    func render(_ error: Error) -> (head: String, body: String, log: [LogCapture.Entry]) {
+    func render(_ error: any Error) -> (head: String, body: String, log: [LogCapture.Entry]) {
         let capture = LogCapture()
         let request = Request(method: "GET", path: "/x", id: "req-7", logger: capture.logger)
         let wire = Dispatcher.errorResponse(for: error, to: request).wire

@@ -22,7 +22,7 @@ import AuthGateTestSupport
 
     /// A migrated, empty store of `backend`; `keep` holds what must outlive it.
     struct Subject {
-        let store: UserStore
+        let store: any UserStore
         let keep: AnyObject?
     }
 
@@ -47,7 +47,7 @@ import AuthGateTestSupport
         }
     }
 
-    static func insert(_ store: UserStore, _ name: String, email: String? = nil, at second: Int = 0) throws {
+    static func insert(_ store: any UserStore, _ name: String, email: String? = nil, at second: Int = 0) throws {
         try store.insertUser(
             id: UUID().uuidString.lowercased(), username: name, email: email ?? "\(name)@example.com",
             passwordHash: "pbkdf2:sha256:1$salt$\(name)",

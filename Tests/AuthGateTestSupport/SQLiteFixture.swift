@@ -21,7 +21,7 @@ package final class SQLiteFixture {
     deinit { directory.remove() }
 
     /// A new store on the file (one connection), migrated unless asked not to.
-    package func store(migrated: Bool = true) throws -> UserStore {
+    package func store(migrated: Bool = true) throws -> any UserStore {
         if migrated { try DatabaseLocation.sqlite(path: path).migrate(logger: Self.quiet) }
         return try DatabaseLocation.sqlite(path: path).open(echo: false, logger: Self.quiet)
     }

@@ -20,7 +20,8 @@ package struct TestApp {
     /// (`FLASK_JWT_DECODE_LEEWAY`, ...); `cache` puts a `CachedUserStore`
     /// between the handlers and `store`; `userStore` replaces the memory store.
     /// (Logs go to each request's own logger: `Request(..., logger:)`.)
-    package init(environment: [String: String] = [:], cache: ReadCache? = nil, userStore: UserStore? = nil) throws {
+    package init(environment: [String: String] = [:], cache: ReadCache? = nil, userStore: (any UserStore)? = nil) throws
+    {
         var env = [
             "FLASK_SECRET_KEY": Self.secret, "FLASK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "FLASK_SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/unit.sqlite"

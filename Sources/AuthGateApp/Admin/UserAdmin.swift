@@ -9,7 +9,7 @@ import AuthGateHTTP
 /// made here is one the API could have made.
 public struct UserAdmin {
     let config: Config
-    let store: UserStore
+    let store: any UserStore
     let clock: Clock
     /// `authgate.audit`: one line per group change (`UserAdmin+Groups`),
     /// at notice, as the service's audit events are.
@@ -21,7 +21,7 @@ public struct UserAdmin {
         self.init(config: config, store: try config.database.openMigrated(logger: logger), clock: clock)
     }
 
-    init(config: Config, store: UserStore, clock: Clock) {
+    init(config: Config, store: any UserStore, clock: Clock) {
         self.config = config
         self.store = store
         self.clock = clock

@@ -14,7 +14,7 @@ struct LoginThrottle {
     let address: String
     /// REMOTE_ADDR as nginx passed it, for the log.
     let clientAddress: String
-    let store: LoginFailureStore
+    let store: any LoginFailureStore
     let now: Double
 
     /// Nil when the throttle is off (the default).

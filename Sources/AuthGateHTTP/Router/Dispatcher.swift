@@ -47,7 +47,7 @@ public enum Dispatcher {
 
     /// The JSON answer to `error` for `request` (no body for HEAD), logged
     /// through the request's logger.
-    public static func errorResponse(for error: Error, to request: Request) -> Response {
+    public static func errorResponse(for error: any Error, to request: Request) -> Response {
         ErrorResponse.response(for: error, logger: request.logger).answering(request.method)
     }
 }

@@ -7,11 +7,11 @@ import AuthGateStore
 /// (its logger, which carries the request id) is on the `Request`.
 public final class Context {
     public let services: Services
-    public let store: UserStore
+    public let store: any UserStore
     /// This process's metrics, for the metrics endpoint.
     public let metrics: ServiceMetrics
 
-    public init(services: Services, store: UserStore, metrics: ServiceMetrics = .disabled) {
+    public init(services: Services, store: any UserStore, metrics: ServiceMetrics = .disabled) {
         self.services = services
         self.store = store
         self.metrics = metrics

@@ -25,7 +25,7 @@ public struct Services: Sendable {
     }
 
     /// A new store (one connection) for the calling thread, behind the cache.
-    public func openStore(logger: Logger) throws -> UserStore {
+    public func openStore(logger: Logger) throws -> any UserStore {
         let base = try config.database.open(echo: config.echoSQL, logger: logger)
         return cache.map { CachedUserStore(base, cache: $0) } ?? base
     }

@@ -192,7 +192,7 @@ final class PGConnection {
     /// that has rows (a command's result has none), or the first error.
     private func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
         var rows: [Row] = []
-        var failure: Error?
+        var failure: (any Error)?
         while true {
             try awaitResult(until: deadline, timeout: timeout)
             guard let res = PQgetResult(conn) else { break }
