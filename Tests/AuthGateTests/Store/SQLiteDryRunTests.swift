@@ -79,7 +79,9 @@ import Testing
 
         let plan = try DatabaseLocation.sqlite(path: path).migrationDryRun(logger: SQLiteFixture.quiet)
         var executed: [String] = []
-        try SQLiteUserStore(path: path, echo: false, logger: SQLiteFixture.quiet).migrateOnce { executed.append($0) }
+        try SQLiteUserStore(path: path, echo: false, logger: SQLiteFixture.quiet).schema.migrateOnce {
+            executed.append($0)
+        }
         #expect(executed == plan)
         do {
             let byHand = try SQLiteConnection(path: copy, echo: false, logger: SQLiteFixture.quiet)

@@ -67,6 +67,6 @@ import Testing
         try db.exec("DROP TABLE authgate_login_failures; PRAGMA user_version = 1")
         let store = try db.store()
         try store.recordLoginFailure(key: "alice", address: "a", now: 1000, windowCutoff: 0)
-        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
+        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteSchema.version))
     }
 }
