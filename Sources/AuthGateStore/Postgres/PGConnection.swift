@@ -8,7 +8,9 @@ import AuthGateCore
 /// restart) is replaced before the next statement, and a statement whose
 /// connection dies under it is retried once on a new one when that is safe.
 final class PGConnection {
-    private var conn: OpaquePointer?
+    /// Readable by the listener API (`PGConnection+Listen.swift`), as are
+    /// `connect`, `collect`, `lost` and `ConnectionLost`.
+    private(set) var conn: OpaquePointer?
     private let uri: String
     /// Masks the URI's secrets in every message this connection passes on:
     /// libpq quotes what it cannot parse, the password included.
@@ -37,12 +39,12 @@ final class PGConnection {
 
     /// The connection died (or was found dead); `sent` says whether the
     /// statement may have reached the server, so may have run.
-    private struct ConnectionLost: Error {
+    struct ConnectionLost: Error {
         let sent: Bool
         let reason: String
     }
 
-    private func connect() throws {
+    func connect() throws {
         drop()
         // Settings before the URI may be overridden by it (TCP tuning, quiet
         // NOTICEs); those after it may not (the bound on connecting, our
@@ -190,7 +192,7 @@ final class PGConnection {
     /// Reads every result of what was sent, until the connection is idle
     /// again, each awaited under `deadline`: the rows of the last result
     /// that has rows (a command's result has none), or the first error.
-    private func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
+    func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
         var rows: [Row] = []
         var failure: Error?
         while true {
@@ -223,24 +225,6 @@ final class PGConnection {
         }
     }
 
-    /// Runs fixed SQL with no parameters and waits at most `timeout` seconds
-    /// for all of its results; a server that does not answer in time (dead,
-    /// or a half-open connection) loses the connection: `unavailable`.
-    /// Notifications that arrive meanwhile wait for `notifications`.
-    @discardableResult
-    func query(unsafeSQL sql: String, timeout: Double) throws -> [Row] {
-        do {
-            // Not `ensureConnected`: on a listening connection unasked input
-            // (notifications) is normal, not a sign of a closing server.
-            if conn == nil || PQstatus(conn) != CONNECTION_OK { try connect() }
-            let deadline = monotonicSeconds() + timeout
-            guard PQsendQuery(conn, sql) == 1 else { throw lost(sent: false) }
-            return try collect(until: deadline, timeout: timeout, sent: true)
-        } catch let lost as ConnectionLost {
-            throw StoreError.unavailable(lost.reason)
-        }
-    }
-
     /// Sends what is queued and reads until a whole result can be taken
     /// without blocking, or the deadline passes.
     private func awaitResult(until deadline: Double, timeout: Double) throws {
@@ -260,32 +244,8 @@ final class PGConnection {
         }
     }
 
-    /// Waits up to `timeoutMilliseconds` for NOTIFY messages on channels
-    /// this connection LISTENs to; throws `unavailable` when it is lost.
-    func notifications(timeoutMilliseconds: Int32) throws -> [(channel: String, payload: String)] {
-        guard let conn, PQstatus(conn) == CONNECTION_OK else { throw StoreError.unavailable("listener not connected") }
-        var received = takeNotifications()
-        if !received.isEmpty { return received }  // already read (during a query)
-        var pfd = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, timeoutMilliseconds)
-        if ready > 0 && PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
-            throw StoreError.unavailable("listener: \(lost(sent: false).reason)")
-        }
-        received = takeNotifications()
-        return received
-    }
-
-    private func takeNotifications() -> [(channel: String, payload: String)] {
-        var received: [(channel: String, payload: String)] = []
-        while let note = PQnotifies(conn) {
-            received.append((String(cString: note.pointee.relname), String(cString: note.pointee.extra)))
-            PQfreemem(note)
-        }
-        return received
-    }
-
     /// Drops the connection, returning why it was lost.
-    private func lost(sent: Bool) -> ConnectionLost {
+    func lost(sent: Bool) -> ConnectionLost {
         let reason = errorMessage()
         drop()
         return ConnectionLost(sent: sent, reason: reason)
