@@ -92,17 +92,17 @@ package final class ChangeListener: Sendable {
     /// Applies notifications as they come and proves the connection alive
     /// every `heartbeatInterval`; throws (cache off) when it is not.
     private func follow(_ db: PGConnection, until stopping: StopFlag) throws {
-        var nextBeat = monotonicSeconds() + Self.heartbeatInterval
+        var nextBeat = Clock.monotonic() + Self.heartbeatInterval
         while !stopping.isSet {
-            let wait = min(0.2, max(0, nextBeat - monotonicSeconds()))
+            let wait = min(0.2, max(0, nextBeat - Clock.monotonic()))
             let notes = try db.notifications(timeoutMilliseconds: Int32(wait * 1000))
             for note in notes { apply(note) }
             if notes.contains(where: { $0.channel == PostgresSchema.userRevocationsChannel }) {
                 cache.replaceNotBefore(try userNotBefores(db))
             }
-            if monotonicSeconds() >= nextBeat {
+            if Clock.monotonic() >= nextBeat {
                 try db.query(unsafeSQL: "SELECT 1", timeout: Self.answerDeadline)
-                nextBeat = monotonicSeconds() + Self.heartbeatInterval
+                nextBeat = Clock.monotonic() + Self.heartbeatInterval
             }
         }
     }
@@ -120,8 +120,8 @@ package final class ChangeListener: Sendable {
     }
 
     private func pause(_ seconds: Double, until stopping: StopFlag) {
-        let end = monotonicSeconds() + seconds
-        while !stopping.isSet && monotonicSeconds() < end { usleep(100_000) }
+        let end = Clock.monotonic() + seconds
+        while !stopping.isSet && Clock.monotonic() < end { usleep(100_000) }
     }
 
     private func apply(_ note: (channel: String, payload: String)) {

@@ -174,7 +174,7 @@ final class PGConnection {
     /// their answers awaited under one deadline (`awaitResult`), which
     /// drops the connection when it passes.
     private func executeWithDeadline(_ statement: PGStatement, _ params: [String], timeout: Double) throws -> [Row] {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = Clock.monotonic() + timeout
         if !prepared.contains(statement.name) {
             guard PQsendPrepare(conn, statement.name, statement.sql, Int32(params.count), nil) == 1 else {
                 throw lost(sent: false)
@@ -232,7 +232,7 @@ final class PGConnection {
             let flushed = PQflush(conn)
             if flushed < 0 { throw lost(sent: true) }
             if flushed == 0 && PQisBusy(conn) == 0 { return }
-            let remaining = deadline - monotonicSeconds()
+            let remaining = deadline - Clock.monotonic()
             guard remaining > 0 else {
                 drop()
                 throw ConnectionLost(sent: true, reason: "no answer from the server within \(timeout) s")
@@ -293,13 +293,6 @@ final class PGConnection {
 private func oneLine(_ message: String) -> String {
     message.split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmingASCIIWhitespace() }
         .filter { !$0.isEmpty }.joined(separator: " ")
-}
-
-/// Seconds on a clock that never jumps, for deadlines.
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// Calls `body` with a NULL-free array of C strings that live for the call.
