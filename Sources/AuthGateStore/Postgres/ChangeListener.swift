@@ -54,7 +54,7 @@ package final class ChangeListener: Sendable {
                         )
                         warnedMissingTriggers = true
                     }
-                    pause(Self.missingTriggersPause, until: stopping)
+                    stopping.wait(upTo: Self.missingTriggersPause)
                     continue
                 }
                 warnedMissingTriggers = false
@@ -84,7 +84,7 @@ package final class ChangeListener: Sendable {
             } catch {
                 if cache.isEnabled { logger.warning("read cache off: listener lost", metadata: ["error": "\(error)"]) }
                 cache.disable()
-                pause(Self.reconnectPause, until: stopping)
+                stopping.wait(upTo: Self.reconnectPause)
             }
         }
     }
@@ -117,11 +117,6 @@ package final class ChangeListener: Sendable {
             result[Array(try row.string(at: 0).utf8)] = Int64(try row.int(at: 1))
         }
         return result
-    }
-
-    private func pause(_ seconds: Double, until stopping: StopFlag) {
-        let end = Clock.monotonic() + seconds
-        while !stopping.isSet && Clock.monotonic() < end { usleep(100_000) }
     }
 
     private func apply(_ note: (channel: String, payload: String)) {
