@@ -1,7 +1,5 @@
-import Dispatch
 import Glibc
 import Logging
-import Synchronization
 import AuthGateCore
 import AuthGateHTTP
 
@@ -27,44 +25,41 @@ final class HeldAnswers: Sendable {
         let due: Double
     }
 
-    private let queue = Locked<[Held]>([])
-    /// One signal per queued answer, and one to stop.
-    private let available = DispatchSemaphore(value: 0)
-    private let sendingNow = Atomic<Bool>(false)
-    private let stopped = Atomic<Bool>(false)
+    /// What the sending thread waits on; every change wakes it.
+    private struct State {
+        var queue: [Held] = []
+        /// The drain began: everything held is due now.
+        var sendingNow = false
+        var stopped = false
+    }
+
+    private let state = LockedCondition(State())
     private let park: ConnectionPark
 
     init(park: ConnectionPark) { self.park = park }
 
     /// Answers held now.
-    var count: Int { queue.withLock { $0.count } }
+    var count: Int { state.withLock { $0.queue.count } }
 
     /// Holds `response` to `request`; false when as many as `maxHeld` are
     /// held already, or the drain began (the caller answers at once).
     func hold(_ response: Response, to request: Request, on connection: FCGIRequest, arrived: Double) -> Bool {
         let now = Clock.monotonic()
-        let held = queue.withLock { queue -> Bool in
-            guard queue.count < Self.maxHeld, !sendingNow.load(ordering: .relaxed) else { return false }
-            queue.append(
+        return state.update { state -> Bool in
+            guard state.queue.count < Self.maxHeld, !state.sendingNow else { return false }
+            state.queue.append(
                 Held(
                     connection: connection, request: request, response: response, arrived: arrived,
                     due: now + Self.holdSeconds))
             return true
         }
-        if held { available.signal() }
-        return held
     }
 
     /// Starts the thread that sends held answers when due.
     func start(services: Services, metrics: ServiceMetrics, logger: Logger) throws -> pthread_t {
         try spawnThread { [self] in
             var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)
-            while true {
-                available.wait()
-                guard let held = nextWhenDue() else {
-                    if stopped.load(ordering: .relaxed) { return }
-                    continue
-                }
+            while let held = nextWhenDue() {
                 park.answer(held.response, on: held.connection)
                 observer.finished(held.request, held.response, seconds: Clock.monotonic() - held.arrived)
             }
@@ -73,26 +68,29 @@ final class HeldAnswers: Sendable {
 
     /// The drain: everything held is sent now, and nothing more is held.
     func sendAllNow() {
-        sendingNow.store(true, ordering: .relaxed)
+        state.update { $0.sendingNow = true }
     }
 
     /// Lets the thread exit (once nothing is held).
     func stop() {
-        stopped.store(true, ordering: .relaxed)
-        available.signal()
+        state.update { $0.stopped = true }
     }
 
     /// The oldest held answer once it is due (at once after `sendAllNow`);
-    /// nil when nothing is held. Sleeps in short steps so that the drain
-    /// is never kept waiting for a hold to end.
+    /// nil once stopped with nothing held. Sleeps until the oldest answer
+    /// is due, woken sooner by a new answer, the drain or the stop.
     private func nextWhenDue() -> Held? {
-        while true {
-            guard let due = queue.withLock({ $0.first?.due }) else { return nil }
-            let wait = due - Clock.monotonic()
-            if wait <= 0 || sendingNow.load(ordering: .relaxed) {
-                return queue.withLock { $0.removeFirst() }
+        state.wait { state -> LockedCondition<State>.Step<Held?> in
+            let now = Clock.monotonic()
+            if let first = state.queue.first {
+                // Held in order, every hold as long: the first is due first.
+                if first.due <= now || state.sendingNow { return .done(state.queue.removeFirst()) }
+                return .waitUntil(first.due)
             }
-            usleep(useconds_t(min(wait, 0.05) * 1e6))
+            if state.stopped { return .done(nil) }
+            // Nothing held: a new answer or the stop wakes it; the bound
+            // only keeps the wait finite.
+            return .waitUntil(now + Self.holdSeconds)
         }
     }
 }

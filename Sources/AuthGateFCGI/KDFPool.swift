@@ -40,8 +40,8 @@ final class KDFPool: Sendable {
     private let averageMicros: Atomic<Int>
     /// How busy the workers' own requests keep them.
     private let reads = ReadActivity()
-    /// Derivations running now.
-    private let deriving = Atomic<Int>(0)
+    /// Derivations running now; `claimSlot` waits on it for a free turn.
+    private let deriving = LockedCondition<Int>(0)
     /// While reads are served, the oldest waiting job derives next.
     private let turns = KDFTurns()
     private let throttledSinceLog = Atomic<Int>(0)
@@ -68,7 +68,7 @@ final class KDFPool: Sendable {
 
     var pendingCount: Int { pending.load(ordering: .relaxed) }
     /// Derivations running now.
-    var derivingCount: Int { deriving.load(ordering: .relaxed) }
+    var derivingCount: Int { deriving.withLock { $0 } }
 
     /// While reads are busy (`ReadActivity`), one derivation runs at a time
     /// and uses at most this share of a core, so the rest stays free for
@@ -96,15 +96,28 @@ final class KDFPool: Sendable {
     /// the job's deadline is then checked and answered 503, never left waiting.
     private func claimSlot(queuedAt: Double, giveUpAt: Double) {
         turns.enter(queuedAt: queuedAt)
-        defer { turns.leave(queuedAt: queuedAt) }
-        while true {
-            let running = deriving.load(ordering: .relaxed)
-            if (running == 0 && turns.isOldest(queuedAt: queuedAt)) || !readsActive || Clock.monotonic() > giveUpAt,
-                deriving.compareExchange(expected: running, desired: running + 1, ordering: .acquiring).exchanged
+        defer {
+            turns.leave(queuedAt: queuedAt)
+            // The next oldest job may be the one whose turn it is now.
+            deriving.wakeAll()
+        }
+        deriving.wait { running -> LockedCondition<Int>.Step<Void> in
+            let now = Clock.monotonic()
+            let nowMilliseconds = Int(now * 1000)
+            if (running == 0 && turns.isOldest(queuedAt: queuedAt))
+                || !reads.isBusy(nowMilliseconds: nowMilliseconds) || now > giveUpAt
             {
-                return
+                running += 1
+                return .done(())
             }
-            usleep(2_000)
+            // A finished derivation or a job leaving the turns wakes this
+            // wait, but nothing signals reads going quiet: "busy" is a
+            // count over time (`ReadActivity`). So look again when it can
+            // next turn false (a window boundary, never more than a window
+            // away), or just past `giveUpAt`, whichever comes first.
+            let quietAt = Double(reads.mayGoQuiet(nowMilliseconds: nowMilliseconds) + 1) / 1000
+            let window = Double(ReadActivity.windowMilliseconds) / 1000
+            return .waitUntil(min(giveUpAt + 0.001, quietAt, now + window))
         }
     }
 
@@ -177,7 +190,7 @@ final class KDFPool: Sendable {
             guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
             let started = Clock.monotonic()
             claimSlot(queuedAt: job.queuedAt, giveUpAt: job.queuedAt + deadline)
-            defer { deriving.subtract(1, ordering: .releasing) }
+            defer { deriving.update { $0 -= 1 } }
             let startedCPU = KDFPool.threadCPU()
             let response: Response
             if Clock.monotonic() - job.queuedAt > deadline {

@@ -3,8 +3,8 @@ import AuthGateCore
 /// Whose turn it is at the one derivation slot while reads are served:
 /// the oldest job's. Without an order, the thread that has just finished
 /// a derivation (it holds the slot through its pause) takes the slot again
-/// at once for a newer job, while a thread holding an older job, which
-/// only looks every few milliseconds, can miss every turn until its
+/// at once for a newer job, while a thread holding an older job, woken
+/// no sooner than the others, can lose every race for it until its
 /// deadline and answer 503 (seen with all the load on one host).
 final class KDFTurns: Sendable {
     /// When each job waiting for the slot was queued.

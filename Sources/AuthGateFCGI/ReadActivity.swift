@@ -34,4 +34,15 @@ final class ReadActivity: Sendable {
             || (now - start < Self.windowMilliseconds
                 && previousWindow.load(ordering: .relaxed) >= Self.busyReadsPerWindow)
     }
+
+    /// The soonest moment (milliseconds, the clock of `now`) at which
+    /// `isBusy` could turn false: the end of the current window, or of the
+    /// one after it. Reads cannot make it sooner: a new window starts only
+    /// once the current one has ended. For a waiter that has no one to
+    /// tell it when reads stop.
+    func mayGoQuiet(nowMilliseconds now: Int) -> Int {
+        let start = windowStart.load(ordering: .relaxed)
+        return now - start < Self.windowMilliseconds
+            ? start + Self.windowMilliseconds : start + 2 * Self.windowMilliseconds
+    }
 }

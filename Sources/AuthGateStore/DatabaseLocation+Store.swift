@@ -35,12 +35,12 @@ extension DatabaseLocation {
     /// exist is reported so, not created.
     public func schemaStatus(logger: Logging.Logger) throws -> SchemaStatus {
         switch self {
-        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).schemaStatus()
+        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).schema.status()
         case .sqlite(let path):
             guard access(path, F_OK) == 0 else {
-                return SchemaStatus(exists: false, recorded: 0, built: SQLiteUserStore.schemaVersion, isCurrent: false)
+                return SchemaStatus(exists: false, recorded: 0, built: SQLiteSchema.version, isCurrent: false)
             }
-            return try SQLiteUserStore(path: path, echo: false, logger: logger, readOnly: true).schemaStatus()
+            return try SQLiteUserStore(path: path, echo: false, logger: logger, readOnly: true).schema.status()
         }
     }
 
@@ -51,10 +51,10 @@ extension DatabaseLocation {
     /// in-memory database.
     public func migrationDryRun(logger: Logging.Logger) throws -> [String] {
         switch self {
-        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).migrationDryRun()
+        case .postgres(let uri): return try PostgresUserStore(uri: uri, echo: false, logger: logger).schema.dryRun()
         case .sqlite(let path):
             let target = access(path, F_OK) == 0 ? path : ":memory:"
-            return try SQLiteUserStore(path: target, echo: false, logger: logger, readOnly: true).migrationDryRun()
+            return try SQLiteUserStore(path: target, echo: false, logger: logger, readOnly: true).schema.dryRun()
         }
     }
 

@@ -24,22 +24,3 @@ public struct LoginFailures: Sendable, Equatable {
         self.windowStartedAt = windowStartedAt
     }
 }
-
-/// The table's layout, shared by both stores' migrations.
-enum LoginFailuresSchema {
-    static let table = "authgate_login_failures"
-    static let index = "authgate_login_failures_window"
-    static let postgresDDL = """
-        CREATE TABLE IF NOT EXISTS authgate_login_failures (
-            username text NOT NULL, address text NOT NULL, failures integer NOT NULL,
-            window_started_at double precision NOT NULL, PRIMARY KEY (username, address));
-        COMMENT ON TABLE authgate_login_failures IS 'AuthGate login throttle: failed logins per username and client address';
-        CREATE INDEX IF NOT EXISTS authgate_login_failures_window ON authgate_login_failures (window_started_at);
-        """
-    static let sqliteDDL = """
-        CREATE TABLE IF NOT EXISTS authgate_login_failures (
-            username TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL,
-            window_started_at REAL NOT NULL, PRIMARY KEY (username, address));
-        CREATE INDEX IF NOT EXISTS authgate_login_failures_window ON authgate_login_failures (window_started_at);
-        """
-}

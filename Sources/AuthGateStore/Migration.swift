@@ -2,7 +2,7 @@ import Glibc
 import Logging
 import AuthGateCore
 
-/// Schema steps both stores share.
+/// Schema steps both backends share (`PostgresSchema`, `SQLiteSchema`).
 enum Migration {
     /// Skips the migration when `isCurrent` (no DDL, no lock taken), else
     /// runs `migrateOnce`, retrying with a doubling pause while `lockBusy`

@@ -105,4 +105,15 @@ import AuthGateTestSupport
         reads.noteRead(nowMilliseconds: 2_000)
         #expect(!reads.isBusy(nowMilliseconds: 2_001))
     }
+
+    @Test func aWaiterLooksAgainWhenTheReadsCanNextGoQuiet() {
+        let reads = ReadActivity()
+        for i in 0..<300 { reads.noteRead(nowMilliseconds: 1_000 + i / 2) }
+        // Busy in the window that started at 1,000: could turn false at its end...
+        #expect(reads.mayGoQuiet(nowMilliseconds: 1_150) == 1_200)
+        // ...and, counted again without a new window, at the end of the next.
+        #expect(reads.isBusy(nowMilliseconds: 1_250))
+        #expect(reads.mayGoQuiet(nowMilliseconds: 1_250) == 1_400)
+        #expect(!reads.isBusy(nowMilliseconds: 1_400))
+    }
 }

@@ -15,7 +15,8 @@ import Glibc
 /// a race with the locked "write" of the Void.
 package final class PthreadMutex: @unchecked Sendable {
     // @unchecked Sendable: the pthread mutex is the synchronisation.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Internal, not private: `PthreadCondition` waits on it.
+    let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     package init() {
         mutex = .allocate(capacity: 1)

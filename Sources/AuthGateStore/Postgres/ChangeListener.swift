@@ -9,19 +9,6 @@ import AuthGateCore
 /// a heartbeat must be answered within `answerDeadline`, so a lost or
 /// half-open connection turns the cache off within about three seconds.
 package final class ChangeListener: Sendable {
-    static let usersChannel = "authgate_users"
-    static let revocationsChannel = "authgate_revocations"
-    static let usersTrigger = "authgate_users_changed"
-    static let revocationsTrigger = "authgate_revocation_added"
-    static let userRevocationsChannel = "authgate_user_revocations"
-    static let familiesChannel = "authgate_refresh_families"
-    static let userRevocationsTrigger = "authgate_user_revocations_changed"
-    static let familiesTrigger = "authgate_refresh_family_revoked"
-    static let groupsChannel = "authgate_user_groups"
-    static let groupsTrigger = "authgate_user_groups_changed"
-    /// Every trigger the cache needs: all must fire for it to be on.
-    static let triggerCount = 5
-
     /// A `SELECT 1` this often...
     static let heartbeatInterval = 1.0
     /// ...must be answered this soon, as must LISTEN and the trigger check.
@@ -31,79 +18,6 @@ package final class ChangeListener: Sendable {
     static let reconnectPause = 0.5
     /// How often the triggers are looked for again while they are missing.
     static let missingTriggersPause = 5.0
-
-    /// Functions created by the migration: one notification per statement
-    /// that changes users, one per revoked token ("jti expires-epoch").
-    static let functionsSQL = """
-        CREATE OR REPLACE FUNCTION authgate_notify_users() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify('\(usersChannel)', ''); RETURN NULL; END $$;
-        CREATE OR REPLACE FUNCTION authgate_notify_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('\(revocationsChannel)', NEW.jti || ' ' || extract(epoch FROM NEW.expires_at)::text);
-            RETURN NULL;
-        END $$;
-        """
-    /// Per-user not-befores change rarely and the table is small: any
-    /// change tells the listener to read it again whole (so DELETE, an
-    /// operator's undo, is seen too). A revoked family: "family expires-epoch".
-    /// Any membership change: an empty payload, every cached group dropped.
-    static let adminFunctionsSQL = """
-        CREATE OR REPLACE FUNCTION authgate_notify_user_revocations() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify('\(userRevocationsChannel)', ''); RETURN NULL; END $$;
-        CREATE OR REPLACE FUNCTION authgate_notify_family_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('\(familiesChannel)', NEW.family || ' ' || extract(epoch FROM NEW.expires_at)::text);
-            RETURN NULL;
-        END $$;
-        CREATE OR REPLACE FUNCTION authgate_notify_user_groups() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify('\(groupsChannel)', ''); RETURN NULL; END $$;
-        """
-    /// (name, statement) of the triggers `adminFunctionsSQL` serves.
-    static let adminTriggers = [
-        (
-            userRevocationsTrigger,
-            """
-            CREATE TRIGGER \(userRevocationsTrigger)
-                AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_revocations
-                FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_revocations()
-            """
-        ),
-        (
-            familiesTrigger,
-            """
-            CREATE TRIGGER \(familiesTrigger) AFTER INSERT OR UPDATE ON authgate_refresh_families
-                FOR EACH ROW EXECUTE FUNCTION authgate_notify_family_revocation()
-            """
-        ),
-        (
-            groupsTrigger,
-            """
-            CREATE TRIGGER \(groupsTrigger)
-                AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authgate_user_groups
-                FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_user_groups()
-            """
-        )
-    ]
-    static let usersTriggerSQL = """
-        CREATE TRIGGER \(usersTrigger) AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-            FOR EACH STATEMENT EXECUTE FUNCTION authgate_notify_users()
-        """
-    static let revocationsTriggerSQL = """
-        CREATE TRIGGER \(revocationsTrigger) AFTER INSERT ON token_blocklist
-            FOR EACH ROW EXECUTE FUNCTION authgate_notify_revocation()
-        """
-
-    /// Names of AuthGate's triggers present on the tables they belong to,
-    /// with whether each fires ('D' is disabled). Catalogue reads only: no
-    /// lock on the tables.
-    static let triggersSQL = """
-        SELECT tgname, tgenabled <> 'D' FROM pg_trigger WHERE NOT tgisinternal AND (
-            (tgname = '\(usersTrigger)' AND tgrelid = to_regclass('users'))
-            OR (tgname = '\(revocationsTrigger)' AND tgrelid = to_regclass('token_blocklist'))
-            OR (tgname = '\(userRevocationsTrigger)' AND tgrelid = to_regclass('authgate_user_revocations'))
-            OR (tgname = '\(familiesTrigger)' AND tgrelid = to_regclass('authgate_refresh_families'))
-            OR (tgname = '\(groupsTrigger)' AND tgrelid = to_regclass('authgate_user_groups')))
-        """
 
     let uri: String
     let cache: ReadCache
@@ -126,21 +40,21 @@ package final class ChangeListener: Sendable {
             do {
                 try db.query(
                     unsafeSQL: """
-                        LISTEN \(Self.usersChannel); LISTEN \(Self.revocationsChannel);
-                        LISTEN \(Self.userRevocationsChannel); LISTEN \(Self.familiesChannel);
-                        LISTEN \(Self.groupsChannel)
+                        LISTEN \(PostgresSchema.usersChannel); LISTEN \(PostgresSchema.revocationsChannel);
+                        LISTEN \(PostgresSchema.userRevocationsChannel); LISTEN \(PostgresSchema.familiesChannel);
+                        LISTEN \(PostgresSchema.groupsChannel)
                         """, timeout: Self.answerDeadline)
                 // Without both triggers firing, changes would go unnoticed.
-                let firing = try db.query(unsafeSQL: Self.triggersSQL, timeout: Self.answerDeadline)
+                let firing = try db.query(unsafeSQL: PostgresSchema.triggersSQL, timeout: Self.answerDeadline)
                     .filter { try $0.bool(at: 1) }.count
-                guard firing == Self.triggerCount else {
+                guard firing == PostgresSchema.triggerCount else {
                     if !warnedMissingTriggers {
                         logger.warning(
                             "read cache stays off: its triggers on users, token_blocklist, authgate_user_revocations, authgate_refresh_families or authgate_user_groups are missing or disabled; every read goes to the database (a restart of AuthGate recreates missing ones)"
                         )
                         warnedMissingTriggers = true
                     }
-                    pause(Self.missingTriggersPause, until: stopping)
+                    stopping.wait(upTo: Self.missingTriggersPause)
                     continue
                 }
                 warnedMissingTriggers = false
@@ -170,7 +84,7 @@ package final class ChangeListener: Sendable {
             } catch {
                 if cache.isEnabled { logger.warning("read cache off: listener lost", metadata: ["error": "\(error)"]) }
                 cache.disable()
-                pause(Self.reconnectPause, until: stopping)
+                stopping.wait(upTo: Self.reconnectPause)
             }
         }
     }
@@ -178,17 +92,17 @@ package final class ChangeListener: Sendable {
     /// Applies notifications as they come and proves the connection alive
     /// every `heartbeatInterval`; throws (cache off) when it is not.
     private func follow(_ db: PGConnection, until stopping: StopFlag) throws {
-        var nextBeat = monotonicSeconds() + Self.heartbeatInterval
+        var nextBeat = Clock.monotonic() + Self.heartbeatInterval
         while !stopping.isSet {
-            let wait = min(0.2, max(0, nextBeat - monotonicSeconds()))
+            let wait = min(0.2, max(0, nextBeat - Clock.monotonic()))
             let notes = try db.notifications(timeoutMilliseconds: Int32(wait * 1000))
             for note in notes { apply(note) }
-            if notes.contains(where: { $0.channel == Self.userRevocationsChannel }) {
+            if notes.contains(where: { $0.channel == PostgresSchema.userRevocationsChannel }) {
                 cache.replaceNotBefore(try userNotBefores(db))
             }
-            if monotonicSeconds() >= nextBeat {
+            if Clock.monotonic() >= nextBeat {
                 try db.query(unsafeSQL: "SELECT 1", timeout: Self.answerDeadline)
-                nextBeat = monotonicSeconds() + Self.heartbeatInterval
+                nextBeat = Clock.monotonic() + Self.heartbeatInterval
             }
         }
     }
@@ -205,20 +119,15 @@ package final class ChangeListener: Sendable {
         return result
     }
 
-    private func pause(_ seconds: Double, until stopping: StopFlag) {
-        let end = monotonicSeconds() + seconds
-        while !stopping.isSet && monotonicSeconds() < end { usleep(100_000) }
-    }
-
     private func apply(_ note: (channel: String, payload: String)) {
-        if note.channel == Self.usersChannel {
+        if note.channel == PostgresSchema.usersChannel {
             cache.usersChanged()
-        } else if note.channel == Self.groupsChannel {
+        } else if note.channel == PostgresSchema.groupsChannel {
             cache.groupsChanged()
-        } else if note.channel == Self.revocationsChannel, let space = note.payload.lastIndex(of: " ") {
+        } else if note.channel == PostgresSchema.revocationsChannel, let space = note.payload.lastIndex(of: " ") {
             let expires = Double(note.payload[note.payload.index(after: space)...]) ?? .infinity
             cache.revoked(jti: String(note.payload[..<space]), expiresAt: expires)
-        } else if note.channel == Self.familiesChannel, let space = note.payload.lastIndex(of: " ") {
+        } else if note.channel == PostgresSchema.familiesChannel, let space = note.payload.lastIndex(of: " ") {
             let expires = Double(note.payload[note.payload.index(after: space)...]) ?? .infinity
             cache.familyRevoked(String(note.payload[..<space]), expiresAt: expires)
         }

@@ -8,7 +8,9 @@ import AuthGateCore
 /// restart) is replaced before the next statement, and a statement whose
 /// connection dies under it is retried once on a new one when that is safe.
 final class PGConnection {
-    private var conn: OpaquePointer?
+    /// Readable by the listener API (`PGConnection+Listen.swift`), as are
+    /// `connect`, `collect`, `lost` and `ConnectionLost`.
+    private(set) var conn: OpaquePointer?
     private let uri: String
     /// Masks the URI's secrets in every message this connection passes on:
     /// libpq quotes what it cannot parse, the password included.
@@ -37,12 +39,12 @@ final class PGConnection {
 
     /// The connection died (or was found dead); `sent` says whether the
     /// statement may have reached the server, so may have run.
-    private struct ConnectionLost: Error {
+    struct ConnectionLost: Error {
         let sent: Bool
         let reason: String
     }
 
-    private func connect() throws {
+    func connect() throws {
         drop()
         // Settings before the URI may be overridden by it (TCP tuning, quiet
         // NOTICEs); those after it may not (the bound on connecting, our
@@ -172,7 +174,7 @@ final class PGConnection {
     /// their answers awaited under one deadline (`awaitResult`), which
     /// drops the connection when it passes.
     private func executeWithDeadline(_ statement: PGStatement, _ params: [String], timeout: Double) throws -> [Row] {
-        let deadline = monotonicSeconds() + timeout
+        let deadline = Clock.monotonic() + timeout
         if !prepared.contains(statement.name) {
             guard PQsendPrepare(conn, statement.name, statement.sql, Int32(params.count), nil) == 1 else {
                 throw lost(sent: false)
@@ -190,7 +192,7 @@ final class PGConnection {
     /// Reads every result of what was sent, until the connection is idle
     /// again, each awaited under `deadline`: the rows of the last result
     /// that has rows (a command's result has none), or the first error.
-    private func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
+    func collect(until deadline: Double, timeout: Double, sent: Bool) throws -> [Row] {
         var rows: [Row] = []
         var failure: (any Error)?
         while true {
@@ -223,24 +225,6 @@ final class PGConnection {
         }
     }
 
-    /// Runs fixed SQL with no parameters and waits at most `timeout` seconds
-    /// for all of its results; a server that does not answer in time (dead,
-    /// or a half-open connection) loses the connection: `unavailable`.
-    /// Notifications that arrive meanwhile wait for `notifications`.
-    @discardableResult
-    func query(unsafeSQL sql: String, timeout: Double) throws -> [Row] {
-        do {
-            // Not `ensureConnected`: on a listening connection unasked input
-            // (notifications) is normal, not a sign of a closing server.
-            if conn == nil || PQstatus(conn) != CONNECTION_OK { try connect() }
-            let deadline = monotonicSeconds() + timeout
-            guard PQsendQuery(conn, sql) == 1 else { throw lost(sent: false) }
-            return try collect(until: deadline, timeout: timeout, sent: true)
-        } catch let lost as ConnectionLost {
-            throw StoreError.unavailable(lost.reason)
-        }
-    }
-
     /// Sends what is queued and reads until a whole result can be taken
     /// without blocking, or the deadline passes.
     private func awaitResult(until deadline: Double, timeout: Double) throws {
@@ -248,7 +232,7 @@ final class PGConnection {
             let flushed = PQflush(conn)
             if flushed < 0 { throw lost(sent: true) }
             if flushed == 0 && PQisBusy(conn) == 0 { return }
-            let remaining = deadline - monotonicSeconds()
+            let remaining = deadline - Clock.monotonic()
             guard remaining > 0 else {
                 drop()
                 throw ConnectionLost(sent: true, reason: "no answer from the server within \(timeout) s")
@@ -260,32 +244,8 @@ final class PGConnection {
         }
     }
 
-    /// Waits up to `timeoutMilliseconds` for NOTIFY messages on channels
-    /// this connection LISTENs to; throws `unavailable` when it is lost.
-    func notifications(timeoutMilliseconds: Int32) throws -> [(channel: String, payload: String)] {
-        guard let conn, PQstatus(conn) == CONNECTION_OK else { throw StoreError.unavailable("listener not connected") }
-        var received = takeNotifications()
-        if !received.isEmpty { return received }  // already read (during a query)
-        var pfd = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, timeoutMilliseconds)
-        if ready > 0 && PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
-            throw StoreError.unavailable("listener: \(lost(sent: false).reason)")
-        }
-        received = takeNotifications()
-        return received
-    }
-
-    private func takeNotifications() -> [(channel: String, payload: String)] {
-        var received: [(channel: String, payload: String)] = []
-        while let note = PQnotifies(conn) {
-            received.append((String(cString: note.pointee.relname), String(cString: note.pointee.extra)))
-            PQfreemem(note)
-        }
-        return received
-    }
-
     /// Drops the connection, returning why it was lost.
-    private func lost(sent: Bool) -> ConnectionLost {
+    func lost(sent: Bool) -> ConnectionLost {
         let reason = errorMessage()
         drop()
         return ConnectionLost(sent: sent, reason: reason)
@@ -333,13 +293,6 @@ final class PGConnection {
 private func oneLine(_ message: String) -> String {
     message.split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmingASCIIWhitespace() }
         .filter { !$0.isEmpty }.joined(separator: " ")
-}
-
-/// Seconds on a clock that never jumps, for deadlines.
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// Calls `body` with a NULL-free array of C strings that live for the call.

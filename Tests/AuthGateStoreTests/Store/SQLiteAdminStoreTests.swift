@@ -57,18 +57,18 @@ import AuthGateTestSupport
         let db = try SQLiteFixture()
         let store = try db.sqliteStore(migrated: false)
         #expect(
-            try store.schemaStatus()
+            try store.schema.status()
                 == SchemaStatus(
-                    exists: true, recorded: 0, built: SQLiteUserStore.schemaVersion,
+                    exists: true, recorded: 0, built: SQLiteSchema.version,
                     isCurrent: false))
-        let statements = try store.migrationDryRun()
+        let statements = try store.schema.dryRun()
         #expect(statements.contains { $0.contains("CREATE TABLE IF NOT EXISTS authgate_user_revocations") })
-        #expect(statements.last?.contains("PRAGMA user_version = \(SQLiteUserStore.schemaVersion)") == true)
+        #expect(statements.last?.contains("PRAGMA user_version = \(SQLiteSchema.version)") == true)
         #expect(try db.column("SELECT name FROM sqlite_master") == [])
         #expect(try db.scalar("PRAGMA user_version") == "0")
         try store.migrate()
-        #expect(try store.schemaStatus().isCurrent)
-        #expect(try store.migrationDryRun() == [])
+        #expect(try store.schema.status().isCurrent)
+        #expect(try store.schema.dryRun() == [])
     }
 
     /// A version-1 file (no admin tables) is not current, whatever else it has.
@@ -76,9 +76,9 @@ import AuthGateTestSupport
         let db = try SQLiteFixture()
         let store = try db.sqliteStore()
         try db.exec("DROP TABLE authgate_refresh_families; PRAGMA user_version = 1")
-        #expect(try !store.schemaStatus().isCurrent)
-        #expect(try store.migrationDryRun().contains { $0.contains("authgate_refresh_families") })
+        #expect(try !store.schema.status().isCurrent)
+        #expect(try store.schema.dryRun().contains { $0.contains("authgate_refresh_families") })
         try store.migrate()
-        #expect(try store.schemaStatus().isCurrent)
+        #expect(try store.schema.status().isCurrent)
     }
 }

@@ -80,7 +80,9 @@ import AuthGateTestSupport
 
         let plan = try DatabaseLocation.sqlite(path: path).migrationDryRun(logger: SQLiteFixture.quiet)
         var executed: [String] = []
-        try SQLiteUserStore(path: path, echo: false, logger: SQLiteFixture.quiet).migrateOnce { executed.append($0) }
+        try SQLiteUserStore(path: path, echo: false, logger: SQLiteFixture.quiet).schema.migrateOnce {
+            executed.append($0)
+        }
         #expect(executed == plan)
         do {
             let byHand = try SQLiteConnection(path: copy, echo: false, logger: SQLiteFixture.quiet)

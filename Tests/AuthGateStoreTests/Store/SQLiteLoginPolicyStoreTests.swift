@@ -68,6 +68,6 @@ import AuthGateTestSupport
         try db.exec("DROP TABLE authgate_login_failures; PRAGMA user_version = 1")
         let store = try db.sqliteStore()
         try store.recordLoginFailure(key: "alice", address: "a", now: 1000, windowCutoff: 0)
-        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
+        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteSchema.version))
     }
 }

@@ -16,7 +16,7 @@ import AuthGateTestSupport
     @Test func createsTheSchemaAndRecordsItsVersion() throws {
         let db = try SQLiteFixture()
         _ = try db.sqliteStore()
-        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
+        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteSchema.version))
         #expect(
             try db.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 == [
@@ -47,7 +47,7 @@ import AuthGateTestSupport
         try db.exec("PRAGMA user_version = 0")
         try store.migrate()
         #expect(try db.column(Self.indexes).contains("users_registration_order"))
-        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteUserStore.schemaVersion))
+        #expect(try db.scalar("PRAGMA user_version") == String(SQLiteSchema.version))
     }
 
     /// Skipping takes no write lock, so a start is not held up by another
