@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Logging
 import Testing
 import AuthGateCore
@@ -17,7 +17,8 @@ import AuthGateTestSupport
         var testDescription: String { rawValue }
     }
 
-    static let postgresURI = ProcessInfo.processInfo.environment["AUTHGATE_TEST_POSTGRES_URI"]
+    // Foundation stays out: its ICU clashes with the system ICU AuthGateCore links.
+    static let postgresURI = getenv("AUTHGATE_TEST_POSTGRES_URI").map { String(cString: $0) }
     static let backends: [Backend] = postgresURI == nil ? [.memory, .sqlite] : Backend.allCases
 
     /// A migrated, empty store of `backend`; `keep` holds what must outlive it.
@@ -49,9 +50,10 @@ import AuthGateTestSupport
 
     static func insert(_ store: any UserStore, _ name: String, email: String? = nil, at second: Int = 0) throws {
         try store.insertUser(
-            id: UUID().uuidString.lowercased(), username: name, email: email ?? "\(name)@example.com",
+            id: "id-" + name.utf8.map { String($0, radix: 16) }.joined(), username: name,
+            email: email ?? "\(name)@example.com",
             passwordHash: "pbkdf2:sha256:1$salt$\(name)",
-            createdAt: String(format: "2024-01-01 00:00:%02d.000000", second))
+            createdAt: "2024-01-01 00:00:\(second < 10 ? "0" : "")\(second).000000")
     }
 
     static func isUniqueViolation(_ body: () throws -> Void) -> Bool {
