@@ -330,10 +330,11 @@ def test_trace_on_an_unknown_path_is_json_404_like_any_method(stack, target):
 
 def test_trace_on_the_metrics_server_is_json_too(stack):
     # The loopback metrics server: 405 with AuthGate's Allow for /metrics
-    # (what its POST gets), 404 elsewhere; JSON either way, never HTML.
+    # (what its POST gets; a route-table row like the others, so OPTIONS is
+    # listed too), 404 elsewhere; JSON either way, never HTML.
     r = get(stack.nginx.metrics_port, b"/metrics", method=b"TRACE")
-    assert assert_json_error(r, 405) == {"error": "Method not allowed"} and r.all("allow") == ["GET, HEAD"]
-    assert get(stack.nginx.metrics_port, b"/metrics", method=b"POST").all("allow") == ["GET, HEAD"]
+    assert assert_json_error(r, 405) == {"error": "Method not allowed"} and r.all("allow") == ["GET, HEAD, OPTIONS"]
+    assert get(stack.nginx.metrics_port, b"/metrics", method=b"POST").all("allow") == ["GET, HEAD, OPTIONS"]
     r = get(stack.nginx.metrics_port, b"/other", method=b"TRACE")
     assert assert_json_error(r, 404) == {"error": "Not found"} and r.all("allow") == []
 
