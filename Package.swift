@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "AuthGateTestSupport",
             dependencies: [
-                "AuthGateCore", "AuthGateStore", "AuthGateHTTP", "CSQLite",
+                "AuthGateCore", "AuthGateStore", "AuthGateHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log")
             ], path: "Tests/AuthGateTestSupport"),

@@ -6,8 +6,8 @@ import AuthGateCore
 /// the code reading it disagree, which is a bug to report (500), never a
 /// row to skip. Errors name the column, never its value (it may be a
 /// password hash).
-struct Row: Sendable {
-    let columns: [String?]
+package struct Row: Sendable {
+    package let columns: [String?]
 
     init(_ columns: [String?]) { self.columns = columns }
 

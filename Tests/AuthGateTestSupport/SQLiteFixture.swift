@@ -1,17 +1,16 @@
-import CSQLite
 import Logging
 import AuthGateCore
 import AuthGateStore
 
 /// A SQLite database file in its own temporary directory, removed when the
-/// fixture goes away, with raw SQL (through SQLite's C API, not the store)
-/// for what the store does not expose: DDL, PRAGMAs, rows the Flask app
-/// would have written.
+/// fixture goes away, with a raw connection for what the store does not
+/// expose (DDL, PRAGMAs, rows the Flask app would have written).
 package final class SQLiteFixture {
     package static let quiet = Logger(label: "quiet") { _ in SwiftLogNoOpLogHandler() }
 
     package let directory: TemporaryDirectory
     package let path: String
+    private lazy var raw: SQLiteConnection? = try? SQLiteConnection(path: path, echo: false, logger: Self.quiet)
 
     package init() throws {
         directory = try TemporaryDirectory()
@@ -26,36 +25,16 @@ package final class SQLiteFixture {
         return try DatabaseLocation.sqlite(path: path).open(echo: false, logger: Self.quiet)
     }
 
-    package func exec(_ sql: String) throws { _ = try column(sql) }
+    /// Runs `sql`, one statement or several.
+    package func exec(_ sql: String) throws {
+        guard let raw else { throw StoreError.unavailable("no raw connection to \(path)") }
+        try raw.exec(unsafeSQL: sql)
+    }
 
-    /// The first column of every row of `sql` (NULL as nil).
+    /// The first column of every row of `sql` (one statement).
     package func column(_ sql: String) throws -> [String?] {
-        var db: OpaquePointer?
-        defer { sqlite3_close(db) }
-        guard sqlite3_open(path, &db) == SQLITE_OK else { throw StoreError.unavailable("cannot open \(path)") }
-        sqlite3_busy_timeout(db, 5_000)
-        var values: [String?] = []
-        var rest = Array(sql.utf8CString)
-        try rest.withUnsafeMutableBufferPointer { buffer in
-            var next = UnsafePointer(buffer.baseAddress)
-            while let sql = next, sql.pointee != 0 {
-                var statement: OpaquePointer?
-                var tail: UnsafePointer<CChar>?
-                guard sqlite3_prepare_v2(db, sql, -1, &statement, &tail) == SQLITE_OK else {
-                    throw StoreError.unavailable(String(cString: sqlite3_errmsg(db)))
-                }
-                defer { sqlite3_finalize(statement) }
-                next = tail
-                guard statement != nil else { continue }  // only whitespace or a comment was left
-                while true {
-                    let step = sqlite3_step(statement)
-                    if step == SQLITE_DONE { break }
-                    guard step == SQLITE_ROW else { throw StoreError.unavailable(String(cString: sqlite3_errmsg(db))) }
-                    values.append(sqlite3_column_text(statement, 0).map { String(cString: $0) })
-                }
-            }
-        }
-        return values
+        guard let raw else { throw StoreError.unavailable("no raw connection to \(path)") }
+        return try raw.execute(sql, []).map { $0.columns.first ?? nil }
     }
 
     package func scalar(_ sql: String) throws -> String? { try column(sql).first ?? nil }

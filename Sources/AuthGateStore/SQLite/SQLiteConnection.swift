@@ -5,7 +5,7 @@ import AuthGateCore
 /// One SQLite connection, owned by one thread, with its prepared statements
 /// cached by SQL text. WAL mode and a busy timeout let several threads and
 /// processes share the file without failing on each other's locks.
-final class SQLiteConnection {
+package final class SQLiteConnection {
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let echo: Bool
@@ -20,7 +20,7 @@ final class SQLiteConnection {
     /// `readOnly`: for `migrate status` and the dry run, which must change
     /// nothing: the file is opened read-only and keeps its journal mode
     /// (a read-write open switches it to WAL for good).
-    init(path: String, echo: Bool, logger: Logger, readOnly: Bool = false) throws {
+    package init(path: String, echo: Bool, logger: Logger, readOnly: Bool = false) throws {
         self.echo = echo
         self.logger = logger
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
@@ -69,7 +69,7 @@ final class SQLiteConnection {
     /// Runs one parameterised statement; text parameters are bound with
     /// their byte length, so a NUL inside one does not truncate it.
     @discardableResult
-    func execute(_ sql: String, _ params: [String]) throws -> [Row] {
+    package func execute(_ sql: String, _ params: [String]) throws -> [Row] {
         if echo { logger.info("sql", metadata: ["sql": "\(sql)"]) }
         let stmt = try statement(sql)
         defer {
@@ -113,7 +113,7 @@ final class SQLiteConnection {
     }
 
     /// Runs fixed SQL with no parameters (schema set-up only).
-    func exec(unsafeSQL sql: String) throws {
+    package func exec(unsafeSQL sql: String) throws {
         let rc = sqlite3_exec(db, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc) }
     }
