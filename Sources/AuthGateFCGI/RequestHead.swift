@@ -50,8 +50,6 @@ package struct RequestHead {
         for name in route.parameters {
             if let v = param(name) { request.parameters[name] = v }
         }
-        // Passed, so the request is labelled with its route (`RouteLabel`).
-        if let gate = route.gate { request.parameters[gate.parameter] = gate.value }
         return route
     }
 

@@ -19,14 +19,8 @@ package enum RouteLabel {
         return index
     }()
 
-    /// The gate of each gated label (`Route.gate`), by index.
-    private static let gates: [Int: Route.Gate] = {
-        var gates: [Int: Route.Gate] = [:]
-        for route in Routes.table {
-            if let gate = route.gate { gates[indexByPath[route.path] ?? unmatchedIndex] = gate }
-        }
-        return gates
-    }()
+    /// Each label's gate (`Route.gate`), by index; nil for most.
+    private static let gates: [Route.Gate?] = all.map { label in Routes.table.first { $0.path == label }?.gate }
 
     /// The label index of `request`: its path's, unless that path is gated
     /// and the request did not pass the gate (then, as for nginx's public

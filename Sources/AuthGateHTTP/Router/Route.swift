@@ -48,7 +48,9 @@ public struct Route: Sendable {
         self.handler = handler
         self.lane = lane
         self.body = body
-        self.parameters = parameters
+        // The gate's parameter is read like any declared one: the request
+        // then shows it passed (`RouteLabel`).
+        self.parameters = parameters + (gate.map { [$0.parameter] } ?? [])
         self.gate = gate
     }
 }
