@@ -36,26 +36,23 @@ struct SQLiteSchema {
             version >= Self.version
         else { return false }
         // A file whose tables were dropped or replaced keeps its user_version.
-        let found = try db.execute(
-            """
-            SELECT count(*) FROM sqlite_master WHERE type = 'index'
-            AND name IN ('users_username_key', 'users_email_lower_key', 'token_blocklist_expires',
-                         'authgate_login_failures_window')
-            """, []
-        ).first?.int(at: 0)
-        guard found == 4 else { return false }
-        let adminTables = try db.execute(
-            """
-            SELECT count(*) FROM sqlite_master WHERE type = 'table'
-            AND name IN ('authgate_user_revocations', 'authgate_refresh_families', 'authgate_username_keys',
-                         'authgate_username_lookalikes')
-            """, []
-        ).first?.int(at: 0)
-        guard adminTables == 4 else { return false }
+        let indexes = [
+            "users_username_key", "users_email_lower_key", "token_blocklist_expires", "authgate_login_failures_window"
+        ]
+        let tables = [
+            "authgate_user_revocations", "authgate_refresh_families", "authgate_username_keys",
+            "authgate_username_lookalikes", Self.userGroupsTable
+        ]
+        return try count(of: "index", named: indexes) == indexes.count
+            && count(of: "table", named: tables) == tables.count
+    }
+
+    /// How many of `names` exist as schema objects of `type`.
+    private func count(of type: String, named names: [String]) throws -> Int? {
+        let marks = Array(repeating: "?", count: names.count).joined(separator: ", ")
         return try db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-            [Self.userGroupsTable]
-        ).first?.int(at: 0) == 1
+            "SELECT count(*) FROM sqlite_master WHERE type = ? AND name IN (\(marks))", [type] + names
+        ).first?.int(at: 0)
     }
 
     /// What `authgate migrate status` reports; reads only.
