@@ -21,9 +21,12 @@ public enum Crypto {
     }
 
     package enum Digest: Sendable {
-        case sha256, sha384, sha512
+        // SHA-1 only for HOTP/TOTP (RFC 4226, RFC 6238), whose authenticator apps all use
+        // HMAC-SHA1; HMAC-SHA1 stays sound where SHA-1's collisions do not reach.
+        case sha1, sha256, sha384, sha512
         var md: OpaquePointer? {
             switch self {
+            case .sha1: return EVP_sha1()
             case .sha256: return EVP_sha256()
             case .sha384: return EVP_sha384()
             case .sha512: return EVP_sha512()
