@@ -5,7 +5,7 @@ import Logging
 /// Persistence for users and revoked tokens. Each worker thread owns one
 /// store (one database connection); implementations are not shared.
 /// Usernames are compared as UTF-8 bytes, e-mails ignoring ASCII case only.
-public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore, UsernameKeyStore, UserGroupStore {
+public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore, UsernameKeyStore, UserGroupStore, MFAStore {
     /// Cheap round trip for `/healthz`; throws `StoreError.unavailable`.
     func ping() throws
     /// Inserts a user; throws `StoreError.uniqueViolation` on a taken
@@ -32,7 +32,7 @@ public protocol UserStore: AnyObject, LoginFailureStore, PasswordHashStore, User
     /// Records the revocation unless `jti` is revoked already: true when
     /// this call revoked it. The arbiter between two refreshes of one token.
     func revokeIfLive(jti: String, type: String, now: Double, expiresAt: Double) throws -> Bool
-    /// Deletes the user, and its group memberships; false when there was none.
+    /// Deletes the user, its group memberships and second factors; false when there was none.
     func deleteUser(named username: String) throws -> Bool
     /// Refuses every token of `username` whose `iat` is before `notBefore`
     /// (whole seconds since the epoch). A later call only moves it forward.

@@ -42,7 +42,8 @@ import AuthGateTestSupport
             _ = try raw.exec(
                 unsafeSQL: """
                     TRUNCATE users, token_blocklist, authgate_login_failures, authgate_refresh_families,
-                    authgate_user_groups, authgate_user_revocations, authgate_username_keys
+                    authgate_user_groups, authgate_user_revocations, authgate_username_keys,
+                    authgate_mfa_totp, authgate_mfa_recovery
                     """)
             return Subject(store: try location.open(echo: false, logger: SQLiteFixture.quiet), keep: nil)
         }
@@ -199,5 +200,79 @@ import AuthGateTestSupport
             })
         #expect(try !store.usernameExists("ALICE") && store.userCount() == 1)
         #expect(try store.allUsernames() == ["Alice"])
+    }
+
+    /// TOTP enrolment: nothing active before the confirm; a begin never
+    /// replaces a confirmed secret; the confirm must name the waiting one.
+    @Test(arguments: backends)
+    func aTOTPEnrolmentStartsWaitsAndIsConfirmedOnce(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        #expect(try store.totpEnrolment(ofUserID: "u1") == nil)
+        #expect(try store.beginTOTP(userID: "u1", sealedSecret: "s1", now: 1_700_000_000))
+        #expect(try store.beginTOTP(userID: "u1", sealedSecret: "s2", now: 1_700_000_001))
+        #expect(
+            try store.totpEnrolment(ofUserID: "u1") == TOTPEnrolment(sealedSecret: "s2", confirmed: false, lastStep: -1)
+        )
+        #expect(try !store.useTOTPStep(userID: "u1", step: 5))
+        let digests = ["aa01", "bb02", "cc03"]
+        #expect(
+            try !store.confirmTOTP(
+                userID: "u1", sealedSecret: "s1", step: 7, recoveryDigests: digests, now: 1_700_000_002))
+        #expect(
+            try store.confirmTOTP(
+                userID: "u1", sealedSecret: "s2", step: 7, recoveryDigests: digests, now: 1_700_000_002))
+        #expect(
+            try store.totpEnrolment(ofUserID: "u1") == TOTPEnrolment(sealedSecret: "s2", confirmed: true, lastStep: 7))
+        #expect(
+            try !store.confirmTOTP(
+                userID: "u1", sealedSecret: "s2", step: 8, recoveryDigests: digests, now: 1_700_000_003))
+        #expect(try !store.beginTOTP(userID: "u1", sealedSecret: "s3", now: 1_700_000_004))
+        #expect(try store.totpEnrolment(ofUserID: "u1")?.sealedSecret == "s2")
+        #expect(try store.unusedRecoveryCodes(ofUserID: "u1") == 3)
+        #expect(try store.totpEnrolment(ofUserID: "u2") == nil)
+    }
+
+    /// A step is used once and never before a later one; a recovery code once.
+    @Test(arguments: backends)
+    func stepsAndRecoveryCodesAreUsedOnce(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        #expect(try store.beginTOTP(userID: "u1", sealedSecret: "s", now: 1_700_000_000))
+        #expect(
+            try store.confirmTOTP(
+                userID: "u1", sealedSecret: "s", step: 10, recoveryDigests: ["d1", "d2"], now: 1_700_000_000))
+        #expect(try !store.useTOTPStep(userID: "u1", step: 10))
+        #expect(try !store.useTOTPStep(userID: "u1", step: 9))
+        #expect(try store.useTOTPStep(userID: "u1", step: 12))
+        #expect(try !store.useTOTPStep(userID: "u1", step: 11))
+        #expect(try !store.useTOTPStep(userID: "u2", step: 13))
+        #expect(try store.useRecoveryCode(userID: "u1", digest: "d1", now: 1_700_000_001))
+        #expect(try !store.useRecoveryCode(userID: "u1", digest: "d1", now: 1_700_000_002))
+        #expect(try !store.useRecoveryCode(userID: "u2", digest: "d2", now: 1_700_000_002))
+        #expect(try !store.useRecoveryCode(userID: "u1", digest: "d3", now: 1_700_000_002))
+        #expect(try store.unusedRecoveryCodes(ofUserID: "u1") == 1)
+        // A new confirm (after a removal) replaces the codes.
+        #expect(try store.removeMFA(userID: "u1"))
+        #expect(try !store.removeMFA(userID: "u1"))
+        #expect(try store.totpEnrolment(ofUserID: "u1") == nil && store.unusedRecoveryCodes(ofUserID: "u1") == 0)
+        #expect(try store.beginTOTP(userID: "u1", sealedSecret: "t", now: 1_700_000_003))
+        #expect(
+            try store.confirmTOTP(userID: "u1", sealedSecret: "t", step: 1, recoveryDigests: ["e1"], now: 1_700_000_003)
+        )
+        #expect(try !store.useRecoveryCode(userID: "u1", digest: "d2", now: 1_700_000_004))
+        #expect(try store.useRecoveryCode(userID: "u1", digest: "e1", now: 1_700_000_004))
+    }
+
+    /// Deleting a user takes their second factors with them: a name
+    /// registered again starts without any.
+    @Test(arguments: backends)
+    func deletingAUserRemovesTheirSecondFactors(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "alice")
+        let id = try #require(try store.user(named: "alice")).id
+        #expect(try store.beginTOTP(userID: id, sealedSecret: "s", now: 1_700_000_000))
+        #expect(
+            try store.confirmTOTP(userID: id, sealedSecret: "s", step: 1, recoveryDigests: ["d1"], now: 1_700_000_000))
+        #expect(try store.deleteUser(named: "alice"))
+        #expect(try store.totpEnrolment(ofUserID: id) == nil && store.unusedRecoveryCodes(ofUserID: id) == 0)
     }
 }

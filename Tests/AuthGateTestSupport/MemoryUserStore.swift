@@ -24,6 +24,9 @@ package final class MemoryUserStore: UserStore {
     package var revokedFamilies: [String: Double] = [:]
     /// Group memberships by user id (`MemoryUserStore+Groups`).
     package var memberships: [String: Set<String>] = [:]
+    package var totp: [String: TOTPEnrolment] = [:]
+    /// Recovery code digests by user id, with whether each was used.
+    package var recoveryCodes: [String: [String: Bool]] = [:]
     package var down = false
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
@@ -184,7 +187,11 @@ package final class MemoryUserStore: UserStore {
     package func deleteUser(named username: String) throws -> Bool {
         try touch()
         let before = users.count
-        for user in users where user.username.utf8.elementsEqual(username.utf8) { memberships[user.id] = nil }
+        for user in users where user.username.utf8.elementsEqual(username.utf8) {
+            memberships[user.id] = nil
+            totp[user.id] = nil
+            recoveryCodes[user.id] = nil
+        }
         users.removeAll { $0.username.utf8.elementsEqual(username.utf8) }
         return users.count < before
     }
@@ -237,5 +244,54 @@ package final class MemoryUserStore: UserStore {
         var counts: [String: Int] = [:]
         for user in users { for group in memberships[user.id] ?? [] { counts[group, default: 0] += 1 } }
         return GroupName.sorted(Array(counts.keys)).map { (group: $0, members: counts[$0] ?? 0) }
+    }
+
+    package func totpEnrolment(ofUserID userID: String) throws -> TOTPEnrolment? {
+        try touch()
+        return totp[userID]
+    }
+
+    package func beginTOTP(userID: String, sealedSecret: String, now: Double) throws -> Bool {
+        try touch()
+        if totp[userID]?.confirmed == true { return false }
+        totp[userID] = TOTPEnrolment(sealedSecret: sealedSecret, confirmed: false, lastStep: -1)
+        return true
+    }
+
+    package func confirmTOTP(
+        userID: String, sealedSecret: String, step: Int64, recoveryDigests: [String], now: Double
+    ) throws -> Bool {
+        try touch()
+        guard let row = totp[userID], !row.confirmed, row.sealedSecret == sealedSecret else { return false }
+        totp[userID] = TOTPEnrolment(sealedSecret: sealedSecret, confirmed: true, lastStep: step)
+        recoveryCodes[userID] = Dictionary(uniqueKeysWithValues: recoveryDigests.map { ($0, false) })
+        return true
+    }
+
+    package func useTOTPStep(userID: String, step: Int64) throws -> Bool {
+        try touch()
+        guard let row = totp[userID], row.confirmed, row.lastStep < step else { return false }
+        totp[userID]?.lastStep = step
+        return true
+    }
+
+    package func useRecoveryCode(userID: String, digest: String, now: Double) throws -> Bool {
+        try touch()
+        guard recoveryCodes[userID]?[digest] == false else { return false }
+        recoveryCodes[userID]?[digest] = true
+        return true
+    }
+
+    package func unusedRecoveryCodes(ofUserID userID: String) throws -> Int {
+        try touch()
+        return recoveryCodes[userID]?.values.filter { !$0 }.count ?? 0
+    }
+
+    package func removeMFA(userID: String) throws -> Bool {
+        try touch()
+        let had = totp[userID] != nil || !(recoveryCodes[userID]?.isEmpty ?? true)
+        totp[userID] = nil
+        recoveryCodes[userID] = nil
+        return had
     }
 }

@@ -30,8 +30,9 @@ struct PostgresSchema {
     /// when the DDL below changes.
     /// 2: authgate_login_failures; 3: authgate_user_revocations,
     /// authgate_refresh_families; 4: authgate_username_keys,
-    /// authgate_username_lookalikes; 5: authgate_user_groups.
-    static let version = 5
+    /// authgate_username_lookalikes; 5: authgate_user_groups; 6: authgate_mfa_totp,
+    /// authgate_mfa_recovery.
+    static let version = 6
     /// AuthGate's own tables for `revoke-user`, refresh-token families and
     /// caseless usernames (never columns on `users`: a Flask app shares
     /// that table).
@@ -65,6 +66,19 @@ struct PostgresSchema {
         CREATE TABLE IF NOT EXISTS authgate_user_groups (
             user_id text NOT NULL, group_name text NOT NULL, PRIMARY KEY (user_id, group_name));
         COMMENT ON TABLE authgate_user_groups IS 'AuthGate groups: the groups of each user, by users.id';
+        """
+
+    /// Second factors (schema version 6, `MFAStore`): one TOTP secret per
+    /// user, sealed by AuthGate; recovery codes as keyed digests.
+    static let mfaSQL = """
+        CREATE TABLE IF NOT EXISTS authgate_mfa_totp (
+            user_id text PRIMARY KEY, secret text NOT NULL, created_at timestamp(6) NOT NULL,
+            confirmed_at timestamp(6), last_step bigint NOT NULL DEFAULT -1);
+        COMMENT ON TABLE authgate_mfa_totp IS 'AuthGate second factors: each user''s TOTP secret (sealed), confirmed or waiting, and the last step used';
+        CREATE TABLE IF NOT EXISTS authgate_mfa_recovery (
+            user_id text NOT NULL, code_digest text NOT NULL, used_at timestamp(6),
+            PRIMARY KEY (user_id, code_digest));
+        COMMENT ON TABLE authgate_mfa_recovery IS 'AuthGate second factors: recovery codes (keyed digests), each usable once';
         """
 
     /// Functions created by the migration: one notification per statement
@@ -267,6 +281,7 @@ struct PostgresSchema {
         plan.append(Self.loginFailuresSQL)
         plan.append(Self.adminTablesSQL)
         plan.append(Self.userGroupsSQL)
+        plan.append(Self.mfaSQL)
         // Created when missing, never dropped and re-created: DROP TRIGGER
         // would take ACCESS EXCLUSIVE on users.
         plan.append(Self.functionsSQL)

@@ -119,4 +119,19 @@ package final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock
+    /// is taken first, so no read inside it is upgraded), rolled back when
+    /// it throws.
+    func inWriteTransaction<T>(_ body: () throws -> T) throws -> T {
+        try exec(unsafeSQL: "BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try exec(unsafeSQL: "COMMIT")
+            return result
+        } catch {
+            try? exec(unsafeSQL: "ROLLBACK")
+            throw error
+        }
+    }
 }

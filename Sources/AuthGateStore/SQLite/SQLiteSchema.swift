@@ -14,8 +14,9 @@ struct SQLiteSchema {
     /// (Flask leaves it 0). Bump it when the DDL below changes.
     /// 2: authgate_login_failures; 3: authgate_user_revocations,
     /// authgate_refresh_families; 4: authgate_username_keys,
-    /// authgate_username_lookalikes; 5: authgate_user_groups.
-    static let version = 5
+    /// authgate_username_lookalikes; 5: authgate_user_groups; 6: authgate_mfa_totp,
+    /// authgate_mfa_recovery.
+    static let version = 6
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
     static let migrationAttempts = 4
@@ -41,7 +42,7 @@ struct SQLiteSchema {
         ]
         let tables = [
             "authgate_user_revocations", "authgate_refresh_families", "authgate_username_keys",
-            "authgate_username_lookalikes", Self.userGroupsTable
+            "authgate_username_lookalikes", Self.userGroupsTable, "authgate_mfa_totp", "authgate_mfa_recovery"
         ]
         return try count(of: "index", named: indexes) == indexes.count
             && count(of: "table", named: tables) == tables.count
@@ -109,6 +110,17 @@ struct SQLiteSchema {
             user_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL, PRIMARY KEY (user_id, group_name));
         """
 
+    /// Second factors (schema version 6, `MFAStore`): one TOTP secret per
+    /// user, sealed; recovery codes as keyed digests.
+    static let mfaSQL = """
+        CREATE TABLE IF NOT EXISTS authgate_mfa_totp (
+            user_id VARCHAR NOT NULL PRIMARY KEY, secret TEXT NOT NULL, created_at DATETIME NOT NULL,
+            confirmed_at DATETIME, last_step INTEGER NOT NULL DEFAULT -1);
+        CREATE TABLE IF NOT EXISTS authgate_mfa_recovery (
+            user_id VARCHAR NOT NULL, code_digest VARCHAR NOT NULL, used_at DATETIME,
+            PRIMARY KEY (user_id, code_digest));
+        """
+
     /// The statements that bring the file as it is now to this build's
     /// schema, found by reads only: a missing `users` table is created, a
     /// Flask one adopted (`created_at`, the unique indexes), then
@@ -139,6 +151,7 @@ struct SQLiteSchema {
         }
         plan.append(Self.adminTablesSQL)
         plan.append(Self.userGroupsSQL)
+        plan.append(Self.mfaSQL)
         plan.append(
             """
             CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);

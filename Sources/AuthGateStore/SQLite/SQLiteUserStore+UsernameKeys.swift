@@ -1,14 +1,7 @@
 /// Caseless usernames on SQLite (`UsernameKeyStore`).
 extension SQLiteUserStore {
     func syncUsernameKeys() throws {
-        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
-        do {
-            try syncUsernameKeysInTransaction()
-            try db.exec(unsafeSQL: "COMMIT")
-        } catch {
-            try? db.exec(unsafeSQL: "ROLLBACK")
-            throw error
-        }
+        try db.inWriteTransaction { try syncUsernameKeysInTransaction() }
     }
 
     /// The sync's statements, in the caller's write transaction. Once a
@@ -46,15 +39,10 @@ extension SQLiteUserStore {
         usernameKey: String
     ) throws {
         // One write transaction: the sync, the user and its key, or nothing.
-        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
-        do {
+        try db.inWriteTransaction {
             try syncUsernameKeysInTransaction()
             try insertUser(id: id, username: username, email: email, passwordHash: passwordHash, createdAt: createdAt)
             try db.execute("INSERT INTO authgate_username_keys (key, user_id) VALUES (?, ?)", [usernameKey, id])
-            try db.exec(unsafeSQL: "COMMIT")
-        } catch {
-            try? db.exec(unsafeSQL: "ROLLBACK")
-            throw error
         }
     }
 

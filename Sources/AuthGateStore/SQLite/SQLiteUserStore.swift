@@ -72,19 +72,14 @@ final class SQLiteUserStore: UserStore {
     }
 
     func deleteUser(named username: String) throws -> Bool {
-        // One write transaction: the user and its memberships, or neither.
-        try db.exec(unsafeSQL: "BEGIN IMMEDIATE")
-        do {
-            try db.execute(
-                "DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM users WHERE username = ?)",
-                [username])
+        // One write transaction: the user, its memberships and second factors, or nothing.
+        try db.inWriteTransaction {
+            for table in ["authgate_user_groups", "authgate_mfa_totp", "authgate_mfa_recovery"] {
+                try db.execute(
+                    "DELETE FROM \(table) WHERE user_id IN (SELECT id FROM users WHERE username = ?)", [username])
+            }
             try db.execute("DELETE FROM users WHERE username = ?", [username])
-            let deleted = db.changes > 0
-            try db.exec(unsafeSQL: "COMMIT")
-            return deleted
-        } catch {
-            try? db.exec(unsafeSQL: "ROLLBACK")
-            throw error
+            return db.changes > 0
         }
     }
 

@@ -20,7 +20,8 @@ import AuthGateTestSupport
         #expect(
             try db.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 == [
-                    "authgate_login_failures", "authgate_refresh_families", "authgate_user_groups",
+                    "authgate_login_failures", "authgate_mfa_recovery", "authgate_mfa_totp",
+                    "authgate_refresh_families", "authgate_user_groups",
                     "authgate_user_revocations", "authgate_username_keys", "authgate_username_lookalikes",
                     "token_blocklist", "users"
                 ])

@@ -1,0 +1,33 @@
+/// Second factors are not cached: they are read only by a login that has
+/// already paid for a password hash, and by the enrolment routes, and a
+/// code used on one responder must be refused on every other at once.
+extension CachedUserStore {
+    package func totpEnrolment(ofUserID userID: String) throws -> TOTPEnrolment? {
+        try base.totpEnrolment(ofUserID: userID)
+    }
+
+    package func beginTOTP(userID: String, sealedSecret: String, now: Double) throws -> Bool {
+        try base.beginTOTP(userID: userID, sealedSecret: sealedSecret, now: now)
+    }
+
+    package func confirmTOTP(
+        userID: String, sealedSecret: String, step: Int64, recoveryDigests: [String], now: Double
+    ) throws -> Bool {
+        try base.confirmTOTP(
+            userID: userID, sealedSecret: sealedSecret, step: step, recoveryDigests: recoveryDigests, now: now)
+    }
+
+    package func useTOTPStep(userID: String, step: Int64) throws -> Bool {
+        try base.useTOTPStep(userID: userID, step: step)
+    }
+
+    package func useRecoveryCode(userID: String, digest: String, now: Double) throws -> Bool {
+        try base.useRecoveryCode(userID: userID, digest: digest, now: now)
+    }
+
+    package func unusedRecoveryCodes(ofUserID userID: String) throws -> Int {
+        try base.unusedRecoveryCodes(ofUserID: userID)
+    }
+
+    package func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }
+}
