@@ -1,7 +1,7 @@
 import AuthGateCore
 import AuthGateStore
 
-/// The login-policy and group half of `VerifiedTokenMemoTests.NoStore`: every call fails.
+/// The login-policy, group and second-factor half of `VerifiedTokenMemoTests.NoStore`: every call fails.
 extension VerifiedTokenMemoTests.NoStore {
     func loginFailures(key: String, address: String) throws -> LoginFailures? { throw StoreError.unavailable("test") }
     func recordLoginFailure(key: String, address: String, now: Double, windowCutoff: Double) throws {
@@ -16,4 +16,17 @@ extension VerifiedTokenMemoTests.NoStore {
     func addToGroup(userID: String, group: String) throws -> Bool { throw StoreError.unavailable("test") }
     func removeFromGroup(userID: String, group: String) throws -> Bool { throw StoreError.unavailable("test") }
     func groupMemberCounts() throws -> [(group: String, members: Int)] { throw StoreError.unavailable("test") }
+    func totpEnrolment(ofUserID userID: String) throws -> TOTPEnrolment? { throw StoreError.unavailable("test") }
+    func beginTOTP(userID: String, sealedSecret: String, now: Double) throws -> Bool {
+        throw StoreError.unavailable("test")
+    }
+    func confirmTOTP(userID: String, sealedSecret: String, step: Int64, recoveryDigests: [String], now: Double)
+        throws -> Bool
+    { throw StoreError.unavailable("test") }
+    func useTOTPStep(userID: String, step: Int64) throws -> Bool { throw StoreError.unavailable("test") }
+    func useRecoveryCode(userID: String, digest: String, now: Double) throws -> Bool {
+        throw StoreError.unavailable("test")
+    }
+    func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { throw StoreError.unavailable("test") }
+    func removeMFA(userID: String) throws -> Bool { throw StoreError.unavailable("test") }
 }

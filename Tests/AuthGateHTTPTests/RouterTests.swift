@@ -15,12 +15,17 @@ import AuthGateTestSupport
             expected += [
                 ("POST", prefix + "/register", .keyDerivation, .json, []),
                 ("POST", prefix + "/login", .keyDerivation, .json, []),
+                ("POST", prefix + "/login/mfa", .worker, .json, []),
+                ("POST", prefix + "/mfa/totp", .worker, .json, []),
+                ("DELETE", prefix + "/mfa/totp", .worker, .json, []),
+                ("POST", prefix + "/mfa/totp/confirm", .worker, .json, []),
                 ("GET", prefix + "/refresh", .worker, .json, []), ("POST", prefix + "/refresh", .worker, .json, []),
                 ("GET", prefix + "/whoami", .worker, .json, []),
                 ("GET", prefix + "/logout", .worker, .json, []), ("POST", prefix + "/logout", .worker, .json, []),
                 ("GET", prefix + "/verify", .worker, .json, verifyParameters),
                 ("GET", prefix + "/sign-in", .worker, .json, []),
                 ("POST", prefix + "/sign-in", .keyDerivation, .form, []),
+                ("POST", prefix + "/sign-in/mfa", .worker, .form, []),
                 ("POST", prefix + "/sign-out", .worker, .form, []),
                 ("GET", prefix + "/refresh-session", .worker, .json, [])
             ]

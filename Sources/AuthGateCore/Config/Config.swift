@@ -92,6 +92,11 @@ public struct Config: Sendable {
     /// `AUTHGATE_TOKEN_GROUPS`: access tokens carry the user's groups as a
     /// `groups` claim. Off (the default): tokens stay Flask-shaped.
     public var tokenGroups = false
+    /// What TOTP secrets are sealed with (`Config.mfaKey`); empty: no
+    /// enrolment possible.
+    public var mfaKey: [UInt8] = []
+    /// `AUTHGATE_MFA_ISSUER`: the issuer in `otpauth://` URIs.
+    public var mfaIssuer = "AuthGate"
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -182,6 +187,8 @@ public struct Config: Sendable {
             "AUTHGATE_USERNAME_POLICY", default: .exact)
         config.verifyCookie = try verifyCookieName(value("AUTHGATE_VERIFY_COOKIE"))
         config.tokenGroups = try bool("AUTHGATE_TOKEN_GROUPS")
+        config.mfaKey = try mfaKey(&secrets, jwtKey: config.jwtKey)
+        config.mfaIssuer = try mfaIssuer(value("AUTHGATE_MFA_ISSUER"))
         config.warnings = secrets.warnings + warnings
         try config.loadCookieSettings(value)
         config.requestLog = try bool("AUTHGATE_REQUEST_LOG")

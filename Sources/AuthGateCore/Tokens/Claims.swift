@@ -26,11 +26,16 @@ public struct Claims: Sendable, Equatable {
     /// client: AuthGate itself reads memberships from the store, so a
     /// change applies before the token expires.
     public var groups: [String]?
+    /// `amr` (RFC 8176): how the login proved who it was, `["pwd", "otp"]`
+    /// or `["pwd", "hwk"]` after a second factor; nil (not written) for a
+    /// password alone, so such tokens stay exactly Flask's. A refresh
+    /// passes it on to the access tokens it makes.
+    public var amr: [String]?
 
     package init(
         subject: String, kind: Kind, fresh: Bool, jti: String, issuedAt: Int64, notBefore: Int64,
         expires: Double, family: String? = nil, authTime: Int64? = nil, csrf: String? = nil,
-        groups: [String]? = nil
+        groups: [String]? = nil, amr: [String]? = nil
     ) {
         self.subject = subject
         self.kind = kind
@@ -43,7 +48,11 @@ public struct Claims: Sendable, Equatable {
         self.authTime = authTime
         self.csrf = csrf
         self.groups = groups
+        self.amr = amr
     }
+
+    /// Whether the login behind the token passed a second factor.
+    public var hasSecondFactor: Bool { amr?.contains { $0 == "otp" || $0 == "hwk" } ?? false }
 
     /// Longest `jti` accepted, in UTF-8 bytes. Logout must be able to store
     /// every `jti` it accepts: PostgreSQL refuses a btree index entry over
@@ -75,6 +84,7 @@ public struct Claims: Sendable, Equatable {
         if let family { members.append(("fam", .string(family))) }
         if let authTime { members.append(("auth_time", .number(Double(authTime)))) }
         if let groups { members.append(("groups", .array(groups.map { .string($0) }))) }
+        if let amr { members.append(("amr", .array(amr.map { .string($0) }))) }
         return JSONWriter.object(members)
     }
 }

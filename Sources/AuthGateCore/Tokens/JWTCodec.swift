@@ -101,11 +101,23 @@ public struct JWTCodec: Sendable {
             guard let text = value.stringValue else { throw .invalidToken }
             csrf = text
         }
+        // Read for the second-factor check; anything but strings is refused
+        // rather than taken for "no second factor".
+        var amr: [String]?
+        if let value = payload["amr"] {
+            guard case .array(let items) = value else { throw .invalidToken }
+            var methods: [String] = []
+            for item in items {
+                guard let method = item.stringValue else { throw .invalidToken }
+                methods.append(method)
+            }
+            amr = methods
+        }
         return Claims(
             subject: subject, kind: kind, fresh: fresh, jti: jti,
             issuedAt: Int64(exactly: (iat ?? 0).rounded(.down)) ?? 0,
             notBefore: Int64(exactly: (nbf ?? 0).rounded(.down)) ?? 0,
-            expires: exp, family: family, authTime: authTime, csrf: csrf)
+            expires: exp, family: family, authTime: authTime, csrf: csrf, amr: amr)
     }
 
     private func optionalNumber(_ value: JSONValue?) throws(TokenError) -> Double? {

@@ -6,10 +6,12 @@ import AuthGateStore
 /// opt-in throttle, a refused attempt is answered before any hashing, and
 /// unknown users and wrong passwords are counted alike.
 enum Credentials {
-    /// The user whose password this is; `APIError.invalidCredentials`,
-    /// the throttle's 429 or a store error otherwise.
-    static func verify(username: String, password: String, _ request: Request, _ context: Context) throws -> UserRecord
-    {
+    /// The user whose password this is, and the second factors they must
+    /// pass next (empty: none); `APIError.invalidCredentials`, the
+    /// throttle's 429 or a store error otherwise.
+    static func verify(username: String, password: String, _ request: Request, _ context: Context) throws -> (
+        user: UserRecord, secondFactors: [String]
+    ) {
         let throttle = try LoginThrottle(request, username: username, context: context)
         try throttle?.refuseIfThrottled(username: username, logger: request.logger)
         let user = try context.store.user(named: username)
@@ -31,8 +33,11 @@ enum Credentials {
         // no token. `delete-user` revokes tokens only after its delete, so
         // one issued past this check still falls before its not-before.
         guard try context.store.user(named: username)?.id == user.id else { throw APIError.invalidCredentials }
-        try throttle?.clear()
+        // An enrolled user's count is cleared by the second step: wrong
+        // codes must add up across password logins, not start over.
+        let secondFactors = try SecondFactorCode.methods(of: user, context)
+        if secondFactors.isEmpty { try throttle?.clear() }
         PasswordRehash.upgradeIfWeaker(user, password: password, context: context, logger: request.logger)
-        return user
+        return (user, secondFactors)
     }
 }

@@ -4,9 +4,11 @@ import AuthGateCore
 /// refresh) and `max_age=N` (issued at most N seconds ago). A token that
 /// falls short is refused as Flask-JWT-Extended refuses a stale token on a
 /// fresh-only route (`FreshTokenRequired`). `allowed_groups=a,b`: its user
-/// must be in at least one of them (`NotInAllowedGroup`, 403).
+/// must be in at least one of them (`NotInAllowedGroup`, 403). `mfa=1`:
+/// the token's login passed a second factor (`amr`; 401 `mfa_required`).
 struct VerifyRequirements: Equatable {
     var fresh = false
+    var secondFactor = false
     var maxAge: Int64?
     /// nil: any user may pass.
     var allowedGroups: [String]?
@@ -17,6 +19,11 @@ struct VerifyRequirements: Equatable {
         case nil, "0"?: fresh = false
         case "1"?: fresh = true
         default: throw .badRequest("fresh must be 0 or 1")
+        }
+        switch request.queryValue("mfa") {
+        case nil, "0"?: secondFactor = false
+        case "1"?: secondFactor = true
+        default: throw .badRequest("mfa must be 0 or 1")
         }
         if let raw = request.queryValue("max_age") {
             guard !raw.isEmpty, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
@@ -35,17 +42,19 @@ struct VerifyRequirements: Equatable {
         }
     }
 
-    init(fresh: Bool = false, maxAge: Int64? = nil, allowedGroups: [String]? = nil) {
+    init(fresh: Bool = false, maxAge: Int64? = nil, allowedGroups: [String]? = nil, secondFactor: Bool = false) {
         self.fresh = fresh
+        self.secondFactor = secondFactor
         self.maxAge = maxAge
         self.allowedGroups = allowedGroups
     }
 
     /// `claims` already passed every token check. The leeway widens the
     /// age as it widens `exp`: the age limit is an expiry of its own.
-    func check(_ claims: Claims, now: Double, leeway: Int64) throws(FreshTokenRequired) {
+    func check(_ claims: Claims, now: Double, leeway: Int64) throws {
         if fresh, !claims.fresh { throw FreshTokenRequired() }
         if let maxAge, now - Double(claims.issuedAt) > Double(maxAge) + Double(leeway) { throw FreshTokenRequired() }
+        if secondFactor, !claims.hasSecondFactor { throw SecondFactorError.tokenWithoutSecondFactor }
     }
 
     /// `groups`: the user's, read from the store for this request (never

@@ -59,7 +59,8 @@ enum RefreshHandler {
         // The new access token stays in the login's family, so that ending
         // the login (reuse, a session logout) ends it too.
         let family = config.tokenFamilies ? try RefreshFamily.name(of: claims) : nil
-        let access = try issuer.token(for: user, kind: .access, fresh: false, family: family)
+        // The login's methods pass on: a second factor stays proven.
+        let access = try issuer.token(for: user, kind: .access, fresh: false, family: family, amr: claims.amr)
         guard config.refreshRotation, rotate else { return (access, nil) }
         // The blocklist's unique jti is the arbiter: of two refreshes with
         // one token, one insert takes it and the other is refused. The
@@ -78,7 +79,7 @@ enum RefreshHandler {
         // jti, which a later reuse of it revokes (RefreshReuse).
         let refresh = try issuer.token(
             for: user, kind: .refresh, fresh: false, family: family,
-            authTime: RefreshFamily.loginTime(of: claims), expiresBy: deadline)
+            authTime: RefreshFamily.loginTime(of: claims), expiresBy: deadline, amr: claims.amr)
         return (access, refresh)
     }
 }

@@ -43,8 +43,9 @@ enum SignInHandler {
             return again(400, "Enter your username and password.")
         }
         let user: UserRecord
+        let secondFactors: [String]
         do {
-            user = try Credentials.verify(username: username, password: password, request, context)
+            (user, secondFactors) = try Credentials.verify(username: username, password: password, request, context)
         } catch let error as APIError where error.status == 400 {
             return again(400, refusedMessage)
         } catch let error as APIError where error.status == 429 {
@@ -52,11 +53,59 @@ enum SignInHandler {
                 429, "Too many failed sign-in attempts. Please wait and try again.",
                 error.headers.map { (name: $0.key, value: $0.value) })
         }
-        let (access, refresh) = try TokenIssuer(context).login(for: user)
+        // An enrolled user continues at the second step (docs/mfa.md).
+        if !secondFactors.isEmpty {
+            guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
+            return SignInPage.renderCodeStep(
+                status: 200, action: request.path + "/mfa", rd: rd, formToken: token,
+                mfaToken: try MFAChallenge.issue(for: user, keys: keys, now: context.now), config: config,
+                extraHeaders: cookie)
+        }
+        return try signedIn(user, amr: nil, rd: rd, context)
+    }
+
+    /// POST /auth/sign-in/mfa: the second step's form (`mfa_token`, `code`,
+    /// `rd`, the form token), checked as `POST /auth/login/mfa` checks
+    /// its body. A wrong code uses the challenge up: the form starts again.
+    @Sendable static func secondStep(_ request: Request, _ context: Context) throws -> Response {
+        let config = context.config
+        guard config.cookies.enabled else { throw APIError.notFound }
+        if let page = misconfigured(request, config) { return page }
+        let form = FormBody(request)
+        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
+        let (token, cookie) = try formToken(request, config)
+        let signInPath = String(request.path.dropLast("/mfa".count))
+        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
+            SignInPage.render(
+                status: status, action: signInPath, rd: rd, formToken: token, notice: .error(message),
+                config: config, extraHeaders: cookie + headers)
+        }
+        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
+            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
+        }
+        do {
+            let user = try LoginMFAHandler.verify(
+                mfaToken: form.value("mfa_token") ?? "", code: form.value("code") ?? "", request, context)
+            return try signedIn(user, amr: SecondFactorCode.passwordAndOTP, rd: rd, context)
+        } catch let error as SecondFactorError {
+            if error == .unavailable { throw error }
+            return again(401, "That code was not accepted. Please sign in again.")
+        } catch let error as APIError where error.status == 429 {
+            return again(
+                429, "Too many failed sign-in attempts. Please wait and try again.",
+                error.headers.map { (name: $0.key, value: $0.value) })
+        }
+    }
+
+    /// The 303 back to `rd` with the session cookies.
+    private static func signedIn(_ user: UserRecord, amr: [String]?, rd: String, _ context: Context) throws
+        -> Response
+    {
+        let (access, refresh) = try TokenIssuer(context).login(for: user, amr: amr)
         return Response(
             status: 303,
-            headers: [("Location", rd)] + SignInPage.headers(config)
-                + SessionCookies.set(access: access, refresh: refresh, config.cookies), body: [])
+            headers: [("Location", rd)] + SignInPage.headers(context.config)
+                + SessionCookies.set(access: access, refresh: refresh, context.config.cookies), body: [])
     }
 
     /// The page that explains a cookie setting this browser would refuse

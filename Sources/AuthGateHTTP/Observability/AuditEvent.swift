@@ -5,8 +5,10 @@
 /// |---|---|
 /// | `register` | POST register answered 201 |
 /// | `register.refused` | POST register answered another 4xx (taken, invalid, ...) |
-/// | `login.success` | POST login answered 200 |
+/// | `login.success` | POST login, or its second step (login/mfa), answered 200 |
 /// | `login.failure` | POST login answered another 4xx (wrong password, unknown user, bad body) |
+/// | `login.mfa_required` | POST login answered 401: the password was right, a second factor is due |
+/// | `login.failure` | POST login/mfa answered a 4xx (a wrong or used code or challenge) |
 /// | `logout` | logout answered 200 (a token was revoked) |
 /// | `throttled` | any route answered 429, or 503 with `Retry-After` (the KDF queue is full) |
 ///
@@ -17,6 +19,7 @@ package enum AuditEvent: String, Sendable {
     case registerRefused = "register.refused"
     case loginSuccess = "login.success"
     case loginFailure = "login.failure"
+    case loginMFARequired = "login.mfa_required"
     case logout
     case throttled
 
@@ -31,6 +34,16 @@ package enum AuditEvent: String, Sendable {
         case .register where method == "POST":
             if status == 201 { self = .register } else if refused { self = .registerRefused } else { return nil }
         case .login where method == "POST":
+            if status == 200 {
+                self = .loginSuccess
+            } else if status == 401 {
+                self = .loginMFARequired
+            } else if refused {
+                self = .loginFailure
+            } else {
+                return nil
+            }
+        case .loginSecondStep where method == "POST":
             if status == 200 { self = .loginSuccess } else if refused { self = .loginFailure } else { return nil }
         case .logout where method != "OPTIONS" && status == 200:
             self = .logout

@@ -39,12 +39,13 @@ package enum RouteLabel {
     }
 
     /// What the route is for the audit log.
-    package enum Purpose { case register, login, logout, other }
+    package enum Purpose { case register, login, loginSecondStep, logout, other }
 
     package static let purposes: [Purpose] = all.map { label in
         guard Routes.authPrefixes.contains(where: { label.hasPrefix($0 + "/") }) else { return .other }
         if label.hasSuffix("/register") { return .register }
         if label.hasSuffix("/login") { return .login }
+        if label.hasSuffix("/login/mfa") { return .loginSecondStep }
         if label.hasSuffix("/logout") { return .logout }
         return .other
     }

@@ -17,6 +17,12 @@ public enum Routes {
                 Route(
                     method: "POST", path: prefix + "/login", handler: LoginHandler.handle,
                     lane: .keyDerivation))
+            // Second factors (docs/mfa.md): no key derivation, the password step did it.
+            rows.append(Route(method: "POST", path: prefix + "/login/mfa", handler: LoginMFAHandler.handle))
+            rows.append(Route(method: "POST", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.begin))
+            rows.append(Route(method: "DELETE", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.remove))
+            rows.append(
+                Route(method: "POST", path: prefix + "/mfa/totp/confirm", handler: TOTPEnrolmentHandler.confirm))
             rows.append(Route(method: "GET", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/refresh", handler: RefreshHandler.handle))
             rows.append(Route(method: "GET", path: prefix + "/whoami", handler: WhoAmIHandler.handle))
@@ -33,6 +39,8 @@ public enum Routes {
                 Route(
                     method: "POST", path: prefix + "/sign-in", handler: SignInHandler.signIn,
                     lane: .keyDerivation, body: .form))
+            rows.append(
+                Route(method: "POST", path: prefix + "/sign-in/mfa", handler: SignInHandler.secondStep, body: .form))
             rows.append(Route(method: "POST", path: prefix + "/sign-out", handler: SignOutHandler.signOut, body: .form))
             rows.append(Route(method: "GET", path: prefix + "/refresh-session", handler: SessionRefreshHandler.handle))
         }

@@ -12,6 +12,8 @@ public struct Services: Sendable {
     public let cache: ReadCache?
     /// What each request's head reads beyond the basics (`HeaderSelection`).
     public let headerSelection: HeaderSelection
+    /// Second factors' keys; nil when the configuration has none.
+    public let secondFactorKeys: SecondFactorKeys?
 
     /// `cache`: the composition root passes one where something keeps it
     /// true (PostgreSQL's NOTIFY); nil reads every time from the store.
@@ -22,6 +24,7 @@ public struct Services: Sendable {
         self.tokens = JWTCodec(keys: config.keys, leeway: config.leeway)
         self.passwords = try PasswordService(method: config.hashMethod)
         self.headerSelection = HeaderSelection(config)
+        self.secondFactorKeys = try SecondFactorKeys(config)
     }
 
     /// A new store (one connection) for the calling thread, behind the cache.

@@ -14,10 +14,11 @@ struct TokenIssuer {
     /// not outlive (its family's absolute deadline), else the full lifetime.
     /// In cookie mode with CSRF protection the token carries a new `csrf`
     /// value, as Flask-JWT-Extended's do; with `AUTHGATE_TOKEN_GROUPS` an
-    /// access token carries the user's groups as they are now.
+    /// access token carries the user's groups as they are now. `amr`: the
+    /// login's methods after a second factor (nil after a password alone).
     func token(
         for user: UserRecord, kind: Claims.Kind, fresh: Bool, family: String? = nil,
-        authTime: Int64? = nil, expiresBy deadline: Double? = nil
+        authTime: Int64? = nil, expiresBy deadline: Double? = nil, amr: [String]? = nil
     ) throws -> IssuedToken {
         let now = Int64(context.now)
         let config = context.config
@@ -33,7 +34,7 @@ struct TokenIssuer {
             Claims(
                 subject: user.username, kind: kind, fresh: fresh, jti: UUID4.make(),
                 issuedAt: now, notBefore: now, expires: expires, family: family, authTime: authTime, csrf: csrf,
-                groups: groups))
+                groups: groups, amr: amr))
         return IssuedToken(text: text, csrf: csrf)
     }
 
@@ -41,24 +42,25 @@ struct TokenIssuer {
     /// session logout scope) both tokens carry a new family, so that reuse
     /// detection or a logout ends the whole login; with rotation the
     /// refresh token also carries `auth_time` and never outlives the
-    /// login's absolute lifetime. Off: Flask's claims exactly.
-    func login(for user: UserRecord) throws -> (access: IssuedToken, refresh: IssuedToken) {
+    /// login's absolute lifetime. Off: Flask's claims exactly. `amr`: as
+    /// `token`, on both tokens, so that a refresh passes it on.
+    func login(for user: UserRecord, amr: [String]? = nil) throws -> (access: IssuedToken, refresh: IssuedToken) {
         let config = context.config
         guard config.tokenFamilies else {
             return (
-                try token(for: user, kind: .access, fresh: true),
-                try token(for: user, kind: .refresh, fresh: false)
+                try token(for: user, kind: .access, fresh: true, amr: amr),
+                try token(for: user, kind: .refresh, fresh: false, amr: amr)
             )
         }
         let family = try UUID4.make()
-        let access = try token(for: user, kind: .access, fresh: true, family: family)
+        let access = try token(for: user, kind: .access, fresh: true, family: family, amr: amr)
         guard config.refreshRotation else {
-            return (access, try token(for: user, kind: .refresh, fresh: false, family: family))
+            return (access, try token(for: user, kind: .refresh, fresh: false, family: family, amr: amr))
         }
         let loginTime = Int64(context.now)
         let refresh = try token(
             for: user, kind: .refresh, fresh: false, family: family, authTime: loginTime,
-            expiresBy: Double(loginTime) + Double(config.refreshMaxAge))
+            expiresBy: Double(loginTime) + Double(config.refreshMaxAge), amr: amr)
         return (access, refresh)
     }
 }

@@ -274,3 +274,23 @@ final class RaceLosingStore: UserStore {
     }
     func groupMemberCounts() throws -> [(group: String, members: Int)] { try base.groupMemberCounts() }
 }
+
+/// Second factors pass through to the memory store.
+extension RaceLosingStore {
+    func totpEnrolment(ofUserID userID: String) throws -> TOTPEnrolment? { try base.totpEnrolment(ofUserID: userID) }
+    func beginTOTP(userID: String, sealedSecret: String, now: Double) throws -> Bool {
+        try base.beginTOTP(userID: userID, sealedSecret: sealedSecret, now: now)
+    }
+    func confirmTOTP(userID: String, sealedSecret: String, step: Int64, recoveryDigests: [String], now: Double)
+        throws -> Bool
+    {
+        try base.confirmTOTP(
+            userID: userID, sealedSecret: sealedSecret, step: step, recoveryDigests: recoveryDigests, now: now)
+    }
+    func useTOTPStep(userID: String, step: Int64) throws -> Bool { try base.useTOTPStep(userID: userID, step: step) }
+    func useRecoveryCode(userID: String, digest: String, now: Double) throws -> Bool {
+        try base.useRecoveryCode(userID: userID, digest: digest, now: now)
+    }
+    func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { try base.unusedRecoveryCodes(ofUserID: userID) }
+    func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }
+}

@@ -1,0 +1,18 @@
+import AuthGateCore
+
+/// The keys second factors use, each derived from `Config.mfaKey` for one
+/// purpose only: sealing TOTP secrets, keying recovery-code digests, and
+/// signing login challenges (`MFAChallenge`). Nil in `Services` when
+/// there is no key: enrolment is then refused, and no user can be enrolled.
+public struct SecondFactorKeys: Sendable {
+    let box: MFASecretBox
+    let recoveryKey: [UInt8]
+    let challengeKey: [UInt8]
+
+    init?(_ config: Config) throws {
+        guard !config.mfaKey.isEmpty else { return nil }
+        box = try MFASecretBox.derive(fromServerSecret: config.mfaKey)
+        recoveryKey = box.recoveryKey
+        challengeKey = try Crypto.hmac(.sha256, key: config.mfaKey, data: Array("authgate-mfa-challenge-v1".utf8))
+    }
+}
