@@ -6,7 +6,7 @@
 # executions, crashes, corpus size and speed per target. Exits 1 when any
 # target crashed, hung or leaked; the input is in .build-fuzz/artifacts/.
 #   FUZZ_SECONDS   seconds per target (default 300)
-#   FUZZ_TARGETS   targets to run (default: all six)
+#   FUZZ_TARGETS   targets to run (default: all seven)
 #   FUZZ_RUNS      stop a target after this many executions instead (0: no limit)
 #   FUZZ_NO_BUILD  1: use the binary already built
 # `scripts/fuzz.sh merge` folds the inputs found into the committed corpus,
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 SCRATCH=.build-fuzz
 SECONDS_EACH=${FUZZ_SECONDS:-300}
-TARGETS=${FUZZ_TARGETS:-"json jwt query dotenv werkzeug fcgi"}
+TARGETS=${FUZZ_TARGETS:-"json jwt query dotenv werkzeug fcgi webauthn"}
 RUNS=${FUZZ_RUNS:-0}
 BIN=$SCRATCH/release/authgate-fuzz
 REPORT=$SCRATCH/report.txt

@@ -11,7 +11,8 @@ enum FuzzTargets {
         ("query", QueryTarget.run),
         ("dotenv", DotEnvTarget.run),
         ("werkzeug", WerkzeugTarget.run),
-        ("fcgi", FCGITarget.run)
+        ("fcgi", FCGITarget.run),
+        ("webauthn", WebAuthnTarget.run)
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.run) })

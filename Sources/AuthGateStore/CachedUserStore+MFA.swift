@@ -29,5 +29,19 @@ extension CachedUserStore {
         try base.unusedRecoveryCodes(ofUserID: userID)
     }
 
+    package func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        try base.webAuthnCredentials(ofUserID: userID)
+    }
+
+    package func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        try base.addWebAuthnCredential(credential, now: now)
+    }
+
+    package func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        try base.updateSignCount(credentialID: credentialID, userID: userID, from: old, to: new)
+    }
+
+    package func removeTOTP(userID: String) throws -> Bool { try base.removeTOTP(userID: userID) }
+
     package func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }
 }

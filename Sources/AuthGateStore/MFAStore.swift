@@ -22,9 +22,40 @@ public protocol MFAStore: AnyObject {
     func useRecoveryCode(userID: String, digest: String, now: Double) throws -> Bool
     /// Recovery codes the user has left.
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int
-    /// Removes the TOTP enrolment and the recovery codes; false when there
-    /// was neither.
+    /// The user's passkeys, oldest first.
+    func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential]
+    /// Stores a new passkey; false when its credential id is registered
+    /// already (to anyone).
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool
+    /// Moves the passkey's sign counter from `old` to `new`; false when it
+    /// is no longer `old` (another sign-in with it won the race).
+    func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool
+    /// Removes the TOTP enrolment and the recovery codes, not the passkeys;
+    /// false when there was neither.
+    func removeTOTP(userID: String) throws -> Bool
+    /// Removes the TOTP enrolment, the passkeys and the recovery codes;
+    /// false when there was none of them.
     func removeMFA(userID: String) throws -> Bool
+}
+
+/// One row of `authgate_mfa_webauthn`.
+public struct WebAuthnCredential: Sendable, Equatable {
+    public var userID: String
+    /// The credential id, base64url.
+    public var credentialID: String
+    /// DER SubjectPublicKeyInfo, base64url.
+    public var publicKey: String
+    /// The COSE algorithm number (-7 ES256, -8 EdDSA).
+    public var algorithm: Int64
+    public var signCount: Int64
+
+    public init(userID: String, credentialID: String, publicKey: String, algorithm: Int64, signCount: Int64) {
+        self.userID = userID
+        self.credentialID = credentialID
+        self.publicKey = publicKey
+        self.algorithm = algorithm
+        self.signCount = signCount
+    }
 }
 
 /// One row of `authgate_mfa_totp`.

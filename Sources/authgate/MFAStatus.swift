@@ -6,7 +6,7 @@ struct MFAStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mfa-status",
         abstract:
-            "Show a user's second factor: none, waiting (enrolment not confirmed) or totp, and recovery codes left.")
+            "Show a user's second factors: TOTP none, waiting (not confirmed) or totp; recovery codes left; passkeys.")
 
     @Argument(help: "The username (exact bytes).") var username: String
 
@@ -15,7 +15,9 @@ struct MFAStatusCommand: ParsableCommand {
         do {
             let admin = try UserAdmin(config: config, logger: adminLogger("authgate.admin", config: config))
             let status = try admin.mfaStatus(of: username)
-            print("\(username): \(status.state), \(status.recoveryCodesLeft) recovery codes left")
+            print(
+                "\(username): \(status.state), \(status.recoveryCodesLeft) recovery codes left, \(status.passkeys) passkeys"
+            )
         } catch {
             throw fail("mfa-status: \(error)")
         }
@@ -25,7 +27,7 @@ struct MFAStatusCommand: ParsableCommand {
 struct MFAResetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mfa-reset",
-        abstract: "Remove a user's second factor and recovery codes (audited): the password alone logs in again.")
+        abstract: "Remove a user's TOTP, recovery codes and passkeys (audited): the password alone logs in again.")
 
     @Argument(help: "The username (exact bytes).") var username: String
 

@@ -29,4 +29,14 @@ extension VerifiedTokenMemoTests.NoStore {
     }
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { throw StoreError.unavailable("test") }
     func removeMFA(userID: String) throws -> Bool { throw StoreError.unavailable("test") }
+    func removeTOTP(userID: String) throws -> Bool { throw StoreError.unavailable("test") }
+    func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        throw StoreError.unavailable("test")
+    }
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        throw StoreError.unavailable("test")
+    }
+    func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        throw StoreError.unavailable("test")
+    }
 }

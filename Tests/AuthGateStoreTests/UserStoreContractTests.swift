@@ -43,7 +43,7 @@ import AuthGateTestSupport
                 unsafeSQL: """
                     TRUNCATE users, token_blocklist, authgate_login_failures, authgate_refresh_families,
                     authgate_user_groups, authgate_user_revocations, authgate_username_keys,
-                    authgate_mfa_totp, authgate_mfa_recovery
+                    authgate_mfa_totp, authgate_mfa_recovery, authgate_mfa_webauthn
                     """)
             return Subject(store: try location.open(echo: false, logger: SQLiteFixture.quiet), keep: nil)
         }

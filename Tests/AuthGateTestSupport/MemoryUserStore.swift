@@ -27,6 +27,8 @@ package final class MemoryUserStore: UserStore {
     package var totp: [String: TOTPEnrolment] = [:]
     /// Recovery code digests by user id, with whether each was used.
     package var recoveryCodes: [String: [String: Bool]] = [:]
+    /// Passkeys in the order they were added.
+    package var passkeys: [WebAuthnCredential] = []
     package var down = false
     /// Runs inside `insertUser` before the unique check: a concurrent
     /// registration landing between a handler's exists-checks and its insert.
@@ -191,6 +193,7 @@ package final class MemoryUserStore: UserStore {
             memberships[user.id] = nil
             totp[user.id] = nil
             recoveryCodes[user.id] = nil
+            passkeys.removeAll { $0.userID == user.id }
         }
         users.removeAll { $0.username.utf8.elementsEqual(username.utf8) }
         return users.count < before
@@ -289,9 +292,43 @@ package final class MemoryUserStore: UserStore {
 
     package func removeMFA(userID: String) throws -> Bool {
         try touch()
+        let had =
+            totp[userID] != nil || !(recoveryCodes[userID]?.isEmpty ?? true)
+            || passkeys.contains { $0.userID == userID }
+        totp[userID] = nil
+        recoveryCodes[userID] = nil
+        passkeys.removeAll { $0.userID == userID }
+        return had
+    }
+
+    package func removeTOTP(userID: String) throws -> Bool {
+        try touch()
         let had = totp[userID] != nil || !(recoveryCodes[userID]?.isEmpty ?? true)
         totp[userID] = nil
         recoveryCodes[userID] = nil
         return had
+    }
+
+    package func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        try touch()
+        return passkeys.filter { $0.userID == userID }
+    }
+
+    package func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        try touch()
+        guard !passkeys.contains(where: { $0.credentialID == credential.credentialID }) else { return false }
+        passkeys.append(credential)
+        return true
+    }
+
+    package func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        try touch()
+        guard
+            let i = passkeys.firstIndex(where: {
+                $0.credentialID == credentialID && $0.userID == userID && $0.signCount == old
+            })
+        else { return false }
+        passkeys[i].signCount = new
+        return true
     }
 }

@@ -516,6 +516,10 @@ class Stack:
         kw.setdefault("timeout", 30)
         return self.http.post(self.url + path, **kw)
 
+    def delete(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return self.http.delete(self.url + path, **kw)
+
     def stop(self):
         self.nginx.stop()
         self.responder.stop()

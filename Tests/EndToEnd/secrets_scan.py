@@ -5,6 +5,7 @@ What counts as a secret, collected while the tests run:
 - passwords the tests send (a "password" in a JSON body or a query),
 - tokens AuthGate issued (login and refresh bodies): their signature,
   which is what makes a token usable (header and claims are public),
+- TOTP secrets and recovery codes AuthGate gave out (docs/mfa.md),
 - signing keys and database passwords the harness gives a responder.
 
 Where they must never appear: each responder's log (its standard error),
@@ -241,6 +242,9 @@ class LeakWatch:
                             ("refresh token", payload.get("refresh_token"))):
             if isinstance(token, str):
                 self.add(kind, token_secret(token))
+        self.add("TOTP secret", payload.get("secret"))
+        for code in payload.get("recovery_codes") or []:
+            self.add("recovery code", code)
 
     # --- scanning ---------------------------------------------------------
 

@@ -295,11 +295,12 @@ def test_migrate_status_dry_run_and_apply(empty_database):
     before = tables()
     status = run_cli("migrate", "status", cwd=cwd, env=env)
     assert status.returncode == 1, status.stderr
-    assert "recorded version 0" in status.stdout and "this build 5" in status.stdout
+    assert "recorded version 0" in status.stdout and "this build 6" in status.stdout
     dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env)
     assert dry.returncode == 0, dry.stderr
     for table in ("users", "token_blocklist", "authgate_user_revocations", "authgate_refresh_families",
-                  "authgate_username_keys", "authgate_user_groups"):
+                  "authgate_username_keys", "authgate_user_groups", "authgate_mfa_totp", "authgate_mfa_recovery",
+                  "authgate_mfa_webauthn"):
         assert f"CREATE TABLE IF NOT EXISTS {table}" in dry.stdout
     assert tables() == before  # nothing was created (no SQLite file either)
     assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 1
@@ -307,9 +308,10 @@ def test_migrate_status_dry_run_and_apply(empty_database):
     assert applied.returncode == 0, applied.stderr
     assert "current" in applied.stdout
     assert {"users", "token_blocklist", "authgate_user_revocations", "authgate_refresh_families",
-            "authgate_username_keys", "authgate_user_groups"} <= set(tables())
+            "authgate_username_keys", "authgate_user_groups", "authgate_mfa_totp", "authgate_mfa_recovery",
+            "authgate_mfa_webauthn"} <= set(tables())
     status = run_cli("migrate", "status", cwd=cwd, env=env)
-    assert status.returncode == 0 and "recorded version 5, this build 5: current" in status.stdout
+    assert status.returncode == 0 and "recorded version 6, this build 6: current" in status.stdout
     assert "nothing to run" in run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
     if backend == "sqlite":
         assert os.stat(os.path.join(cwd, "instance", "db.sqlite")).st_mode & 0o077 == 0
@@ -348,7 +350,7 @@ def test_migrate_from_version_4_adds_the_groups_table_and_its_trigger(postgres):
     postgres.psql("DROP TABLE authgate_user_groups; DROP FUNCTION authgate_notify_user_groups(); "
                   "UPDATE authgate_schema SET version = 4", db=dbname)
     status = run_cli("migrate", "status", cwd=cwd, env=env)
-    assert status.returncode == 1 and "recorded version 4, this build 5" in status.stdout
+    assert status.returncode == 1 and "recorded version 4, this build 6" in status.stdout
     dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
     assert "CREATE TABLE IF NOT EXISTS authgate_user_groups" in dry
     assert "CREATE TRIGGER authgate_user_groups_changed" in dry
@@ -357,6 +359,23 @@ def test_migrate_from_version_4_adds_the_groups_table_and_its_trigger(postgres):
     assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 0
     assert postgres.psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'authgate_user_groups_changed'",
                          db=dbname).strip() == "1"
+
+
+def test_migrate_from_version_5_adds_only_the_second_factor_tables(postgres):
+    dbname, env, cwd = migrated_database(postgres)
+    postgres.psql("DROP TABLE authgate_mfa_totp, authgate_mfa_recovery, authgate_mfa_webauthn; "
+                  "UPDATE authgate_schema SET version = 5",
+                  db=dbname)
+    status = run_cli("migrate", "status", cwd=cwd, env=env)
+    assert status.returncode == 1 and "recorded version 5, this build 6" in status.stdout
+    dry = run_cli("migrate", "apply", "--dry-run", cwd=cwd, env=env).stdout
+    assert "CREATE TABLE IF NOT EXISTS authgate_mfa_totp" in dry
+    assert "CREATE TABLE IF NOT EXISTS authgate_mfa_recovery" in dry
+    assert "CREATE TABLE IF NOT EXISTS authgate_mfa_webauthn" in dry
+    assert "CREATE TRIGGER" not in dry and "ADD COLUMN" not in dry
+    assert run_cli("migrate", "apply", cwd=cwd, env=env).returncode == 0
+    assert run_cli("migrate", "status", cwd=cwd, env=env).returncode == 0
+    assert postgres.psql("SELECT to_regclass('authgate_mfa_totp') IS NOT NULL", db=dbname).strip() == "t"
 
 
 def test_migrate_dry_run_on_a_flask_table_changes_no_row(postgres):
@@ -485,7 +504,7 @@ def test_check_config_reaches_the_database(stack):
     out = cli(stack, "check-config")
     assert out.returncode == 0, out.stderr
     assert "database: reachable" in out.stdout
-    assert "this build 5: current" in out.stdout
+    assert "this build 6: current" in out.stdout
 
 
 def test_check_config_unreachable_database_fails_without_the_password(tmp_path):

@@ -363,7 +363,7 @@ def test_a_needed_migration_waits_under_lock_timeout_and_retries(postgres):
         if second:
             second.stop()
     assert waited.is_set(), "the migration never reported waiting on the lock"
-    assert postgres.psql("SELECT version FROM authgate_schema", db=dbname).strip() == "5"
+    assert postgres.psql("SELECT version FROM authgate_schema", db=dbname).strip() == "6"
     assert postgres.psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'authgate_users_changed'",
                          db=dbname).strip() == "1"
 

@@ -26,6 +26,15 @@ CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_typ
 MAX_EXAMPLES = 50
 SEED = 20250901
 RUN_TIMEOUT = 240
+# Their success needs a current TOTP code (or a recovery code) or a passkey
+# that only an enrolled user has, or passkeys turned on (this stack has them
+# off: 501): test_mfa.py and test_passkeys.py get those answers; here their
+# error answers are checked against the spec.
+NEEDS_A_SECOND_FACTOR = {f"{method} {prefix}{path}" for prefix in ("/auth", "/api/auth")
+                         for method, path in (("POST", "/login/mfa"), ("POST", "/mfa/totp/confirm"),
+                                              ("DELETE", "/mfa/totp"), ("POST", "/login/mfa/webauthn"),
+                                              ("POST", "/mfa/webauthn/register"),
+                                              ("POST", "/mfa/webauthn/register/finish"))}
 BROWSER_PATHS = [prefix + page for prefix in ("/auth", "/api/auth") for page in ("/sign-in", "/sign-out", "/refresh-session")]
 
 
@@ -100,5 +109,6 @@ def test_live_service_conforms_to_openapi_spec(stack):
     # bodies and headers were checked too, not only the errors.
     expected = {label for label in operations(yaml.safe_load(open(SPEC))) if label.split(" ", 1)[1] not in extra}
     assert set(seen) == expected, (sorted(expected - set(seen)), sorted(set(seen) - expected))
-    no_success = sorted(label for label, codes in seen.items() if not any(200 <= c < 300 for c in codes))
+    no_success = sorted(label for label, codes in seen.items()
+                        if label not in NEEDS_A_SECOND_FACTOR and not any(200 <= c < 300 for c in codes))
     assert not no_success, {label: sorted(seen[label]) for label in no_success}

@@ -28,4 +28,53 @@ extension Config {
         }
         return raw
     }
+
+    /// `AUTHGATE_WEBAUTHN_RP_ID` and `AUTHGATE_WEBAUTHN_ORIGIN`: passkeys
+    /// are on when both are set, off (nil) when neither is. The RP ID is a
+    /// lowercase host name; the origin is `https://HOST[:PORT]` where HOST
+    /// is the RP ID or one of its subdomains, or `http://localhost[:PORT]`
+    /// for an RP ID of `localhost` (the one insecure origin browsers allow).
+    static func passkeySettings(rpID rawID: String?, origin rawOrigin: String?, name: String)
+        throws(ConfigError) -> PasskeySettings?
+    {
+        let rpID = rawID ?? ""
+        let origin = rawOrigin ?? ""
+        if rpID.isEmpty, origin.isEmpty { return nil }
+        guard !rpID.isEmpty, rpID.utf8.count <= 253,
+            rpID.utf8.allSatisfy({
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                    || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
+            }), !rpID.hasPrefix("."), !rpID.hasSuffix(".")
+        else {
+            throw ConfigError(
+                variable: "AUTHGATE_WEBAUTHN_RP_ID",
+                message: "expected a lowercase host name such as example.com (set it with AUTHGATE_WEBAUTHN_ORIGIN)")
+        }
+        let scheme = rpID == "localhost" && origin.hasPrefix("http://") ? "http://" : "https://"
+        var host = Substring(origin.hasPrefix(scheme) ? origin.dropFirst(scheme.count) : "")
+        if let colon = host.lastIndex(of: ":") {
+            let port = host[host.index(after: colon)...]
+            guard !port.isEmpty, port.utf8.count <= 5, port.allSatisfy(\.isASCII), UInt16(port) != nil else {
+                throw ConfigError(variable: "AUTHGATE_WEBAUTHN_ORIGIN", message: "the port is not a number")
+            }
+            host = host[..<colon]
+        }
+        guard host == rpID || host.hasSuffix("." + rpID) else {
+            throw ConfigError(
+                variable: "AUTHGATE_WEBAUTHN_ORIGIN",
+                message:
+                    "expected https://\(rpID) (or a subdomain, with an optional port), as the browser shows it; http only for localhost"
+            )
+        }
+        return PasskeySettings(rpID: rpID, origin: origin, rpName: name)
+    }
+}
+
+/// Passkeys (WebAuthn) settings: where the browser runs the ceremonies.
+public struct PasskeySettings: Sendable, Equatable {
+    public var rpID: String
+    public var origin: String
+    /// The name an authenticator shows (`AUTHGATE_MFA_ISSUER`).
+    public var rpName: String
 }

@@ -97,6 +97,8 @@ public struct Config: Sendable {
     public var mfaKey: [UInt8] = []
     /// `AUTHGATE_MFA_ISSUER`: the issuer in `otpauth://` URIs.
     public var mfaIssuer = "AuthGate"
+    /// Passkeys: on when `AUTHGATE_WEBAUTHN_RP_ID` and `_ORIGIN` are set.
+    public var passkeys: PasskeySettings?
 
     public static let defaultThreads = 16
     public static let defaultListen = "unix:/run/authgate/authgate.sock"
@@ -189,6 +191,8 @@ public struct Config: Sendable {
         config.tokenGroups = try bool("AUTHGATE_TOKEN_GROUPS")
         config.mfaKey = try mfaKey(&secrets, jwtKey: config.jwtKey)
         config.mfaIssuer = try mfaIssuer(value("AUTHGATE_MFA_ISSUER"))
+        config.passkeys = try passkeySettings(
+            rpID: value("AUTHGATE_WEBAUTHN_RP_ID"), origin: value("AUTHGATE_WEBAUTHN_ORIGIN"), name: config.mfaIssuer)
         config.warnings = secrets.warnings + warnings
         try config.loadCookieSettings(value)
         config.requestLog = try bool("AUTHGATE_REQUEST_LOG")

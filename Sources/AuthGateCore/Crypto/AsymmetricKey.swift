@@ -79,6 +79,13 @@ final class AsymmetricKey: @unchecked Sendable {
         return try AsymmetricKey(pkey)
     }
 
+    /// A public key from DER SubjectPublicKeyInfo (a WebAuthn credential's,
+    /// as `WebAuthnKey` builds and stores it).
+    static func subjectPublicKeyInfo(_ der: [UInt8]) throws(LoadError) -> AsymmetricKey {
+        guard let pkey = read(der, { bio in d2i_PUBKEY_bio(bio, nil) }) else { throw .unreadable }
+        return try AsymmetricKey(pkey)
+    }
+
     private static func read(_ pem: [UInt8], _ parse: (OpaquePointer?) -> OpaquePointer?) -> OpaquePointer? {
         defer { ERR_clear_error() }
         return pem.withUnsafeBytes { raw -> OpaquePointer? in

@@ -1,23 +1,58 @@
 import AuthGateCore
 import AuthGateStore
 
-/// POST /auth/login/mfa `{"mfa_token", "code"}`: the second step of an
-/// enrolled user's login. The challenge is used up by this attempt,
-/// right or wrong (a wrong code means logging in again, so each guess
-/// costs a password check), and a wrong code counts toward the login
-/// throttle as a wrong password does. Success answers the login body,
-/// with tokens whose `amr` records the second factor.
+/// POST /auth/login/mfa: the second step of an enrolled user's login,
+/// `{"mfa_token", "code"}` (a TOTP or recovery code) or `{"mfa_token",
+/// "webauthn": {...}}` (a passkey's answer to the options of
+/// `POST /auth/login/mfa/webauthn`). The challenge is used up by this
+/// attempt, right or wrong (a wrong answer means logging in again, so
+/// each guess costs a password check), and a wrong answer counts toward
+/// the login throttle as a wrong password does. Success answers the
+/// login body, with tokens whose `amr` records the second factor.
 enum LoginMFAHandler {
-    @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
-        let body = try JSONBody(request)
-        let user = try verify(mfaToken: try body.string("mfa_token"), code: try body.string("code"), request, context)
-        return try LoginHandler.answer(for: user, amr: SecondFactorCode.passwordAndOTP, context)
+    enum Proof {
+        case code(String)
+        case passkey(PasskeyAssertion)
     }
 
-    /// The user whose challenge and code these are; `SecondFactorError`,
-    /// the throttle's 429 or a store error otherwise. For this route and
-    /// the sign-in page's second step alike.
-    static func verify(mfaToken: String, code: String, _ request: Request, _ context: Context) throws -> UserRecord {
+    @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
+        let body = try JSONBody(request)
+        let proof: Proof =
+            body.members["webauthn"] != nil
+            ? .passkey(try PasskeyAssertion(body.members["webauthn"])) : .code(try body.string("code"))
+        let (user, amr) = try verify(mfaToken: try body.string("mfa_token"), proof: proof, request, context)
+        return try LoginHandler.answer(for: user, amr: amr, context)
+    }
+
+    /// POST /auth/login/mfa/webauthn `{"mfa_token"}`: the options for
+    /// `navigator.credentials.get`. The challenge is derived from the
+    /// `mfa_token`, which this leaves unused.
+    @Sendable static func passkeyOptions(_ request: Request, _ context: Context) throws -> Response {
+        // Passkeys off: no such path, as for the sign-in page without cookie mode.
+        guard let settings = context.config.passkeys else { throw APIError.notFound }
+        guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
+        let token = try JSONBody(request).string("mfa_token")
+        guard let challenge = MFAChallenge.open(token, keys: keys, now: context.now) else {
+            throw SecondFactorError.invalidChallenge
+        }
+        let credentials = try context.store.webAuthnCredentials(ofUserID: challenge.userID)
+        guard !credentials.isEmpty else { throw SecondFactorError.notEnrolled }
+        let publicKey: [String: JSONValue] = [
+            "challenge": .string(Base64URL.encode(try challenge.passkeyChallenge(keys: keys))),
+            "rpId": .string(settings.rpID),
+            "allowCredentials": PasskeyJSON.credentialList(credentials),
+            "timeout": .number(Double(PasskeyRegistrationHandler.timeoutMilliseconds)),
+            "userVerification": .string("discouraged")
+        ]
+        return .json(200, [("publicKey", .object(publicKey))], headers: TokenIssuer.responseHeaders)
+    }
+
+    /// The user whose challenge and proof these are, and the `amr` their
+    /// tokens carry; `SecondFactorError`, the throttle's 429 or a store
+    /// error otherwise. For this route and the sign-in page's second step.
+    static func verify(mfaToken: String, proof: Proof, _ request: Request, _ context: Context) throws -> (
+        UserRecord, [String]
+    ) {
         guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
         guard let challenge = MFAChallenge.open(mfaToken, keys: keys, now: context.now) else {
             throw SecondFactorError.invalidChallenge
@@ -29,11 +64,26 @@ enum LoginMFAHandler {
         guard let user = try context.store.user(named: challenge.username), user.id == challenge.userID else {
             throw SecondFactorError.invalidChallenge
         }
-        guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
-            try throttle?.recordFailure()
-            throw SecondFactorError.invalidCode
+        let amr: [String]
+        switch proof {
+        case .code(let code):
+            guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
+                try throttle?.recordFailure()
+                throw SecondFactorError.invalidCode
+            }
+            amr = SecondFactorCode.passwordAndOTP
+        case .passkey(let assertion):
+            guard let settings = context.config.passkeys,
+                try assertion.accept(
+                    for: user.id, challenge: try challenge.passkeyChallenge(keys: keys), settings: settings, context,
+                    logger: request.logger)
+            else {
+                try throttle?.recordFailure()
+                throw SecondFactorError.invalidPasskey
+            }
+            amr = SecondFactorCode.passwordAndPasskey
         }
         try throttle?.clear()
-        return user
+        return (user, amr)
     }
 }

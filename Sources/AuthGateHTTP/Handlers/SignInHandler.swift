@@ -84,9 +84,9 @@ enum SignInHandler {
             return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
         }
         do {
-            let user = try LoginMFAHandler.verify(
-                mfaToken: form.value("mfa_token") ?? "", code: form.value("code") ?? "", request, context)
-            return try signedIn(user, amr: SecondFactorCode.passwordAndOTP, rd: rd, context)
+            let (user, amr) = try LoginMFAHandler.verify(
+                mfaToken: form.value("mfa_token") ?? "", proof: .code(form.value("code") ?? ""), request, context)
+            return try signedIn(user, amr: amr, rd: rd, context)
         } catch let error as SecondFactorError {
             if error == .unavailable { throw error }
             return again(401, "That code was not accepted. Please sign in again.")

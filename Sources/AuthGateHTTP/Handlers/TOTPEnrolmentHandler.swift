@@ -59,7 +59,7 @@ enum TOTPEnrolmentHandler {
         guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
             throw SecondFactorError.invalidCode
         }
-        _ = try context.store.removeMFA(userID: user.id)
+        _ = try context.store.removeTOTP(userID: user.id)
         request.logger.notice("second factor removed", metadata: ["username": "\(user.username)", "method": "totp"])
         return .json(200, [("message", .string("TOTP disabled"))])
     }

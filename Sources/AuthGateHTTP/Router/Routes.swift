@@ -19,6 +19,16 @@ public enum Routes {
                     lane: .keyDerivation))
             // Second factors (docs/mfa.md): no key derivation, the password step did it.
             rows.append(Route(method: "POST", path: prefix + "/login/mfa", handler: LoginMFAHandler.handle))
+            rows.append(
+                Route(method: "POST", path: prefix + "/login/mfa/webauthn", handler: LoginMFAHandler.passkeyOptions))
+            rows.append(
+                Route(
+                    method: "POST", path: prefix + "/mfa/webauthn/register", handler: PasskeyRegistrationHandler.options
+                ))
+            rows.append(
+                Route(
+                    method: "POST", path: prefix + "/mfa/webauthn/register/finish",
+                    handler: PasskeyRegistrationHandler.finish))
             rows.append(Route(method: "POST", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.begin))
             rows.append(Route(method: "DELETE", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.remove))
             rows.append(

@@ -9,13 +9,19 @@ import AuthGateStore
 enum SecondFactorCode {
     /// What `amr` records for each way in (RFC 8176).
     static let passwordAndOTP = ["pwd", "otp"]
+    /// "hwk": proof of possession of a hardware-secured key (a passkey).
+    static let passwordAndPasskey = ["pwd", "hwk"]
 
     /// The methods the user has enabled, for `mfa_required`'s `methods`;
-    /// empty when there is no confirmed enrolment (a login then needs
-    /// the password alone).
+    /// empty when there is no confirmed TOTP and no passkey (a login then
+    /// needs the password alone).
     static func methods(of user: UserRecord, _ context: Context) throws -> [String] {
-        guard try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true else { return [] }
-        return ["totp", "recovery_code"]
+        var methods: [String] = []
+        if try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true {
+            methods += ["totp", "recovery_code"]
+        }
+        if try !context.store.webAuthnCredentials(ofUserID: user.id).isEmpty { methods.append("webauthn") }
+        return methods
     }
 
     /// Whether `code` is a current TOTP code or an unused recovery code of

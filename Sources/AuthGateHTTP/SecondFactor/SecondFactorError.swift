@@ -11,6 +11,11 @@ package enum SecondFactorError: HTTPError, Equatable {
     case tokenWithoutSecondFactor
     /// The code is wrong, used already, or of another moment.
     case invalidCode
+    /// The passkey's answer does not check out (signature, challenge,
+    /// origin, counter), or names a passkey the user does not have.
+    case invalidPasskey
+    /// The passkey is registered already.
+    case passkeyTaken
     /// The `mfa_token` is malformed, forged, expired or used already.
     case invalidChallenge
     case alreadyEnrolled
@@ -21,8 +26,8 @@ package enum SecondFactorError: HTTPError, Equatable {
 
     package var httpStatus: Int {
         switch self {
-        case .mfaRequired, .tokenWithoutSecondFactor, .invalidCode, .invalidChallenge: return 401
-        case .alreadyEnrolled, .noEnrolmentWaiting, .notEnrolled: return 409
+        case .mfaRequired, .tokenWithoutSecondFactor, .invalidCode, .invalidChallenge, .invalidPasskey: return 401
+        case .alreadyEnrolled, .noEnrolmentWaiting, .notEnrolled, .passkeyTaken: return 409
         case .unavailable: return 501
         }
     }
@@ -38,6 +43,12 @@ package enum SecondFactorError: HTTPError, Equatable {
             return [("message", .string("Second factor required")), ("error", .string("mfa_required"))]
         case .invalidCode:
             return [("message", .string("Invalid or used code")), ("error", .string("invalid_mfa_code"))]
+        case .invalidPasskey:
+            return [("message", .string("The passkey was not accepted")), ("error", .string("invalid_passkey"))]
+        case .passkeyTaken:
+            return [
+                ("message", .string("This passkey is registered already")), ("error", .string("passkey_registered"))
+            ]
         case .invalidChallenge:
             return [
                 ("message", .string("Invalid, expired or used mfa_token: log in again")),

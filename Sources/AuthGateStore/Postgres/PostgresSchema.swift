@@ -31,7 +31,7 @@ struct PostgresSchema {
     /// 2: authgate_login_failures; 3: authgate_user_revocations,
     /// authgate_refresh_families; 4: authgate_username_keys,
     /// authgate_username_lookalikes; 5: authgate_user_groups; 6: authgate_mfa_totp,
-    /// authgate_mfa_recovery.
+    /// authgate_mfa_recovery, authgate_mfa_webauthn.
     static let version = 6
     /// AuthGate's own tables for `revoke-user`, refresh-token families and
     /// caseless usernames (never columns on `users`: a Flask app shares
@@ -79,6 +79,11 @@ struct PostgresSchema {
             user_id text NOT NULL, code_digest text NOT NULL, used_at timestamp(6),
             PRIMARY KEY (user_id, code_digest));
         COMMENT ON TABLE authgate_mfa_recovery IS 'AuthGate second factors: recovery codes (keyed digests), each usable once';
+        CREATE TABLE IF NOT EXISTS authgate_mfa_webauthn (
+            credential_id text PRIMARY KEY, user_id text NOT NULL, public_key text NOT NULL,
+            algorithm integer NOT NULL, sign_count bigint NOT NULL, created_at timestamp(6) NOT NULL);
+        COMMENT ON TABLE authgate_mfa_webauthn IS 'AuthGate second factors: passkeys (WebAuthn public keys) and their sign counters';
+        CREATE INDEX IF NOT EXISTS authgate_mfa_webauthn_user ON authgate_mfa_webauthn (user_id);
         """
 
     /// Functions created by the migration: one notification per statement

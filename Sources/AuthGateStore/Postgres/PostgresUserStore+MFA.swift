@@ -53,9 +53,35 @@ extension PostgresUserStore {
             name: "mfa_remove",
             sql: """
                 WITH totp AS (DELETE FROM authgate_mfa_totp WHERE user_id = $1 RETURNING 1),
+                     codes AS (DELETE FROM authgate_mfa_recovery WHERE user_id = $1 RETURNING 1),
+                     keys AS (DELETE FROM authgate_mfa_webauthn WHERE user_id = $1 RETURNING 1)
+                SELECT (SELECT count(*) FROM totp) + (SELECT count(*) FROM codes) + (SELECT count(*) FROM keys)
+                """)
+        static let removeTOTP = PGStatement(
+            name: "mfa_remove_totp",
+            sql: """
+                WITH totp AS (DELETE FROM authgate_mfa_totp WHERE user_id = $1 RETURNING 1),
                      codes AS (DELETE FROM authgate_mfa_recovery WHERE user_id = $1 RETURNING 1)
                 SELECT (SELECT count(*) FROM totp) + (SELECT count(*) FROM codes)
                 """)
+        static let credentials = PGStatement(
+            name: "mfa_webauthn_of_user",
+            sql: """
+                SELECT credential_id, public_key, algorithm, sign_count FROM authgate_mfa_webauthn
+                WHERE user_id = $1 ORDER BY created_at, credential_id
+                """)
+        static let addCredential = PGStatement(
+            name: "mfa_webauthn_add",
+            sql: """
+                INSERT INTO authgate_mfa_webauthn (credential_id, user_id, public_key, algorithm, sign_count, created_at)
+                VALUES ($1, $2, $3, $4::integer, $5::bigint, $6::timestamp) ON CONFLICT DO NOTHING RETURNING 1
+                """, retry: .ifNeverSent)
+        static let signCount = PGStatement(
+            name: "mfa_webauthn_sign_count",
+            sql: """
+                UPDATE authgate_mfa_webauthn SET sign_count = $4::bigint
+                WHERE credential_id = $1 AND user_id = $2 AND sign_count = $3::bigint RETURNING 1
+                """, retry: .ifNeverSent)
     }
 
     // PostgreSQL text cannot hold NUL: such a value names no one.
@@ -99,6 +125,38 @@ extension PostgresUserStore {
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int {
         guard !userID.utf8.contains(0) else { return 0 }
         return try db.execute(MFASQL.unusedRecovery, [userID]).first?.int(at: 0) ?? 0
+    }
+
+    func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        guard !userID.utf8.contains(0) else { return [] }
+        return try db.execute(MFASQL.credentials, [userID]).map { row in
+            WebAuthnCredential(
+                userID: userID, credentialID: try row.string(at: 0), publicKey: try row.string(at: 1),
+                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3)))
+        }
+    }
+
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        guard !credential.userID.utf8.contains(0), !credential.credentialID.utf8.contains(0) else {
+            throw StoreError.failed("a user or credential id cannot contain NUL")
+        }
+        return try !db.execute(
+            MFASQL.addCredential,
+            [
+                credential.credentialID, credential.userID, credential.publicKey, String(credential.algorithm),
+                String(credential.signCount), Timestamp.format(now)
+            ]
+        ).isEmpty
+    }
+
+    func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        guard !userID.utf8.contains(0), !credentialID.utf8.contains(0) else { return false }
+        return try !db.execute(MFASQL.signCount, [credentialID, userID, String(old), String(new)]).isEmpty
+    }
+
+    func removeTOTP(userID: String) throws -> Bool {
+        guard !userID.utf8.contains(0) else { return false }
+        return try (db.execute(MFASQL.removeTOTP, [userID]).first?.int(at: 0) ?? 0) > 0
     }
 
     func removeMFA(userID: String) throws -> Bool {

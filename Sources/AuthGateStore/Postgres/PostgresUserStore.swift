@@ -68,7 +68,8 @@ final class PostgresUserStore: UserStore {
                 WITH gone AS (DELETE FROM users WHERE username = $1 RETURNING id),
                      memberships AS (DELETE FROM authgate_user_groups WHERE user_id IN (SELECT id FROM gone)),
                      totp AS (DELETE FROM authgate_mfa_totp WHERE user_id IN (SELECT id FROM gone)),
-                     recovery AS (DELETE FROM authgate_mfa_recovery WHERE user_id IN (SELECT id FROM gone))
+                     recovery AS (DELETE FROM authgate_mfa_recovery WHERE user_id IN (SELECT id FROM gone)),
+                     passkeys AS (DELETE FROM authgate_mfa_webauthn WHERE user_id IN (SELECT id FROM gone))
                 SELECT 1 FROM gone
                 """, retry: .ifNeverSent)
         // Only ever moves forward, so running it twice changes nothing more.

@@ -15,7 +15,7 @@ struct SQLiteSchema {
     /// 2: authgate_login_failures; 3: authgate_user_revocations,
     /// authgate_refresh_families; 4: authgate_username_keys,
     /// authgate_username_lookalikes; 5: authgate_user_groups; 6: authgate_mfa_totp,
-    /// authgate_mfa_recovery.
+    /// authgate_mfa_recovery, authgate_mfa_webauthn.
     static let version = 6
     /// Migration attempts while another connection holds the write lock
     /// (each waits up to the busy timeout).
@@ -42,7 +42,8 @@ struct SQLiteSchema {
         ]
         let tables = [
             "authgate_user_revocations", "authgate_refresh_families", "authgate_username_keys",
-            "authgate_username_lookalikes", Self.userGroupsTable, "authgate_mfa_totp", "authgate_mfa_recovery"
+            "authgate_username_lookalikes", Self.userGroupsTable, "authgate_mfa_totp", "authgate_mfa_recovery",
+            "authgate_mfa_webauthn"
         ]
         return try count(of: "index", named: indexes) == indexes.count
             && count(of: "table", named: tables) == tables.count
@@ -119,6 +120,10 @@ struct SQLiteSchema {
         CREATE TABLE IF NOT EXISTS authgate_mfa_recovery (
             user_id VARCHAR NOT NULL, code_digest VARCHAR NOT NULL, used_at DATETIME,
             PRIMARY KEY (user_id, code_digest));
+        CREATE TABLE IF NOT EXISTS authgate_mfa_webauthn (
+            credential_id VARCHAR NOT NULL PRIMARY KEY, user_id VARCHAR NOT NULL, public_key TEXT NOT NULL,
+            algorithm INTEGER NOT NULL, sign_count INTEGER NOT NULL, created_at DATETIME NOT NULL);
+        CREATE INDEX IF NOT EXISTS authgate_mfa_webauthn_user ON authgate_mfa_webauthn (user_id);
         """
 
     /// The statements that bring the file as it is now to this build's

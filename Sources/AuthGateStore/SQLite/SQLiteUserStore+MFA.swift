@@ -69,13 +69,58 @@ extension SQLiteUserStore {
         ).first?.int(at: 0) ?? 0
     }
 
+    func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        try db.execute(
+            """
+            SELECT credential_id, public_key, algorithm, sign_count FROM authgate_mfa_webauthn
+            WHERE user_id = ? ORDER BY created_at, credential_id
+            """, [userID]
+        ).map { row in
+            WebAuthnCredential(
+                userID: userID, credentialID: try row.string(at: 0), publicKey: try row.string(at: 1),
+                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3)))
+        }
+    }
+
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        try db.execute(
+            """
+            INSERT OR IGNORE INTO authgate_mfa_webauthn
+                (credential_id, user_id, public_key, algorithm, sign_count, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """,
+            [
+                credential.credentialID, credential.userID, credential.publicKey, String(credential.algorithm),
+                String(credential.signCount), Timestamp.format(now)
+            ])
+        return db.changes == 1
+    }
+
+    func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        try db.execute(
+            """
+            UPDATE authgate_mfa_webauthn SET sign_count = ? WHERE credential_id = ? AND user_id = ? AND sign_count = ?
+            """, [String(new), credentialID, userID, String(old)])
+        return db.changes == 1
+    }
+
+    func removeTOTP(userID: String) throws -> Bool {
+        try db.inWriteTransaction { try deleteRows(of: userID, from: ["authgate_mfa_totp", "authgate_mfa_recovery"]) }
+    }
+
     func removeMFA(userID: String) throws -> Bool {
         try db.inWriteTransaction {
-            try db.execute("DELETE FROM authgate_mfa_totp WHERE user_id = ?", [userID])
-            var removed = db.changes
-            try db.execute("DELETE FROM authgate_mfa_recovery WHERE user_id = ?", [userID])
-            removed += db.changes
-            return removed > 0
+            try deleteRows(of: userID, from: ["authgate_mfa_totp", "authgate_mfa_recovery", "authgate_mfa_webauthn"])
         }
+    }
+
+    /// Deletes the user's rows of each table (fixed names, never a
+    /// client's); true when any went.
+    private func deleteRows(of userID: String, from tables: [String]) throws -> Bool {
+        var removed = 0
+        for table in tables {
+            try db.execute("DELETE FROM \(table) WHERE user_id = ?", [userID])
+            removed += db.changes
+        }
+        return removed > 0
     }
 }

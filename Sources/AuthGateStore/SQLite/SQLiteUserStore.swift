@@ -74,7 +74,9 @@ final class SQLiteUserStore: UserStore {
     func deleteUser(named username: String) throws -> Bool {
         // One write transaction: the user, its memberships and second factors, or nothing.
         try db.inWriteTransaction {
-            for table in ["authgate_user_groups", "authgate_mfa_totp", "authgate_mfa_recovery"] {
+            for table in [
+                "authgate_user_groups", "authgate_mfa_totp", "authgate_mfa_recovery", "authgate_mfa_webauthn"
+            ] {
                 try db.execute(
                     "DELETE FROM \(table) WHERE user_id IN (SELECT id FROM users WHERE username = ?)", [username])
             }

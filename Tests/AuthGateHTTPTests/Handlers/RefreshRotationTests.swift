@@ -293,4 +293,14 @@ extension RaceLosingStore {
     }
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { try base.unusedRecoveryCodes(ofUserID: userID) }
     func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }
+    func removeTOTP(userID: String) throws -> Bool { try base.removeTOTP(userID: userID) }
+    func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
+        try base.webAuthnCredentials(ofUserID: userID)
+    }
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
+        try base.addWebAuthnCredential(credential, now: now)
+    }
+    func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
+        try base.updateSignCount(credentialID: credentialID, userID: userID, from: old, to: new)
+    }
 }

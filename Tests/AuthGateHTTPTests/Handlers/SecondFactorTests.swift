@@ -206,4 +206,15 @@ import AuthGateTestSupport
         #expect(refused.status == 429)
         #expect(refused.header("Retry-After") != nil)
     }
+
+    /// Without AUTHGATE_WEBAUTHN_* the passkey paths do not exist.
+    @Test func passkeyPathsAre404WhenPasskeysAreOff() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let token = try freshToken(app)
+        for path in ["/auth/mfa/webauthn/register", "/auth/mfa/webauthn/register/finish"] {
+            #expect(app.send("POST", path, token: token, body: "{}").status == 404)
+        }
+        #expect(post(app, "/auth/login/mfa/webauthn", #"{"mfa_token": "x"}"#).status == 404)
+    }
 }

@@ -20,14 +20,14 @@ import AuthGateTestSupport
         #expect(
             try db.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 == [
-                    "authgate_login_failures", "authgate_mfa_recovery", "authgate_mfa_totp",
+                    "authgate_login_failures", "authgate_mfa_recovery", "authgate_mfa_totp", "authgate_mfa_webauthn",
                     "authgate_refresh_families", "authgate_user_groups",
                     "authgate_user_revocations", "authgate_username_keys", "authgate_username_lookalikes",
                     "token_blocklist", "users"
                 ])
         #expect(
             try db.column(Self.indexes) == [
-                "authgate_login_failures_window", "authgate_refresh_families_expires",
+                "authgate_login_failures_window", "authgate_mfa_webauthn_user", "authgate_refresh_families_expires",
                 "token_blocklist_expires",
                 "users_email_lower_key", "users_registration_order",
                 "users_username_key"

@@ -1,0 +1,158 @@
+import Testing
+@testable import AuthGateCore
+
+/// Registration and authentication checked against answers made by an
+/// independent software authenticator (Tests/EndToEnd/soft_authenticator.py,
+/// Python's `cryptography` and `cbor2`) for RP ID example.com and origin
+/// https://login.example.com: challenge 0x07 x 32 to register, 0x09 x 32
+/// to sign in; one ES256 and one EdDSA credential, id 00 01 ... 0f.
+@Suite struct WebAuthnCeremonyTests {
+    struct Vector: Sendable {
+        let createClientData: String
+        let attestation: String
+        let getClientData: String
+        let authenticatorData: String
+        let signature: String
+    }
+
+    static let ceremony = WebAuthnCeremony(rpID: "example.com", origin: "https://login.example.com")
+    static let registration = Array(repeating: UInt8(7), count: 32)
+    static let login = Array(repeating: UInt8(9), count: 32)
+
+    static let vectors: [(String, Vector)] = [
+        (
+            "es256",
+            Vector(
+                createClientData:
+                    "7b2274797065223a2022776562617574686e2e637265617465222c20226368616c6c656e6765223a202242776348427763484277634842776348427763484277634842776348427763484277634842776348427763222c20226f726967696e223a202268747470733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                attestation:
+                    "a363666d74646e6f6e656761747453746d74a06861757468446174615894a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce19474100000001000000000000000000000000000000000010000102030405060708090a0b0c0d0e0fa501020326200121582047335f80451fe06ee4eac646097ac7c6e1a20df7e762393ad78399558125c9102258204234d9f2bbc71cdcc8e10bd1e84b29e032e66a1b88dd9d26bdc42b59d033f879",
+                getClientData:
+                    "7b2274797065223a2022776562617574686e2e676574222c20226368616c6c656e6765223a202243516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b222c20226f726967696e223a202268747470733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                authenticatorData: "a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce19470100000002",
+                signature:
+                    "30440220124ef1cc6882f598425579c8395e3c6b8486fb6d3029f5ef6a01ec6910bda6bc02202be701a1a8a3513ea0887fac52b712ace65f827a1a7f74a9c52079eaf807116d"
+            )
+        ),
+        (
+            "eddsa",
+            Vector(
+                createClientData:
+                    "7b2274797065223a2022776562617574686e2e637265617465222c20226368616c6c656e6765223a202242776348427763484277634842776348427763484277634842776348427763484277634842776348427763222c20226f726967696e223a202268747470733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                attestation:
+                    "a363666d74646e6f6e656761747453746d74a06861757468446174615871a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce19474100000001000000000000000000000000000000000010000102030405060708090a0b0c0d0e0fa401010327200621582025e5a4be43645557d05ccc3216a5ca90a3ac147329d5f7c0009ef6b07a4ccbf2",
+                getClientData:
+                    "7b2274797065223a2022776562617574686e2e676574222c20226368616c6c656e6765223a202243516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b222c20226f726967696e223a202268747470733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                authenticatorData: "a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce19470100000002",
+                signature:
+                    "a4353dd1935065412972042024767ed56ecd7327728d19ede88f85e26dd0a6bd390f3eb81c6fbd73b35c7700b8dba5001288f04c3e2024482abf4e8383b9f607"
+            )
+        )
+    ]
+
+    static func hex(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var chars = Array(text.utf8).makeIterator()
+        while let a = chars.next(), let b = chars.next() {
+            out.append(UInt8(String(decoding: [a, b], as: UTF8.self), radix: 16) ?? 0)
+        }
+        return out
+    }
+
+    func register(_ v: Vector) throws -> WebAuthnCeremony.NewCredential {
+        try Self.ceremony.register(
+            clientDataJSON: Self.hex(v.createClientData), attestationObject: Self.hex(v.attestation),
+            challenge: Self.registration)
+    }
+
+    @Test(arguments: vectors)
+    func registersThenVerifiesASignIn(_ name: String, _ v: Vector) throws {
+        let created = try register(v)
+        #expect(created.id == Array(0..<16))
+        #expect(created.key.algorithm == (name == "es256" ? .es256 : .edDSA))
+        #expect(created.signCount == 1)
+        let count = try Self.ceremony.authenticate(
+            clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
+            signature: Self.hex(v.signature), challenge: Self.login, key: created.key, storedCount: created.signCount)
+        #expect(count == 2)
+        // The same answer once the counter moved on is a clone's (or a replay).
+        #expect(throws: WebAuthnError.counterNotIncreased) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
+                signature: Self.hex(v.signature), challenge: Self.login, key: created.key, storedCount: 2)
+        }
+    }
+
+    @Test(arguments: vectors)
+    func everyCheckRefusesWhatIsNotThisCeremony(_ name: String, _ v: Vector) throws {
+        let created = try register(v)
+        #expect(throws: WebAuthnError.wrongChallenge) {
+            try Self.ceremony.register(
+                clientDataJSON: Self.hex(v.createClientData), attestationObject: Self.hex(v.attestation),
+                challenge: Self.login)
+        }
+        #expect(throws: WebAuthnError.wrongOrigin) {
+            try WebAuthnCeremony(rpID: "example.com", origin: "https://example.com").register(
+                clientDataJSON: Self.hex(v.createClientData), attestationObject: Self.hex(v.attestation),
+                challenge: Self.registration)
+        }
+        #expect(throws: WebAuthnError.wrongRelyingParty) {
+            try WebAuthnCeremony(rpID: "login.example.com", origin: "https://login.example.com").register(
+                clientDataJSON: Self.hex(v.createClientData), attestationObject: Self.hex(v.attestation),
+                challenge: Self.registration)
+        }
+        // A registration's client data does not sign in, nor a sign-in's register.
+        #expect(throws: WebAuthnError.wrongType) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(v.createClientData), authenticatorData: Self.hex(v.authenticatorData),
+                signature: Self.hex(v.signature), challenge: Self.registration, key: created.key, storedCount: 0)
+        }
+        var signature = Self.hex(v.signature)
+        signature[signature.count - 1] ^= 1
+        #expect(throws: WebAuthnError.badSignature) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
+                signature: signature, challenge: Self.login, key: created.key, storedCount: 0)
+        }
+        // User presence cleared (and so the signature no longer matches either).
+        var authData = Self.hex(v.authenticatorData)
+        authData[32] &= ~0x01
+        #expect(throws: WebAuthnError.userNotPresent) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(v.getClientData), authenticatorData: authData,
+                signature: Self.hex(v.signature), challenge: Self.login, key: created.key, storedCount: 0)
+        }
+    }
+
+    @Test func theOtherAlgorithmsKeyDoesNotVerify() throws {
+        let es = try register(Self.vectors[0].1)
+        let ed = Self.vectors[1].1
+        #expect(throws: WebAuthnError.badSignature) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(ed.getClientData), authenticatorData: Self.hex(ed.authenticatorData),
+                signature: Self.hex(ed.signature), challenge: Self.login, key: es.key, storedCount: 0)
+        }
+        #expect(throws: WebAuthnError.malformed("public key of another algorithm")) {
+            try WebAuthnKey(spki: es.key.spki, algorithm: .edDSA)
+        }
+    }
+
+    /// Truncations and single-byte changes of a real attestation object
+    /// are refused or parsed, never a crash.
+    @Test func mangledAttestationObjectsNeverTrap() throws {
+        let attestation = Self.hex(Self.vectors[0].1.attestation)
+        let clientData = Self.hex(Self.vectors[0].1.createClientData)
+        for end in 0..<attestation.count {
+            #expect(
+                (try? Self.ceremony.register(
+                    clientDataJSON: clientData, attestationObject: Array(attestation[..<end]),
+                    challenge: Self.registration)) == nil)
+        }
+        for i in attestation.indices {
+            var changed = attestation
+            changed[i] ^= 0xFF
+            _ = try? Self.ceremony.register(
+                clientDataJSON: clientData, attestationObject: changed, challenge: Self.registration)
+        }
+    }
+}

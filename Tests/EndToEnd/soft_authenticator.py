@@ -1,0 +1,77 @@
+"""A software WebAuthn authenticator for the end-to-end tests: it answers
+AuthGate's creation and request options as a browser and a security key
+would (attestation "none", ES256 or EdDSA, a sign counter), written from
+the WebAuthn Level 2 specification with `cryptography` and `cbor2`, so
+AuthGate's own code is not what checks AuthGate. Tests may break any part
+of an answer to see it refused."""
+import base64
+import hashlib
+import json
+import os
+import struct
+
+import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SoftAuthenticator:
+    def __init__(self, origin, alg=-7):
+        self.origin = origin
+        self.alg = alg
+        self.key = ec.generate_private_key(ec.SECP256R1()) if alg == -7 else ed25519.Ed25519PrivateKey.generate()
+        self.credential_id = os.urandom(32)
+        self.counter = 0
+
+    def cose_key(self):
+        if self.alg == -7:
+            numbers = self.key.public_key().public_numbers()
+            return {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+        raw = self.key.public_key().public_bytes_raw()
+        return {1: 1, 3: -8, -1: 6, -2: raw}
+
+    def client_data(self, kind, challenge, origin=None):
+        return json.dumps({"type": kind, "challenge": challenge, "origin": origin or self.origin,
+                           "crossOrigin": False}).encode()
+
+    def auth_data(self, rp_id, attested, flags=0x01):
+        self.counter += 1
+        data = hashlib.sha256(rp_id.encode()).digest() + bytes([flags | (0x40 if attested else 0)])
+        data += struct.pack(">I", self.counter)
+        if attested:
+            data += bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id
+            data += cbor2.dumps(self.cose_key())
+        return data
+
+    def create(self, options, origin=None):
+        """The credential `navigator.credentials.create({publicKey})` returns, as JSON."""
+        public_key = options["publicKey"]
+        auth_data = self.auth_data(public_key["rp"]["id"], attested=True)
+        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        return {"id": b64url(self.credential_id), "rawId": b64url(self.credential_id), "type": "public-key",
+                "response": {"clientDataJSON": b64url(self.client_data("webauthn.create", public_key["challenge"], origin)),
+                             "attestationObject": b64url(attestation)}}
+
+    def get(self, options, origin=None, counter=None):
+        """The assertion `navigator.credentials.get({publicKey})` returns, as JSON."""
+        public_key = options["publicKey"]
+        auth_data = self.auth_data(public_key["rpId"], attested=False)
+        if counter is not None:
+            auth_data = auth_data[:33] + struct.pack(">I", counter)
+        client_data = self.client_data("webauthn.get", public_key["challenge"], origin)
+        signed = auth_data + hashlib.sha256(client_data).digest()
+        if self.alg == -7:
+            signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        else:
+            signature = self.key.sign(signed)
+        return {"id": b64url(self.credential_id), "type": "public-key",
+                "response": {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
+                             "signature": b64url(signature)}}

@@ -1,0 +1,102 @@
+"""Passkeys with a real browser: headless Chromium's WebAuthn virtual
+authenticator (through Selenium and chromedriver) registers a passkey with
+AuthGate's creation options and signs a login's challenge with it, through
+nginx, on SQLite and PostgreSQL. The page is AuthGate's own origin
+(http://localhost:PORT, the one insecure origin browsers allow WebAuthn
+on); the test hands the options to `navigator.credentials` and posts the
+browser's answers, so what AuthGate checks is exactly what Chromium made."""
+import jwt
+import pytest
+import requests
+from selenium.webdriver.common.virtual_authenticator import Protocol, Transport, VirtualAuthenticatorOptions
+
+from browser import Browser
+from conftest import BACKENDS, unique
+from harness import SECRET, Stack
+from helpers import bearer, register
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# base64url both ways, and the two ceremonies, as a page's script would run them.
+HELPERS = """
+const bytes = s => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0));
+const text = buf => btoa(String.fromCharCode(...new Uint8Array(buf)))
+    .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+const withIds = list => (list || []).map(c => ({...c, id: bytes(c.id)}));
+"""
+CREATE = HELPERS + """
+const [options, done] = arguments;
+const pk = options.publicKey;
+pk.challenge = bytes(pk.challenge);
+pk.user.id = bytes(pk.user.id);
+pk.excludeCredentials = withIds(pk.excludeCredentials);
+navigator.credentials.create({publicKey: pk}).then(c => done({id: c.id, type: c.type, response: {
+    clientDataJSON: text(c.response.clientDataJSON), attestationObject: text(c.response.attestationObject)}}),
+  e => done({error: String(e)}));
+"""
+GET = HELPERS + """
+const [options, done] = arguments;
+const pk = options.publicKey;
+pk.challenge = bytes(pk.challenge);
+pk.allowCredentials = withIds(pk.allowCredentials);
+navigator.credentials.get({publicKey: pk}).then(c => done({id: c.id, type: c.type, response: {
+    clientDataJSON: text(c.response.clientDataJSON), authenticatorData: text(c.response.authenticatorData),
+    signature: text(c.response.signature)}}), e => done({error: String(e)}));
+"""
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def s(request):
+    pg = request.getfixturevalue("postgres") if request.param == "postgres" else None
+    stack = Stack(request.param, postgres=pg)
+    stack.origin = f"http://localhost:{stack.nginx.port}"
+    stack.responder.stop()
+    stack.responder.env.update({"AUTHGATE_WEBAUTHN_RP_ID": "localhost", "AUTHGATE_WEBAUTHN_ORIGIN": stack.origin})
+    stack.responder.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def chromium():
+    browser = Browser()
+    options = VirtualAuthenticatorOptions()
+    options.protocol = Protocol.CTAP2
+    options.transport = Transport.USB
+    options.has_resident_key = False
+    options.has_user_verification = True
+    options.is_user_consenting = True
+    options.is_user_verified = True
+    browser.driver.add_virtual_authenticator(options)
+    yield browser
+    browser.quit()
+
+
+def test_chromium_registers_a_passkey_and_signs_in_with_it(s, chromium):
+    name = unique("chrome")
+    assert register(s, name).status_code == 201
+    http = requests.Session()
+    login = http.post(s.origin + "/auth/login", json={"username": name, "password": "123456"}, timeout=30)
+    access = login.json()["tokens"]["access"]
+    # A page of AuthGate's origin, for the browser's WebAuthn calls.
+    chromium.open(s.origin + "/livez")
+    options = http.post(s.origin + "/auth/mfa/webauthn/register", headers=bearer(access), timeout=30).json()
+    credential = chromium.driver.execute_async_script(CREATE, options)
+    assert "error" not in credential, credential
+    done = http.post(s.origin + "/auth/mfa/webauthn/register/finish", headers=bearer(access), timeout=30,
+                     json={"state": options["state"], "credential": credential})
+    assert done.status_code == 200, done.text
+
+    refused = http.post(s.origin + "/auth/login", json={"username": name, "password": "123456"}, timeout=30)
+    assert refused.status_code == 401 and refused.json()["methods"] == ["webauthn"], refused.text
+    token = refused.json()["mfa_token"]
+    request_options = http.post(s.origin + "/auth/login/mfa/webauthn", json={"mfa_token": token}, timeout=30).json()
+    assertion = chromium.driver.execute_async_script(GET, request_options)
+    assert "error" not in assertion, assertion
+    signed_in = http.post(s.origin + "/auth/login/mfa", json={"mfa_token": token, "webauthn": assertion}, timeout=30)
+    assert signed_in.status_code == 200, signed_in.text
+    claims = jwt.decode(signed_in.json()["tokens"]["access"], SECRET, algorithms=["HS256"])
+    assert claims["sub"] == name and claims["amr"] == ["pwd", "hwk"]
+    # The same answer again is refused: its challenge was used up.
+    again = http.post(s.origin + "/auth/login/mfa", json={"mfa_token": token, "webauthn": assertion}, timeout=30)
+    assert again.status_code == 401
