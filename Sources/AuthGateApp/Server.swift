@@ -80,8 +80,14 @@ public final class Server: Sendable {
     /// deleted; nil when the throttle is off: this responder does not know
     /// the window of responders that have it on, so it leaves their rows
     /// alone (docs/login-protection.md: responders share throttle settings).
+    /// Rows of windows closed for this responder's throttle and for the
+    /// second-factor limit (the table holds both): whichever window is
+    /// longer. None with the throttle off: other responders may have it on
+    /// with a longer window (the second-factor rows then stay until a
+    /// success clears them; a closed window restarts when counted again).
     static func loginFailureCutoff(_ config: Config, now: Double) -> Double? {
-        config.loginThrottle?.windowCutoff(now: now)
+        guard let throttle = config.loginThrottle?.windowCutoff(now: now) else { return nil }
+        return min(throttle, SecondFactorLimit.settings.windowCutoff(now: now))
     }
 
     private func purgeLoop() {

@@ -4,6 +4,10 @@ extension APIError {
     public static func tooManyFailedLogins(retryAfter seconds: Int) -> APIError {
         APIError(status: 429, message: "Too many failed login attempts", headers: ["Retry-After": String(seconds)])
     }
+    public static func tooManyFailedSecondFactors(retryAfter seconds: Int) -> APIError {
+        APIError(
+            status: 429, message: "Too many failed second-factor attempts", headers: ["Retry-After": String(seconds)])
+    }
     public static let registrationClosed = APIError(status: 403, message: "Registration is closed")
     public static let emailDomainNotAllowed = APIError(
         status: 403,

@@ -13,7 +13,9 @@ public indirect enum CBORValue: Equatable, Sendable {
     case map([CBORPair])
     case bool(Bool)
     case null
-    case float(Double)
+    /// A float's IEEE 754 double bit pattern: equality stays reflexive
+    /// (a NaN equals itself), as the other cases' is.
+    case float(bitPattern: UInt64)
 
     /// The value as a signed integer, when it is one that fits.
     public var intValue: Int64? {
@@ -163,9 +165,9 @@ public struct CBORDecoder {
         case 20: return .bool(false)
         case 21: return .bool(true)
         case 22: return .null
-        case 25: return .float(Self.half(UInt16(try argument(info))))
-        case 26: return .float(Double(Float(bitPattern: UInt32(try argument(info)))))
-        case 27: return .float(Double(bitPattern: try argument(info)))
+        case 25: return .float(bitPattern: Self.half(UInt16(try argument(info))).bitPattern)
+        case 26: return .float(bitPattern: Double(Float(bitPattern: UInt32(try argument(info)))).bitPattern)
+        case 27: return .float(bitPattern: try argument(info))
         default: throw .unsupported("simple value \(info)")
         }
     }

@@ -23,15 +23,21 @@ enum LoginHandler {
     /// The login body and, in cookie mode, the cookies: for a password
     /// login and for its second step alike.
     static func answer(for user: UserRecord, amr: [String]?, _ context: Context) throws -> Response {
+        let (tokens, headers) = try issue(for: user, amr: amr, context)
+        return .json(200, [("message", .string("Logged in")), ("tokens", tokens)], headers: headers)
+    }
+
+    /// A login's new pair, as the body's `tokens` member, and the headers
+    /// that go with it (no-store, and the cookies in cookie mode).
+    static func issue(for user: UserRecord, amr: [String]?, _ context: Context) throws -> (
+        tokens: JSONValue, headers: [(name: String, value: String)]
+    ) {
         let (access, refresh) = try TokenIssuer(context).login(for: user, amr: amr)
         let cookies = context.config.cookies
-        return .json(
-            200,
-            [
-                ("message", .string("Logged in")),
-                ("tokens", .object(["access": .string(access.text), "refresh": .string(refresh.text)]))
-            ],
-            headers: TokenIssuer.responseHeaders
-                + (cookies.enabled ? SessionCookies.set(access: access, refresh: refresh, cookies) : []))
+        return (
+            .object(["access": .string(access.text), "refresh": .string(refresh.text)]),
+            TokenIssuer.responseHeaders
+                + (cookies.enabled ? SessionCookies.set(access: access, refresh: refresh, cookies) : [])
+        )
     }
 }

@@ -35,16 +35,27 @@ enum LoginMFAHandler {
         guard let challenge = MFAChallenge.open(token, keys: keys, now: context.now) else {
             throw SecondFactorError.invalidChallenge
         }
+        guard let options = try passkeyRequestOptions(for: challenge, keys: keys, settings: settings, context) else {
+            throw SecondFactorError.notEnrolled
+        }
+        return .json(200, [("publicKey", options)], headers: TokenIssuer.responseHeaders)
+    }
+
+    /// `navigator.credentials.get`'s options for the login `challenge`
+    /// belongs to; nil when its user has no passkey. For this route and
+    /// the sign-in page's second step.
+    static func passkeyRequestOptions(
+        for challenge: MFAChallenge, keys: SecondFactorKeys, settings: PasskeySettings, _ context: Context
+    ) throws -> JSONValue? {
         let credentials = try context.store.webAuthnCredentials(ofUserID: challenge.userID)
-        guard !credentials.isEmpty else { throw SecondFactorError.notEnrolled }
-        let publicKey: [String: JSONValue] = [
+        guard !credentials.isEmpty else { return nil }
+        return .object([
             "challenge": .string(Base64URL.encode(try challenge.passkeyChallenge(keys: keys))),
             "rpId": .string(settings.rpID),
             "allowCredentials": PasskeyJSON.credentialList(credentials),
             "timeout": .number(Double(PasskeyRegistrationHandler.timeoutMilliseconds)),
             "userVerification": .string("discouraged")
-        ]
-        return .json(200, [("publicKey", .object(publicKey))], headers: TokenIssuer.responseHeaders)
+        ])
     }
 
     /// The user whose challenge and proof these are, and the `amr` their
@@ -59,6 +70,8 @@ enum LoginMFAHandler {
         }
         let throttle = try LoginThrottle(request, username: challenge.username, context: context)
         try throttle?.refuseIfThrottled(username: challenge.username, logger: request.logger)
+        let limit = SecondFactorLimit(userID: challenge.userID, context)
+        try limit.refuseIfReached(username: challenge.username, logger: request.logger)
         guard try challenge.consume(context) else { throw SecondFactorError.invalidChallenge }
         // The user may have been deleted (and the name taken again) since the password step.
         guard let user = try context.store.user(named: challenge.username), user.id == challenge.userID else {
@@ -69,6 +82,7 @@ enum LoginMFAHandler {
         case .code(let code):
             guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
                 try throttle?.recordFailure()
+                try limit.recordFailure()
                 throw SecondFactorError.invalidCode
             }
             amr = SecondFactorCode.passwordAndOTP
@@ -79,11 +93,13 @@ enum LoginMFAHandler {
                     logger: request.logger)
             else {
                 try throttle?.recordFailure()
+                try limit.recordFailure()
                 throw SecondFactorError.invalidPasskey
             }
             amr = SecondFactorCode.passwordAndPasskey
         }
         try throttle?.clear()
+        try limit.clear()
         return (user, amr)
     }
 }

@@ -10,7 +10,8 @@ enum PasskeyRegistrationHandler {
     static let timeoutMilliseconds = 300_000
 
     @Sendable static func options(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, settings, user) = try freshUser(request, context)
+        let (keys, settings) = try setUp(context)
+        let (user, _) = try SecondFactorChange.authorize(request, context)
         let state = try MFAChallenge.issue(.passkeyCreate, for: user, keys: keys, now: context.now)
         guard let ticket = MFAChallenge.open(state, .passkeyCreate, keys: keys, now: context.now) else {
             throw SecondFactorError.invalidChallenge
@@ -36,8 +37,11 @@ enum PasskeyRegistrationHandler {
             200, [("publicKey", .object(publicKey)), ("state", .string(state))], headers: TokenIssuer.responseHeaders)
     }
 
+    /// A first factor restarts the user's sessions: the answer then
+    /// carries new tokens (`amr` hwk).
     @Sendable static func finish(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, settings, user) = try freshUser(request, context)
+        let (keys, settings) = try setUp(context)
+        let (user, hadFactors) = try SecondFactorChange.authorize(request, context)
         let body = try JSONBody(request)
         let state = try body.string("state")
         let credential = try PasskeyJSON.object(body.members["credential"], "credential")
@@ -64,17 +68,18 @@ enum PasskeyRegistrationHandler {
         }
         request.logger.notice(
             "second factor enabled", metadata: ["username": "\(user.username)", "method": "webauthn"])
-        return .json(200, [("message", .string("Passkey added")), ("id", .string(row.credentialID))])
+        var members: [(String, JSONValue)] = [("message", .string("Passkey added")), ("id", .string(row.credentialID))]
+        guard !hadFactors else { return .json(200, members) }
+        let restarted = try SecondFactorChange.restartSessions(
+            of: user, amr: SecondFactorCode.passwordAndPasskey, context)
+        members.append(("tokens", restarted.tokens))
+        return .json(200, members, headers: restarted.headers)
     }
 
-    private static func freshUser(_ request: Request, _ context: Context) throws -> (
-        SecondFactorKeys, PasskeySettings, UserRecord
-    ) {
+    private static func setUp(_ context: Context) throws -> (SecondFactorKeys, PasskeySettings) {
         // Passkeys off: no such path, as for the sign-in page without cookie mode.
         guard let settings = context.config.passkeys else { throw APIError.notFound }
         guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
-        let (claims, user) = try Authenticator.authenticate(request, context, kind: .access)
-        guard claims.fresh else { throw FreshTokenRequired() }
-        return (keys, settings, user)
+        return (keys, settings)
     }
 }

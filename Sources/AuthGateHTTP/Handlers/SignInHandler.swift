@@ -56,10 +56,18 @@ enum SignInHandler {
         // An enrolled user continues at the second step (docs/mfa.md).
         if !secondFactors.isEmpty {
             guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
-            return SignInPage.renderCodeStep(
-                status: 200, action: request.path + "/mfa", rd: rd, formToken: token,
-                mfaToken: try MFAChallenge.issue(for: user, keys: keys, now: context.now), config: config,
-                extraHeaders: cookie)
+            let mfaToken = try MFAChallenge.issue(for: user, keys: keys, now: context.now)
+            var passkeyOptions: JSONValue?
+            if let settings = config.passkeys,
+                let challenge = MFAChallenge.open(mfaToken, keys: keys, now: context.now),
+                let options = try LoginMFAHandler.passkeyRequestOptions(
+                    for: challenge, keys: keys, settings: settings, context)
+            {
+                passkeyOptions = .object(["publicKey": options])
+            }
+            return SignInPage.renderSecondStep(
+                status: 200, action: request.path + "/mfa", rd: rd, formToken: token, mfaToken: mfaToken,
+                methods: secondFactors, passkeyOptions: passkeyOptions, config: config, extraHeaders: cookie)
         }
         return try signedIn(user, amr: nil, rd: rd, context)
     }
@@ -85,7 +93,7 @@ enum SignInHandler {
         }
         do {
             let (user, amr) = try LoginMFAHandler.verify(
-                mfaToken: form.value("mfa_token") ?? "", proof: .code(form.value("code") ?? ""), request, context)
+                mfaToken: form.value("mfa_token") ?? "", proof: try proof(of: form), request, context)
             return try signedIn(user, amr: amr, rd: rd, context)
         } catch let error as SecondFactorError {
             if error == .unavailable { throw error }
@@ -95,6 +103,17 @@ enum SignInHandler {
                 429, "Too many failed sign-in attempts. Please wait and try again.",
                 error.headers.map { (name: $0.key, value: $0.value) })
         }
+    }
+
+    /// The second step's answer: the passkey's (the page's script puts it
+    /// in `webauthn` as JSON) or the typed code. A `webauthn` field that
+    /// is not the JSON of an answer is a wrong answer, as a wrong code is.
+    private static func proof(of form: FormBody) throws -> LoginMFAHandler.Proof {
+        guard let field = form.value("webauthn"), !field.isEmpty else { return .code(form.value("code") ?? "") }
+        guard let json = try? JSONParser.parse(Array(field.utf8)), let assertion = try? PasskeyAssertion(json) else {
+            throw SecondFactorError.invalidPasskey
+        }
+        return .passkey(assertion)
     }
 
     /// The 303 back to `rd` with the session cookies.

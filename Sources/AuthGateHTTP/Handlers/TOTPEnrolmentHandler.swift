@@ -1,16 +1,19 @@
 import AuthGateCore
 import AuthGateStore
 
-/// `/auth/mfa/totp` (docs/mfa.md): a user with a fresh access token starts
-/// a TOTP enrolment (POST), makes it active with a first code (POST
-/// .../confirm, which answers the recovery codes, once), or removes it
-/// with a current code (DELETE). Nothing is active until the confirm.
+/// `/auth/mfa/totp` (docs/mfa.md): a user with a fresh access token
+/// (`SecondFactorChange`) starts a TOTP enrolment (POST), makes it active
+/// with a first code (POST .../confirm, which answers the recovery codes,
+/// once), or removes it with a current code (DELETE). Nothing is active
+/// until the confirm. Wrong codes count toward the user's second-factor
+/// limit, as at login.
 enum TOTPEnrolmentHandler {
     /// RFC 4226 §4 asks for at least 128 bits; 160 is SHA-1's block of choice.
     static let secretBytes = 20
 
     @Sendable static func begin(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, user) = try freshUser(request, context)
+        let keys = try keys(context)
+        let (user, _) = try SecondFactorChange.authorize(request, context)
         let secret = try Crypto.randomBytes(secretBytes)
         let sealed = Base64URL.encode(try keys.box.seal(secret, boundTo: Array(user.id.utf8)))
         guard try context.store.beginTOTP(userID: user.id, sealedSecret: sealed, now: context.now) else {
@@ -23,15 +26,23 @@ enum TOTPEnrolmentHandler {
             headers: TokenIssuer.responseHeaders)
     }
 
+    /// The first factor restarts the user's sessions: the answer carries
+    /// new tokens (`amr` otp) beside the recovery codes.
     @Sendable static func confirm(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, user) = try freshUser(request, context)
+        let keys = try keys(context)
+        let (user, hadFactors) = try SecondFactorChange.authorize(request, context)
         let code = try JSONBody(request).string("code")
         guard let enrolment = try context.store.totpEnrolment(ofUserID: user.id), !enrolment.confirmed else {
             throw SecondFactorError.noEnrolmentWaiting
         }
+        let limit = SecondFactorLimit(userID: user.id, context)
+        try limit.refuseIfReached(username: user.username, logger: request.logger)
         guard let secret = try SecondFactorCode.openSecret(enrolment, userID: user.id, keys: keys),
             let step = try TOTP.matchingStep(code, secret: secret, now: context.now)
-        else { throw SecondFactorError.invalidCode }
+        else {
+            try limit.recordFailure()
+            throw SecondFactorError.invalidCode
+        }
         let codes = try RecoveryCodes.generate()
         let digests = try codes.map { code throws in
             try RecoveryCodes.digest(RecoveryCodes.normalized(code) ?? code, key: keys.recoveryKey)
@@ -41,37 +52,44 @@ enum TOTPEnrolmentHandler {
                 userID: user.id, sealedSecret: enrolment.sealedSecret, step: step, recoveryDigests: digests,
                 now: context.now)
         else { throw SecondFactorError.noEnrolmentWaiting }
+        try limit.clear()
         request.logger.notice("second factor enabled", metadata: ["username": "\(user.username)", "method": "totp"])
-        return .json(
-            200,
-            [
-                ("message", .string("TOTP enabled")),
-                ("recovery_codes", .array(codes.map { .string($0) }))
-            ], headers: TokenIssuer.responseHeaders)
+        var members: [(String, JSONValue)] = [
+            ("message", .string("TOTP enabled")), ("recovery_codes", .array(codes.map { .string($0) }))
+        ]
+        var headers = TokenIssuer.responseHeaders
+        if !hadFactors {
+            let restarted = try SecondFactorChange.restartSessions(
+                of: user, amr: SecondFactorCode.passwordAndOTP, context)
+            members.append(("tokens", restarted.tokens))
+            headers = restarted.headers
+        }
+        return .json(200, members, headers: headers)
     }
 
     @Sendable static func remove(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, user) = try freshUser(request, context)
+        let keys = try keys(context)
+        let (user, _) = try SecondFactorChange.authorize(request, context)
         let code = try JSONBody(request).string("code")
         guard try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true else {
             throw SecondFactorError.notEnrolled
         }
+        let limit = SecondFactorLimit(userID: user.id, context)
+        try limit.refuseIfReached(username: user.username, logger: request.logger)
         guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
+            try limit.recordFailure()
             throw SecondFactorError.invalidCode
         }
+        try limit.clear()
         _ = try context.store.removeTOTP(userID: user.id)
         request.logger.notice("second factor removed", metadata: ["username": "\(user.username)", "method": "totp"])
         return .json(200, [("message", .string("TOTP disabled"))])
     }
 
-    /// The user of a fresh access token (as Flask-JWT-Extended's
-    /// `fresh=True` routes want: a token from a password login, not a
-    /// refresh), and the keys; 501 when the server has none.
-    private static func freshUser(_ request: Request, _ context: Context) throws -> (SecondFactorKeys, UserRecord) {
+    /// 501 when the server has no key to seal secrets with.
+    private static func keys(_ context: Context) throws -> SecondFactorKeys {
         guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
-        let (claims, user) = try Authenticator.authenticate(request, context, kind: .access)
-        guard claims.fresh else { throw FreshTokenRequired() }
-        return (keys, user)
+        return keys
     }
 
     /// Key URI Format (Google Authenticator's, which every app reads):

@@ -2,7 +2,8 @@ import AuthGateCore
 /// The sign-in page: one small server-rendered form that works without
 /// JavaScript, labelled for screen readers, with no external asset. Its
 /// only style sheet is inline and allowed by its hash, so the
-/// Content-Security-Policy allows nothing else: no script, no frame
+/// Content-Security-Policy allows nothing else: no script (but the
+/// passkey step's one, by its hash, on that page only), no frame
 /// (`frame-ancestors 'none'`), forms only to this site and the allowed
 /// return hosts.
 enum SignInPage {
@@ -29,26 +30,32 @@ enum SignInPage {
         """
 
     /// `'sha256-…'` of `style`, the only style the policy lets run.
-    static let styleSource: String = {
-        let digest = (try? Crypto.sha256(Array(style.utf8))) ?? []
+    static let styleSource = hashSource(style)
+
+    /// A CSP source allowing exactly this inline text.
+    static func hashSource(_ text: String) -> String {
+        let digest = (try? Crypto.sha256(Array(text.utf8))) ?? []
         return "'sha256-" + Base64URL.standard(digest) + "'"
-    }()
+    }
 
     /// The policy: nothing but the inline style; forms post to this site
     /// and, after a redirect, to the allowed return hosts.
-    static func contentSecurityPolicy(_ hosts: RedirectHosts) -> String {
+    static func contentSecurityPolicy(_ hosts: RedirectHosts, script: String? = nil) -> String {
         var formTargets = ["'self'"]
         // `:*`: any port, as SafeRedirect allows (a source without one means the scheme's default).
         for host in hosts.exact { formTargets += ["http://\(host):*", "https://\(host):*"] }
         for suffix in hosts.suffixes { formTargets += ["http://*\(suffix):*", "https://*\(suffix):*"] }
-        return "default-src 'none'; style-src \(styleSource); form-action \(formTargets.joined(separator: " ")); "
+        let scripts = script.map { "script-src \(hashSource($0)); " } ?? ""
+        return
+            "default-src 'none'; style-src \(styleSource); \(scripts)form-action \(formTargets.joined(separator: " ")); "
             + "frame-ancestors 'none'; base-uri 'none'"
     }
 
     /// Headers every page answer carries: never cached, never framed.
-    static func headers(_ config: Config) -> [(name: String, value: String)] {
+    static func headers(_ config: Config, script: String? = nil) -> [(name: String, value: String)] {
         [
-            ("Cache-Control", "no-store"), ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts)),
+            ("Cache-Control", "no-store"),
+            ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts, script: script)),
             ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")
         ]
     }
@@ -95,7 +102,7 @@ enum SignInPage {
     /// with the page headers.
     static func page(
         status: Int, title: String, main: String, config: Config,
-        extraHeaders: [(name: String, value: String)] = []
+        extraHeaders: [(name: String, value: String)] = [], script: String? = nil
     ) -> Response {
         let html = """
             <!doctype html>
@@ -108,7 +115,8 @@ enum SignInPage {
             </html>
 
             """
-        var response = Response(status: status, headers: headers(config) + extraHeaders, body: Array(html.utf8))
+        var response = Response(
+            status: status, headers: headers(config, script: script) + extraHeaders, body: Array(html.utf8))
         response.contentType = "text/html; charset=utf-8"
         return response
     }

@@ -21,4 +21,10 @@ import AuthGateTestSupport
         let on = try config(["AUTHGATE_LOGIN_THROTTLE": "true", "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": "3600"])
         #expect(Server.loginFailureCutoff(on, now: TestApp.now) == TestApp.now - 3600)
     }
+
+    /// A short throttle window never purges an open second-factor window.
+    @Test func theSecondFactorWindowIsKeptWhenLonger() throws {
+        let on = try config(["AUTHGATE_LOGIN_THROTTLE": "true", "AUTHGATE_LOGIN_THROTTLE_WINDOW_SECONDS": "60"])
+        #expect(Server.loginFailureCutoff(on, now: TestApp.now) == TestApp.now - 900)
+    }
 }

@@ -10,8 +10,10 @@ import Testing
         ("1bffffffffffffffff", .unsigned(UInt64.max)), ("20", .negative(0)), ("3863", .negative(99)),
         ("3bffffffffffffffff", .negative(UInt64.max)), ("40", .bytes([])), ("4401020304", .bytes([1, 2, 3, 4])),
         ("60", .text("")), ("6449455446", .text("IETF")), ("62c3bc", .text("ü")), ("f4", .bool(false)),
-        ("f5", .bool(true)), ("f6", .null), ("f93c00", .float(1.0)), ("f97bff", .float(65504.0)),
-        ("fa47c35000", .float(100000.0)), ("fb3ff199999999999a", .float(1.1)), ("80", .array([])),
+        ("f5", .bool(true)), ("f6", .null), ("f93c00", .float(bitPattern: Double(1.0).bitPattern)),
+        ("f97bff", .float(bitPattern: Double(65504.0).bitPattern)),
+        ("fa47c35000", .float(bitPattern: Double(100000.0).bitPattern)),
+        ("fb3ff199999999999a", .float(bitPattern: Double(1.1).bitPattern)), ("80", .array([])),
         ("83010203", .array([.unsigned(1), .unsigned(2), .unsigned(3)])),
         (
             "a201020304",
@@ -60,5 +62,14 @@ import Testing
         let (value, end) = try CBORDecoder.decodePrefix(bytes, at: 0)
         #expect(value == .map([CBORPair(key: .unsigned(1), value: .unsigned(2))]) && end == 3)
         #expect(throws: CBORError.truncated) { try CBORDecoder.decodePrefix(bytes, at: 5) }
+    }
+
+    /// Found by the fuzzer: a NaN decoded twice is the same value.
+    @Test func aNaNEqualsItself() throws {
+        let nan = Self.hex("fbffffffffffffff1f")
+        #expect(try CBORDecoder.decode(nan) == CBORDecoder.decode(nan))
+        #expect(
+            try CBORDecoder.decode(Self.hex("f97e00"))
+                == .float(bitPattern: Double(Float16(bitPattern: 0x7E00)).bitPattern))
     }
 }

@@ -217,4 +217,61 @@ import AuthGateTestSupport
         }
         #expect(post(app, "/auth/login/mfa/webauthn", #"{"mfa_token": "x"}"#).status == 404)
     }
+
+    /// Five wrong answers lock the user's second step for the window,
+    /// whatever the address and with the login throttle off; the right
+    /// code then waits too.
+    @Test func wrongAnswersAreLimitedPerUserAlways() throws {
+        let app = try TestApp()
+        let (secret, recovery) = try enrol(app)
+        for _ in 0..<5 { #expect(secondStep(app, try challenge(app), "000000").status == 401) }
+        app.clock.now += 30
+        let code = try TOTP.code(secret: secret, step: TOTP.step(at: app.clock.now))
+        let refused = secondStep(app, try challenge(app), code)
+        #expect(refused.status == 429)
+        #expect(refused.object?["error"] == .string("Too many failed second-factor attempts"))
+        #expect(refused.header("Retry-After") != nil)
+        app.clock.now += 900
+        #expect(secondStep(app, try challenge(app), recovery[0]).status == 200)
+    }
+
+    /// The first factor restarts the sessions: the token that enrolled is
+    /// revoked and the answer carries a new pair with `amr`.
+    @Test func confirmingTheFirstFactorRestartsSessions() throws {
+        let app = try TestApp()
+        try app.addUser()
+        let old = try freshToken(app)
+        let begun = app.send("POST", "/auth/mfa/totp", token: old)
+        let encoded = try #require(begun.object?["secret"]?.stringValue)
+        let secret = try #require(Base32.decode(encoded))
+        app.clock.now += 1
+        let code = try TOTP.code(secret: secret, step: TOTP.step(at: app.clock.now))
+        let confirmed = app.send("POST", "/auth/mfa/totp/confirm", token: old, body: #"{"code": "\#(code)"}"#)
+        #expect(confirmed.status == 200)
+        #expect(confirmed.header("Cache-Control") == "no-store")
+        let access = try #require(confirmed.object?["tokens"]?["access"]?.stringValue)
+        #expect(try app.services.tokens.verify(access, now: app.clock.now).amr == ["pwd", "otp"])
+        #expect(app.send("GET", "/auth/whoami", token: old).object?["error"] == .string("token_revoked"))
+        #expect(app.send("GET", "/auth/whoami", token: access).status == 200)
+    }
+
+    /// Once enrolled, a fresh token without a second factor (a Flask app's,
+    /// say) can neither add a factor nor remove one.
+    @Test func changesNeedATokenWithASecondFactorOnceEnrolled() throws {
+        let app = try TestApp()
+        let (_, recovery) = try enrol(app)
+        app.clock.now += 5
+        let now = Int64(app.clock.now)
+        let passwordOnly = try app.services.tokens.sign(
+            Claims(
+                subject: "alice", kind: .access, fresh: true, jti: "flask-1", issuedAt: now, notBefore: now,
+                expires: app.clock.now + 900))
+        for (method, path, body) in [
+            ("POST", "/auth/mfa/totp", "{}"), ("DELETE", "/auth/mfa/totp", #"{"code": "\#(recovery[0])"}"#)
+        ] {
+            let r = app.send(method, path, token: passwordOnly, body: body)
+            #expect(r.status == 401 && r.object?["error"] == .string("mfa_required"), "\(method) \(path)")
+        }
+        #expect(app.store.totp["id-alice"]?.confirmed == true)
+    }
 }
