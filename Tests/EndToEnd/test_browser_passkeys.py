@@ -5,9 +5,12 @@ nginx, on SQLite and PostgreSQL. The page is AuthGate's own origin
 (http://localhost:PORT, the one insecure origin browsers allow WebAuthn
 on); the test hands the options to `navigator.credentials` and posts the
 browser's answers, so what AuthGate checks is exactly what Chromium made."""
+import time
+
 import jwt
 import pytest
 import requests
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.virtual_authenticator import Protocol, Transport, VirtualAuthenticatorOptions
 
 from browser import Browser
@@ -45,10 +48,14 @@ navigator.credentials.get({publicKey: pk}).then(c => done({id: c.id, type: c.typ
 """
 
 
+COOKIE_MODE = {"FLASK_JWT_TOKEN_LOCATION": '["headers", "cookies"]'}
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def s(request):
+    """Passkeys on, and cookie mode for the sign-in page."""
     pg = request.getfixturevalue("postgres") if request.param == "postgres" else None
-    stack = Stack(request.param, postgres=pg)
+    stack = Stack(request.param, postgres=pg, env=COOKIE_MODE)
     stack.origin = f"http://localhost:{stack.nginx.port}"
     stack.responder.stop()
     stack.responder.env.update({"AUTHGATE_WEBAUTHN_RP_ID": "localhost", "AUTHGATE_WEBAUTHN_ORIGIN": stack.origin})
@@ -72,12 +79,17 @@ def chromium():
     browser.quit()
 
 
-def test_chromium_registers_a_passkey_and_signs_in_with_it(s, chromium):
+def with_chromium_passkey(s, chromium):
+    """A new user whose passkey lives in Chromium's virtual authenticator:
+    (name, an API session)."""
     name = unique("chrome")
     assert register(s, name).status_code == 201
     http = requests.Session()
     login = http.post(s.origin + "/auth/login", json={"username": name, "password": "123456"}, timeout=30)
     access = login.json()["tokens"]["access"]
+    # Revocation counts whole seconds (iat < not-before): a token of the
+    # very second of the enrolment would survive it.
+    time.sleep(1.1)
     # A page of AuthGate's origin, for the browser's WebAuthn calls.
     chromium.open(s.origin + "/livez")
     options = http.post(s.origin + "/auth/mfa/webauthn/register", headers=bearer(access), timeout=30).json()
@@ -86,6 +98,14 @@ def test_chromium_registers_a_passkey_and_signs_in_with_it(s, chromium):
     done = http.post(s.origin + "/auth/mfa/webauthn/register/finish", headers=bearer(access), timeout=30,
                      json={"state": options["state"], "credential": credential})
     assert done.status_code == 200, done.text
+    # A first factor ends the older sessions and hands out a pair that says so.
+    assert jwt.decode(done.json()["tokens"]["access"], SECRET, algorithms=["HS256"])["amr"] == ["pwd", "hwk"]
+    assert http.get(s.origin + "/auth/whoami", headers=bearer(access), timeout=30).json()["error"] == "token_revoked"
+    return name, requests.Session()
+
+
+def test_chromium_registers_a_passkey_and_signs_in_with_it(s, chromium):
+    name, http = with_chromium_passkey(s, chromium)
 
     refused = http.post(s.origin + "/auth/login", json={"username": name, "password": "123456"}, timeout=30)
     assert refused.status_code == 401 and refused.json()["methods"] == ["webauthn"], refused.text
@@ -100,3 +120,16 @@ def test_chromium_registers_a_passkey_and_signs_in_with_it(s, chromium):
     # The same answer again is refused: its challenge was used up.
     again = http.post(s.origin + "/auth/login/mfa", json={"mfa_token": token, "webauthn": assertion}, timeout=30)
     assert again.status_code == 401
+
+
+def test_the_sign_in_page_signs_in_with_a_passkey(s, chromium):
+    name, _ = with_chromium_passkey(s, chromium)
+    chromium.open(s.origin + "/auth/sign-in?rd=/livez")
+    chromium.sign_in(name, "123456")
+    # The second step: no code field (no TOTP), a passkey button.
+    assert chromium.path() == "/auth/sign-in" and not chromium.driver.find_elements(By.ID, "code")
+    assert chromium.csp_violations() == []  # the page's own script is allowed by its hash
+    chromium.submit_and_wait(chromium.driver.find_element(By.ID, "passkey-button"))
+    assert chromium.path() == "/livez", chromium.page_excerpt()
+    access = chromium.driver.get_cookie("access_token_cookie")["value"]
+    assert jwt.decode(access, SECRET, algorithms=["HS256"])["amr"] == ["pwd", "hwk"]
