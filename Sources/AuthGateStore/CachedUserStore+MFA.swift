@@ -33,6 +33,10 @@ extension CachedUserStore {
         try base.webAuthnCredentials(ofUserID: userID)
     }
 
+    package func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        try base.passkeyOwner(credentialID: credentialID)
+    }
+
     package func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
         try base.addWebAuthnCredential(credential, now: now)
     }

@@ -24,6 +24,10 @@ public protocol MFAStore: AnyObject {
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int
     /// The user's passkeys, oldest first.
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential]
+    /// The passkey with this credential id and its user's name, whoever
+    /// the user is (a sign-in by passkey alone names no user first); nil
+    /// when there is none, or its user is gone.
+    func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)?
     /// Stores a new passkey; false when its credential id is registered
     /// already (to anyone).
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool

@@ -33,6 +33,9 @@ extension VerifiedTokenMemoTests.NoStore {
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         throw StoreError.unavailable("test")
     }
+    func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        throw StoreError.unavailable("test")
+    }
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
         throw StoreError.unavailable("test")
     }

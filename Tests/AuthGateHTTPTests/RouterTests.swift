@@ -17,6 +17,8 @@ import AuthGateTestSupport
                 ("POST", prefix + "/login", .keyDerivation, .json, []),
                 ("POST", prefix + "/login/mfa", .worker, .json, []),
                 ("POST", prefix + "/login/mfa/webauthn", .worker, .json, []),
+                ("POST", prefix + "/login/passkey", .worker, .json, []),
+                ("POST", prefix + "/login/passkey/finish", .worker, .json, []),
                 ("POST", prefix + "/mfa/webauthn/register", .worker, .json, []),
                 ("POST", prefix + "/mfa/webauthn/register/finish", .worker, .json, []),
                 ("POST", prefix + "/mfa/totp", .worker, .json, []),
@@ -29,6 +31,7 @@ import AuthGateTestSupport
                 ("GET", prefix + "/sign-in", .worker, .json, []),
                 ("POST", prefix + "/sign-in", .keyDerivation, .form, []),
                 ("POST", prefix + "/sign-in/mfa", .worker, .form, []),
+                ("POST", prefix + "/sign-in/passkey", .worker, .form, []),
                 ("POST", prefix + "/sign-out", .worker, .form, []),
                 ("GET", prefix + "/refresh-session", .worker, .json, [])
             ]

@@ -314,6 +314,14 @@ package final class MemoryUserStore: UserStore {
         return passkeys.filter { $0.userID == userID }
     }
 
+    package func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        try touch()
+        guard let credential = passkeys.first(where: { $0.credentialID == credentialID }),
+            let user = users.first(where: { $0.id == credential.userID })
+        else { return nil }
+        return (credential, user.username)
+    }
+
     package func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
         try touch()
         guard !passkeys.contains(where: { $0.credentialID == credential.credentialID }) else { return false }

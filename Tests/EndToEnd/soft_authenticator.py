@@ -60,10 +60,11 @@ class SoftAuthenticator:
                 "response": {"clientDataJSON": b64url(self.client_data("webauthn.create", public_key["challenge"], origin)),
                              "attestationObject": b64url(attestation)}}
 
-    def get(self, options, origin=None, counter=None):
-        """The assertion `navigator.credentials.get({publicKey})` returns, as JSON."""
+    def get(self, options, origin=None, counter=None, verified=False, user_handle=None):
+        """The assertion `navigator.credentials.get({publicKey})` returns, as
+        JSON; `verified` sets the UV flag (a PIN or biometric was checked)."""
         public_key = options["publicKey"]
-        auth_data = self.auth_data(public_key["rpId"], attested=False)
+        auth_data = self.auth_data(public_key["rpId"], attested=False, flags=0x05 if verified else 0x01)
         if counter is not None:
             auth_data = auth_data[:33] + struct.pack(">I", counter)
         client_data = self.client_data("webauthn.get", public_key["challenge"], origin)
@@ -72,6 +73,8 @@ class SoftAuthenticator:
             signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
         else:
             signature = self.key.sign(signed)
-        return {"id": b64url(self.credential_id), "type": "public-key",
-                "response": {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
-                             "signature": b64url(signature)}}
+        response = {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
+                    "signature": b64url(signature)}
+        if user_handle is not None:
+            response["userHandle"] = b64url(user_handle)
+        return {"id": b64url(self.credential_id), "type": "public-key", "response": response}

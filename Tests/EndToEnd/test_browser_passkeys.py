@@ -64,17 +64,31 @@ def s(request):
     stack.stop()
 
 
-@pytest.fixture
-def chromium():
+def chromium_with_authenticator(discoverable):
+    """Chromium with a virtual authenticator: a plain security key, or one
+    that keeps discoverable credentials (a passkey that signs in alone)."""
     browser = Browser()
     options = VirtualAuthenticatorOptions()
     options.protocol = Protocol.CTAP2
     options.transport = Transport.USB
-    options.has_resident_key = False
+    options.has_resident_key = discoverable
     options.has_user_verification = True
     options.is_user_consenting = True
     options.is_user_verified = True
     browser.driver.add_virtual_authenticator(options)
+    return browser
+
+
+@pytest.fixture
+def chromium():
+    browser = chromium_with_authenticator(discoverable=False)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def chromium_discoverable():
+    browser = chromium_with_authenticator(discoverable=True)
     yield browser
     browser.quit()
 
@@ -133,3 +147,17 @@ def test_the_sign_in_page_signs_in_with_a_passkey(s, chromium):
     assert chromium.path() == "/livez", chromium.page_excerpt()
     access = chromium.driver.get_cookie("access_token_cookie")["value"]
     assert jwt.decode(access, SECRET, algorithms=["HS256"])["amr"] == ["pwd", "hwk"]
+
+
+def test_the_sign_in_page_signs_in_with_a_passkey_alone(s, chromium_discoverable):
+    chromium = chromium_discoverable
+    name, _ = with_chromium_passkey(s, chromium)
+    # Registration asked for a discoverable passkey, and this authenticator keeps one.
+    assert chromium.driver.get_credentials()[0].is_resident_credential
+    chromium.open(s.origin + "/auth/sign-in?rd=/livez")
+    assert chromium.csp_violations() == []
+    chromium.submit_and_wait(chromium.driver.find_element(By.ID, "passkey-button"))
+    assert chromium.path() == "/livez", chromium.page_excerpt()
+    access = chromium.driver.get_cookie("access_token_cookie")["value"]
+    claims = jwt.decode(access, SECRET, algorithms=["HS256"])
+    assert claims["sub"] == name and claims["amr"] == ["hwk", "user"]

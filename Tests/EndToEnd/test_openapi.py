@@ -34,7 +34,8 @@ NEEDS_A_SECOND_FACTOR = {f"{method} {prefix}{path}" for prefix in ("/auth", "/ap
                          for method, path in (("POST", "/login/mfa"), ("POST", "/mfa/totp/confirm"),
                                               ("DELETE", "/mfa/totp"), ("POST", "/login/mfa/webauthn"),
                                               ("POST", "/mfa/webauthn/register"),
-                                              ("POST", "/mfa/webauthn/register/finish"))}
+                                              ("POST", "/mfa/webauthn/register/finish"),
+                                              ("POST", "/login/passkey"), ("POST", "/login/passkey/finish"))}
 BROWSER_PATHS = [prefix + page for prefix in ("/auth", "/api/auth") for page in ("/sign-in", "/sign-out", "/refresh-session")]
 
 

@@ -143,3 +143,36 @@ def test_mfa_reset_removes_passkeys(s):
     name, _ = with_passkey(s)
     assert cli(s, "mfa-reset", name).returncode == 0
     assert s.post("/auth/login", json={"username": name, "password": "123456"}).status_code == 200
+
+
+def test_a_passkey_alone_signs_in_when_the_authenticator_verified_the_person(s):
+    name, key = with_passkey(s)
+    user_id = s.get("/auth/whoami", headers=bearer(second_step_tokens(s, name, key)["access"])).json()[
+        "user_details"]["id"]
+    options = s.post("/auth/login/passkey")
+    assert options.status_code == 200, options.text
+    assert options.json()["publicKey"]["allowCredentials"] == []
+    assert options.json()["publicKey"]["userVerification"] == "required"
+    state = options.json()["state"]
+    answer = key.get(options.json(), verified=True, user_handle=user_id.encode())
+    r = s.post("/auth/login/passkey/finish", json={"state": state, "webauthn": answer})
+    assert r.status_code == 200, r.text
+    claims = jwt.decode(r.json()["tokens"]["access"], SECRET, algorithms=["HS256"])
+    assert claims["sub"] == name and claims["amr"] == ["hwk", "user"]
+    # The state is single-use; an unverified person, or another user's handle, does not sign in.
+    assert s.post("/auth/login/passkey/finish", json={"state": state, "webauthn": answer}).json()["error"] == \
+        "invalid_mfa_token"
+    options = s.post("/auth/login/passkey").json()
+    unverified = s.post("/auth/login/passkey/finish", json={"state": options["state"], "webauthn": key.get(options)})
+    assert unverified.json()["error"] == "invalid_passkey"
+    options = s.post("/auth/login/passkey").json()
+    other = key.get(options, verified=True, user_handle=b"someone-else")
+    assert s.post("/auth/login/passkey/finish", json={"state": options["state"], "webauthn": other}).json()[
+        "error"] == "invalid_passkey"
+
+
+def second_step_tokens(stack, name, key):
+    token = challenge(stack, name)
+    r = second_step(stack, token, key.get(passkey_options(stack, token)))
+    assert r.status_code == 200, r.text
+    return r.json()["tokens"]

@@ -44,13 +44,16 @@ public struct WebAuthnCeremony: Sendable {
     /// present user, the signature over `authenticatorData ‖
     /// SHA-256(clientDataJSON)` is `key`'s, and the counter moved forward
     /// from `storedCount` (both 0: an authenticator without a counter).
+    /// `requireUserVerification`: a sign-in by passkey alone, where the
+    /// authenticator's PIN or biometric stands in for the password.
     public func authenticate(
         clientDataJSON: [UInt8], authenticatorData: [UInt8], signature: [UInt8], challenge: [UInt8],
-        key: WebAuthnKey, storedCount: UInt32
+        key: WebAuthnKey, storedCount: UInt32, requireUserVerification: Bool = false
     ) throws(WebAuthnError) -> UInt32 {
         try checkClientData(clientDataJSON, type: "webauthn.get", challenge: challenge)
         let authData = try AuthenticatorData(authenticatorData)
         try checkRelyingParty(authData)
+        if requireUserVerification, !authData.userVerified { throw .userNotVerified }
         guard let hash = try? Crypto.sha256(clientDataJSON), key.verifies(signature, over: authenticatorData + hash)
         else { throw .badSignature }
         if authData.signCount != 0 || storedCount != 0, authData.signCount <= storedCount {

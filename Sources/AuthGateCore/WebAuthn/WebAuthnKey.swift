@@ -70,6 +70,7 @@ public enum WebAuthnError: Error, Equatable, Sendable {
     case wrongOrigin
     case wrongRelyingParty
     case userNotPresent
+    case userNotVerified
     case badSignature
     /// The sign counter did not move forward: a cloned authenticator.
     case counterNotIncreased

@@ -5,13 +5,18 @@ import AuthGateCore
 /// the recipe turns into a 302): the session-refresh bounce when the
 /// access cookie is missing or expired but a refresh cookie may renew it,
 /// else the sign-in page; either returns to the original address. API
-/// clients (no `text/html` in Accept) keep the JSON 401 alone.
+/// clients (no `text/html` in Accept) keep the JSON 401 alone, and so does
+/// a valid session refused by `mfa=1` for want of a second factor: signing
+/// in again would give a user without one the same session, round and
+/// round (enrolling ends older sessions, so an enrolled user's come back
+/// as revoked and do go to the sign-in page).
 enum BrowserNavigation {
     static let signInPath = "/auth/sign-in"
     static let refreshPath = "/auth/refresh-session"
 
     static func location(for request: Request, _ context: Context, refusal: any HTTPError) -> String? {
         let cookies = context.config.cookies
+        if refusal as? SecondFactorError == .tokenWithoutSecondFactor { return nil }
         guard cookies.enabled, TokenCookie.isSafe(originalMethod: request.originalMethod),
             let accept = request.headers["accept"], accept.lowercased().contains("text/html")
         else { return nil }

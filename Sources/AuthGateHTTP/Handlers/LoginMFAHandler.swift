@@ -28,9 +28,7 @@ enum LoginMFAHandler {
     /// `navigator.credentials.get`. The challenge is derived from the
     /// `mfa_token`, which this leaves unused.
     @Sendable static func passkeyOptions(_ request: Request, _ context: Context) throws -> Response {
-        // Passkeys off: no such path, as for the sign-in page without cookie mode.
-        guard let settings = context.config.passkeys else { throw APIError.notFound }
-        guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
+        let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
         let token = try JSONBody(request).string("mfa_token")
         guard let challenge = MFAChallenge.open(token, keys: keys, now: context.now) else {
             throw SecondFactorError.invalidChallenge

@@ -10,7 +10,7 @@ enum PasskeyRegistrationHandler {
     static let timeoutMilliseconds = 300_000
 
     @Sendable static func options(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, settings) = try setUp(context)
+        let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
         let (user, _) = try SecondFactorChange.authorize(request, context)
         let state = try MFAChallenge.issue(.passkeyCreate, for: user, keys: keys, now: context.now)
         guard let ticket = MFAChallenge.open(state, .passkeyCreate, keys: keys, now: context.now) else {
@@ -31,7 +31,11 @@ enum PasskeyRegistrationHandler {
             "timeout": .number(Double(timeoutMilliseconds)),
             "attestation": .string("none"),
             "excludeCredentials": PasskeyJSON.credentialList(existing),
-            "authenticatorSelection": .object(["userVerification": .string("discouraged")])
+            // Discoverable and verified where the authenticator can: such a
+            // passkey also signs in alone (`PasskeySignIn`).
+            "authenticatorSelection": .object([
+                "residentKey": .string("preferred"), "userVerification": .string("preferred")
+            ])
         ]
         return .json(
             200, [("publicKey", .object(publicKey)), ("state", .string(state))], headers: TokenIssuer.responseHeaders)
@@ -40,7 +44,7 @@ enum PasskeyRegistrationHandler {
     /// A first factor restarts the user's sessions: the answer then
     /// carries new tokens (`amr` hwk).
     @Sendable static func finish(_ request: Request, _ context: Context) throws -> Response {
-        let (keys, settings) = try setUp(context)
+        let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
         let (user, hadFactors) = try SecondFactorChange.authorize(request, context)
         let body = try JSONBody(request)
         let state = try body.string("state")
@@ -74,12 +78,5 @@ enum PasskeyRegistrationHandler {
             of: user, amr: SecondFactorCode.passwordAndPasskey, context)
         members.append(("tokens", restarted.tokens))
         return .json(200, members, headers: restarted.headers)
-    }
-
-    private static func setUp(_ context: Context) throws -> (SecondFactorKeys, PasskeySettings) {
-        // Passkeys off: no such path, as for the sign-in page without cookie mode.
-        guard let settings = context.config.passkeys else { throw APIError.notFound }
-        guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
-        return (keys, settings)
     }
 }

@@ -19,7 +19,7 @@ enum SignInHandler {
         let notice: SignInPage.Notice = request.queryValue("signed_out") == "1" ? .info("You are signed out.") : .none
         return SignInPage.render(
             status: 200, action: request.path, rd: rd, formToken: token, notice: notice,
-            config: config, extraHeaders: cookie)
+            config: config, extraHeaders: cookie, passkey: try passkeyOffer(context))
     }
 
     @Sendable static func signIn(_ request: Request, _ context: Context) throws -> Response {
@@ -30,10 +30,11 @@ enum SignInHandler {
         let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
         let username = form.value("username") ?? ""
         let (token, cookie) = try formToken(request, config)
+        let offer = try passkeyOffer(context)
         func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
             SignInPage.render(
                 status: status, action: request.path, rd: rd, formToken: token, username: username,
-                notice: .error(message), config: config, extraHeaders: cookie + headers)
+                notice: .error(message), config: config, extraHeaders: cookie + headers, passkey: offer)
         }
         // Login CSRF: checked before the password, so a forged post costs no key derivation.
         guard SignInFormToken.accepts(request, form: form, config.cookies) else {
@@ -83,10 +84,11 @@ enum SignInHandler {
         let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
         let (token, cookie) = try formToken(request, config)
         let signInPath = String(request.path.dropLast("/mfa".count))
+        let offer = try passkeyOffer(context)
         func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
             SignInPage.render(
                 status: status, action: signInPath, rd: rd, formToken: token, notice: .error(message),
-                config: config, extraHeaders: cookie + headers)
+                config: config, extraHeaders: cookie + headers, passkey: offer)
         }
         guard SignInFormToken.accepts(request, form: form, config.cookies) else {
             return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
@@ -103,6 +105,51 @@ enum SignInHandler {
                 429, "Too many failed sign-in attempts. Please wait and try again.",
                 error.headers.map { (name: $0.key, value: $0.value) })
         }
+    }
+
+    /// POST /auth/sign-in/passkey: a sign-in by passkey alone from the
+    /// page's button (`state`, `webauthn`, `rd`, the form token), checked
+    /// as `POST /auth/login/passkey/finish` checks its body.
+    @Sendable static func passkey(_ request: Request, _ context: Context) throws -> Response {
+        let config = context.config
+        guard config.cookies.enabled else { throw APIError.notFound }
+        _ = try SecondFactorKeys.forPasskeys(context)
+        if let page = misconfigured(request, config) { return page }
+        let form = FormBody(request)
+        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
+        let (token, cookie) = try formToken(request, config)
+        let offer = try passkeyOffer(context)
+        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
+            SignInPage.render(
+                status: status, action: String(request.path.dropLast("/passkey".count)), rd: rd, formToken: token,
+                notice: .error(message), config: config, extraHeaders: cookie + headers, passkey: offer)
+        }
+        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
+            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
+        }
+        do {
+            guard let field = form.value("webauthn"), let json = try? JSONParser.parse(Array(field.utf8)) else {
+                throw SecondFactorError.invalidPasskey
+            }
+            let user = try PasskeySignIn.verify(
+                state: form.value("state") ?? "", assertion: try PasskeyAssertion(json), request, context)
+            return try signedIn(user, amr: PasskeySignIn.amr, rd: rd, context)
+        } catch let error as SecondFactorError where error != .unavailable {
+            return again(401, "That passkey was not accepted. Please try again.")
+        } catch let error as APIError where error.status == 400 {
+            return again(400, "That passkey was not accepted. Please try again.")
+        } catch let error as APIError where error.status == 429 {
+            return again(
+                429, "Too many failed sign-in attempts. Please wait and try again.",
+                error.headers.map { (name: $0.key, value: $0.value) })
+        }
+    }
+
+    /// A sign-in by passkey alone for the page to offer; nil while passkeys are off.
+    private static func passkeyOffer(_ context: Context) throws -> (options: JSONValue, state: String)? {
+        guard context.config.passkeys != nil, context.services.secondFactorKeys != nil else { return nil }
+        let (publicKey, state) = try PasskeySignIn.options(context)
+        return (.object(["publicKey": publicKey]), state)
     }
 
     /// The second step's answer: the passkey's (the page's script puts it

@@ -5,10 +5,10 @@
 /// |---|---|
 /// | `register` | POST register answered 201 |
 /// | `register.refused` | POST register answered another 4xx (taken, invalid, ...) |
-/// | `login.success` | POST login, or its second step (login/mfa), answered 200 |
+/// | `login.success` | POST login, its second step (login/mfa) or a passkey sign-in (login/passkey/finish) answered 200 |
 /// | `login.failure` | POST login answered another 4xx (wrong password, unknown user, bad body) |
 /// | `login.mfa_required` | POST login answered 401: the password was right, a second factor is due |
-/// | `login.failure` | POST login/mfa answered a 4xx (a wrong or used code or challenge) |
+/// | `login.failure` | POST login/mfa or login/passkey/finish answered a 4xx (a wrong or used code, passkey or ticket) |
 /// | `logout` | logout answered 200 (a token was revoked) |
 /// | `throttled` | any route answered 429, or 503 with `Retry-After` (the KDF queue is full) |
 ///

@@ -45,7 +45,7 @@ package enum RouteLabel {
         guard Routes.authPrefixes.contains(where: { label.hasPrefix($0 + "/") }) else { return .other }
         if label.hasSuffix("/register") { return .register }
         if label.hasSuffix("/login") { return .login }
-        if label.hasSuffix("/login/mfa") { return .loginSecondStep }
+        if label.hasSuffix("/login/mfa") || label.hasSuffix("/login/passkey/finish") { return .loginSecondStep }
         if label.hasSuffix("/logout") { return .logout }
         return .other
     }

@@ -38,25 +38,32 @@ extension SignInPage {
         }
         var script: String?
         if let passkeyOptions {
-            // Data, never run: `<` written as \u003c so no text can close the element.
-            var bytes: [UInt8] = []
-            JSONWriter.write(passkeyOptions, into: &bytes)
-            let json = String(decoding: bytes, as: UTF8.self).replacingLessThan()
-            main += """
-                <form method="post" action="\(escape(action))" id="passkey-form">
-                \(hidden)
-                <input type="hidden" name="webauthn" id="webauthn">
-                <button type="button" id="passkey-button">Use a passkey</button>
-                <p id="passkey-status" role="status"></p>
-                </form>
-                <script type="application/json" id="passkey-options">\(json)</script>
-                <script>\(passkeyScript)</script>
-                """
+            main += passkeyForm(action: action, hidden: hidden, options: passkeyOptions, label: "Use a passkey")
             script = passkeyScript
         }
         return page(
             status: status, title: "Two-step verification", main: main, config: config,
             extraHeaders: extraHeaders, script: script)
+    }
+
+    /// A form whose button runs `passkeyScript` with `options` (written
+    /// into the page as data) and posts the answer, with `hidden`, to
+    /// `action`. The page must allow the script (`page(script:)`).
+    static func passkeyForm(action: String, hidden: String, options: JSONValue, label: String) -> String {
+        // Data, never run: `<` written as \u003c so no text can close the element.
+        var bytes: [UInt8] = []
+        JSONWriter.write(options, into: &bytes)
+        let json = String(decoding: bytes, as: UTF8.self).replacingLessThan()
+        return """
+            <form method="post" action="\(escape(action))" id="passkey-form">
+            \(hidden)
+            <input type="hidden" name="webauthn" id="webauthn">
+            <button type="button" id="passkey-button">\(escape(label))</button>
+            <p id="passkey-status" role="status"></p>
+            </form>
+            <script type="application/json" id="passkey-options">\(json)</script>
+            <script>\(passkeyScript)</script>
+            """
     }
 
     /// Reads the options, asks the browser's authenticator, and posts the

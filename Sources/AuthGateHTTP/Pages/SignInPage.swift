@@ -61,10 +61,12 @@ enum SignInPage {
     }
 
     /// The form, posting to `action`, carrying `rd` and the form token.
+    /// `passkey`: options and state of a sign-in by passkey alone, offered
+    /// below the form (posting to `action`/passkey) when passkeys are on.
     static func render(
         status: Int, action: String, rd: String, formToken: String, username: String = "",
         notice: Notice = .none, config: Config,
-        extraHeaders: [(name: String, value: String)] = []
+        extraHeaders: [(name: String, value: String)] = [], passkey: (options: JSONValue, state: String)? = nil
     ) -> Response {
         var main = "<h1>Sign in</h1>\n"
         var describedBy = ""
@@ -87,7 +89,21 @@ enum SignInPage {
             <button type="submit">Sign in</button>
             </form>
             """
-        return page(status: status, title: "Sign in", main: main, config: config, extraHeaders: extraHeaders)
+        guard let passkey else {
+            return page(status: status, title: "Sign in", main: main, config: config, extraHeaders: extraHeaders)
+        }
+        main +=
+            "\n"
+            + passkeyForm(
+                action: action + "/passkey",
+                hidden: """
+                    <input type="hidden" name="rd" value="\(escape(rd))">
+                    <input type="hidden" name="\(SignInFormToken.field)" value="\(escape(formToken))">
+                    <input type="hidden" name="state" value="\(escape(passkey.state))">
+                    """, options: passkey.options, label: "Sign in with a passkey")
+        return page(
+            status: status, title: "Sign in", main: main, config: config, extraHeaders: extraHeaders,
+            script: passkeyScript)
     }
 
     /// A page that explains a problem instead of the form (a cookie

@@ -19,6 +19,9 @@ public enum Routes {
                     lane: .keyDerivation))
             // Second factors (docs/mfa.md): no key derivation, the password step did it.
             rows.append(Route(method: "POST", path: prefix + "/login/mfa", handler: LoginMFAHandler.handle))
+            rows.append(Route(method: "POST", path: prefix + "/login/passkey", handler: PasskeySignInHandler.options))
+            rows.append(
+                Route(method: "POST", path: prefix + "/login/passkey/finish", handler: PasskeySignInHandler.finish))
             rows.append(
                 Route(method: "POST", path: prefix + "/login/mfa/webauthn", handler: LoginMFAHandler.passkeyOptions))
             rows.append(
@@ -51,6 +54,8 @@ public enum Routes {
                     lane: .keyDerivation, body: .form))
             rows.append(
                 Route(method: "POST", path: prefix + "/sign-in/mfa", handler: SignInHandler.secondStep, body: .form))
+            rows.append(
+                Route(method: "POST", path: prefix + "/sign-in/passkey", handler: SignInHandler.passkey, body: .form))
             rows.append(Route(method: "POST", path: prefix + "/sign-out", handler: SignOutHandler.signOut, body: .form))
             rows.append(Route(method: "GET", path: prefix + "/refresh-session", handler: SessionRefreshHandler.handle))
         }

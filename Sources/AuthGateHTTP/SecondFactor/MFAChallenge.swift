@@ -8,7 +8,8 @@ import AuthGateStore
 /// says which ceremony it belongs to, so one is never taken for another:
 /// `login` is the `mfa_token` of a login that passed its password;
 /// `passkey-create` carries a passkey registration from its options to
-/// its finish. `consume` records its `jti` in the blocklist, whatever the
+/// its finish; `passkey-sign-in`, a sign-in by passkey alone (no user yet:
+/// its `uid` and `sub` are empty). `consume` records its `jti` in the blocklist, whatever the
 /// outcome of the attempt.
 struct MFAChallenge: Equatable {
     static let lifetime: Double = 300
@@ -16,6 +17,7 @@ struct MFAChallenge: Equatable {
     enum Use: String {
         case login
         case passkeyCreate = "passkey-create"
+        case passkeySignIn = "passkey-sign-in"
     }
 
     let use: Use
@@ -24,9 +26,10 @@ struct MFAChallenge: Equatable {
     let jti: String
     let expires: Double
 
-    static func issue(_ use: Use = .login, for user: UserRecord, keys: SecondFactorKeys, now: Double) throws -> String {
+    static func issue(_ use: Use = .login, for user: UserRecord?, keys: SecondFactorKeys, now: Double) throws -> String
+    {
         let payload = JSONWriter.object([
-            ("use", .string(use.rawValue)), ("uid", .string(user.id)), ("sub", .string(user.username)),
+            ("use", .string(use.rawValue)), ("uid", .string(user?.id ?? "")), ("sub", .string(user?.username ?? "")),
             ("jti", .string(try UUID4.make())), ("exp", .number((now + lifetime).rounded(.down)))
         ])
         let encoded = Base64URL.encode(payload)

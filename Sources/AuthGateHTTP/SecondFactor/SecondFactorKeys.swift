@@ -16,3 +16,14 @@ public struct SecondFactorKeys: Sendable {
         challengeKey = try Crypto.hmac(.sha256, key: config.mfaKey, data: Array("authgate-mfa-challenge-v1".utf8))
     }
 }
+
+extension SecondFactorKeys {
+    /// The keys and the passkey settings; 404 while passkeys are off (no
+    /// such path, as for the sign-in page without cookie mode), 501
+    /// without a key.
+    static func forPasskeys(_ context: Context) throws -> (SecondFactorKeys, PasskeySettings) {
+        guard let settings = context.config.passkeys else { throw APIError.notFound }
+        guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
+        return (keys, settings)
+    }
+}

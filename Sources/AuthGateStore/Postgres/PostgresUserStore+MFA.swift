@@ -70,6 +70,12 @@ extension PostgresUserStore {
                 SELECT credential_id, public_key, algorithm, sign_count FROM authgate_mfa_webauthn
                 WHERE user_id = $1 ORDER BY created_at, credential_id
                 """)
+        static let owner = PGStatement(
+            name: "mfa_webauthn_owner",
+            sql: """
+                SELECT w.user_id, w.public_key, w.algorithm, w.sign_count, u.username
+                FROM authgate_mfa_webauthn w JOIN users u ON u.id = w.user_id WHERE w.credential_id = $1
+                """)
         static let addCredential = PGStatement(
             name: "mfa_webauthn_add",
             sql: """
@@ -134,6 +140,18 @@ extension PostgresUserStore {
                 userID: userID, credentialID: try row.string(at: 0), publicKey: try row.string(at: 1),
                 algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3)))
         }
+    }
+
+    func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        guard !credentialID.utf8.contains(0), let row = try db.execute(MFASQL.owner, [credentialID]).first else {
+            return nil
+        }
+        return (
+            WebAuthnCredential(
+                userID: try row.string(at: 0), credentialID: credentialID, publicKey: try row.string(at: 1),
+                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3))),
+            try row.string(at: 4)
+        )
     }
 
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {

@@ -82,6 +82,23 @@ extension SQLiteUserStore {
         }
     }
 
+    func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        guard
+            let row = try db.execute(
+                """
+                SELECT w.user_id, w.public_key, w.algorithm, w.sign_count, u.username
+                FROM authgate_mfa_webauthn w JOIN users u ON u.id = w.user_id WHERE w.credential_id = ?
+                """, [credentialID]
+            ).first
+        else { return nil }
+        return (
+            WebAuthnCredential(
+                userID: try row.string(at: 0), credentialID: credentialID, publicKey: try row.string(at: 1),
+                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3))),
+            try row.string(at: 4)
+        )
+    }
+
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
         try db.execute(
             """

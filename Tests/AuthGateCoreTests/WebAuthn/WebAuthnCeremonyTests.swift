@@ -114,6 +114,13 @@ import Testing
                 clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
                 signature: signature, challenge: Self.login, key: created.key, storedCount: 0)
         }
+        // A sign-in by passkey alone needs the person verified (UV), which this answer lacks.
+        #expect(throws: WebAuthnError.userNotVerified) {
+            try Self.ceremony.authenticate(
+                clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
+                signature: Self.hex(v.signature), challenge: Self.login, key: created.key, storedCount: 0,
+                requireUserVerification: true)
+        }
         // User presence cleared (and so the signature no longer matches either).
         var authData = Self.hex(v.authenticatorData)
         authData[32] &= ~0x01

@@ -297,6 +297,9 @@ extension RaceLosingStore {
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         try base.webAuthnCredentials(ofUserID: userID)
     }
+    func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
+        try base.passkeyOwner(credentialID: credentialID)
+    }
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
         try base.addWebAuthnCredential(credential, now: now)
     }
