@@ -76,3 +76,15 @@ public struct TOTPEnrolment: Sendable, Equatable {
         self.lastStep = lastStep
     }
 }
+
+extension WebAuthnCredential {
+    /// The columns both stores select for a passkey, in this order.
+    static let columns = "w.user_id, w.credential_id, w.public_key, w.algorithm, w.sign_count"
+
+    /// A row that starts with `columns`.
+    init(row: Row) throws {
+        self.init(
+            userID: try row.string(at: 0), credentialID: try row.string(at: 1), publicKey: try row.string(at: 2),
+            algorithm: Int64(try row.int(at: 3)), signCount: Int64(try row.int(at: 4)))
+    }
+}

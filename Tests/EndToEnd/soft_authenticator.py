@@ -14,6 +14,8 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from harness import Stack
+
 
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -78,3 +80,15 @@ class SoftAuthenticator:
         if user_handle is not None:
             response["userHandle"] = b64url(user_handle)
         return {"id": b64url(self.credential_id), "type": "public-key", "response": response}
+
+
+def passkey_stack(backend, postgres=None, env=None):
+    """A stack with passkeys on for http://localhost:PORT. The origin names
+    nginx's port, known only once nginx runs: the responder starts again
+    with it. `stack.origin` is where a browser must open the pages."""
+    stack = Stack(backend, postgres=postgres, env=env)
+    stack.origin = f"http://localhost:{stack.nginx.port}"
+    stack.responder.stop()
+    stack.responder.env.update({"AUTHGATE_WEBAUTHN_RP_ID": "localhost", "AUTHGATE_WEBAUTHN_ORIGIN": stack.origin})
+    stack.responder.start()
+    return stack

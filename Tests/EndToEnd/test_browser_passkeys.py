@@ -15,7 +15,8 @@ from selenium.webdriver.common.virtual_authenticator import Protocol, Transport,
 
 from browser import Browser
 from conftest import BACKENDS, unique
-from harness import SECRET, Stack
+from harness import SECRET
+from soft_authenticator import passkey_stack
 from helpers import bearer, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,11 +56,7 @@ COOKIE_MODE = {"FLASK_JWT_TOKEN_LOCATION": '["headers", "cookies"]'}
 def s(request):
     """Passkeys on, and cookie mode for the sign-in page."""
     pg = request.getfixturevalue("postgres") if request.param == "postgres" else None
-    stack = Stack(request.param, postgres=pg, env=COOKIE_MODE)
-    stack.origin = f"http://localhost:{stack.nginx.port}"
-    stack.responder.stop()
-    stack.responder.env.update({"AUTHGATE_WEBAUTHN_RP_ID": "localhost", "AUTHGATE_WEBAUTHN_ORIGIN": stack.origin})
-    stack.responder.start()
+    stack = passkey_stack(request.param, postgres=pg, env=COOKIE_MODE)
     yield stack
     stack.stop()
 

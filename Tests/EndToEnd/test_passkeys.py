@@ -9,21 +9,16 @@ import jwt
 import pytest
 
 from conftest import BACKENDS, unique
-from harness import SECRET, Stack
+from harness import SECRET
 from helpers import bearer, register
-from soft_authenticator import SoftAuthenticator, b64url
+from soft_authenticator import SoftAuthenticator, b64url, passkey_stack
 from test_admin_cli import cli
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def s(request):
     pg = request.getfixturevalue("postgres") if request.param == "postgres" else None
-    stack = Stack(request.param, postgres=pg)
-    # The origin names nginx's port, known only now: start again with it.
-    stack.origin = f"http://localhost:{stack.nginx.port}"
-    stack.responder.stop()
-    stack.responder.env.update({"AUTHGATE_WEBAUTHN_RP_ID": "localhost", "AUTHGATE_WEBAUTHN_ORIGIN": stack.origin})
-    stack.responder.start()
+    stack = passkey_stack(request.param, postgres=pg)
     yield stack
     stack.stop()
 

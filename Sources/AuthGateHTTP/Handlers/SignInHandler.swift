@@ -23,43 +23,32 @@ enum SignInHandler {
     }
 
     @Sendable static func signIn(_ request: Request, _ context: Context) throws -> Response {
-        let config = context.config
-        guard config.cookies.enabled else { throw APIError.notFound }
-        if let page = misconfigured(request, config) { return page }
-        let form = FormBody(request)
-        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
-        let username = form.value("username") ?? ""
-        let (token, cookie) = try formToken(request, config)
-        let offer = try passkeyOffer(context)
-        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
-            SignInPage.render(
-                status: status, action: request.path, rd: rd, formToken: token, username: username,
-                notice: .error(message), config: config, extraHeaders: cookie + headers, passkey: offer)
+        let post: SignInFormPost
+        switch try SignInFormPost.start(request, context, signInPath: request.path) {
+        case .answer(let page): return page
+        case .post(let started): post = started
         }
+        let username = post.form.value("username") ?? ""
         // Login CSRF: checked before the password, so a forged post costs no key derivation.
-        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
-            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
-        }
-        guard let password = form.value("password"), !username.isEmpty, !password.isEmpty else {
-            return again(400, "Enter your username and password.")
+        if let refusal = post.forgeryRefusal(username: username) { return refusal }
+        guard let password = post.form.value("password"), !username.isEmpty, !password.isEmpty else {
+            return post.again(400, "Enter your username and password.", username: username)
         }
         let user: UserRecord
         let secondFactors: [String]
         do {
             (user, secondFactors) = try Credentials.verify(username: username, password: password, request, context)
         } catch let error as APIError where error.status == 400 {
-            return again(400, refusedMessage)
+            return post.again(400, refusedMessage, username: username)
         } catch let error as APIError where error.status == 429 {
-            return again(
-                429, "Too many failed sign-in attempts. Please wait and try again.",
-                error.headers.map { (name: $0.key, value: $0.value) })
+            return post.tooMany(error, username: username)
         }
         // An enrolled user continues at the second step (docs/mfa.md).
         if !secondFactors.isEmpty {
             guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
             let mfaToken = try MFAChallenge.issue(for: user, keys: keys, now: context.now)
             var passkeyOptions: JSONValue?
-            if let settings = config.passkeys,
+            if let settings = context.config.passkeys,
                 let challenge = MFAChallenge.open(mfaToken, keys: keys, now: context.now),
                 let options = try LoginMFAHandler.passkeyRequestOptions(
                     for: challenge, keys: keys, settings: settings, context)
@@ -67,43 +56,30 @@ enum SignInHandler {
                 passkeyOptions = .object(["publicKey": options])
             }
             return SignInPage.renderSecondStep(
-                status: 200, action: request.path + "/mfa", rd: rd, formToken: token, mfaToken: mfaToken,
-                methods: secondFactors, passkeyOptions: passkeyOptions, config: config, extraHeaders: cookie)
+                status: 200, action: request.path + "/mfa", rd: post.rd, formToken: post.token, mfaToken: mfaToken,
+                methods: secondFactors, passkeyOptions: passkeyOptions, config: context.config,
+                extraHeaders: post.cookie)
         }
-        return try signedIn(user, amr: nil, rd: rd, context)
+        return try signedIn(user, amr: nil, rd: post.rd, context)
     }
 
-    /// POST /auth/sign-in/mfa: the second step's form (`mfa_token`, `code`,
-    /// `rd`, the form token), checked as `POST /auth/login/mfa` checks
-    /// its body. A wrong code uses the challenge up: the form starts again.
+    /// POST /auth/sign-in/mfa: the second step's form (`mfa_token`, `code`
+    /// or `webauthn`, `rd`, the form token), checked as `POST
+    /// /auth/login/mfa` checks its body. A wrong answer uses the challenge
+    /// up: the form starts again.
     @Sendable static func secondStep(_ request: Request, _ context: Context) throws -> Response {
-        let config = context.config
-        guard config.cookies.enabled else { throw APIError.notFound }
-        if let page = misconfigured(request, config) { return page }
-        let form = FormBody(request)
-        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
-        let (token, cookie) = try formToken(request, config)
-        let signInPath = String(request.path.dropLast("/mfa".count))
-        let offer = try passkeyOffer(context)
-        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
-            SignInPage.render(
-                status: status, action: signInPath, rd: rd, formToken: token, notice: .error(message),
-                config: config, extraHeaders: cookie + headers, passkey: offer)
+        let post: SignInFormPost
+        switch try SignInFormPost.start(request, context, signInPath: String(request.path.dropLast("/mfa".count))) {
+        case .answer(let page): return page
+        case .post(let started): post = started
         }
-        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
-            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
-        }
+        if let refusal = post.forgeryRefusal() { return refusal }
         do {
             let (user, amr) = try LoginMFAHandler.verify(
-                mfaToken: form.value("mfa_token") ?? "", proof: try proof(of: form), request, context)
-            return try signedIn(user, amr: amr, rd: rd, context)
-        } catch let error as SecondFactorError {
-            if error == .unavailable { throw error }
-            return again(401, "That code was not accepted. Please sign in again.")
-        } catch let error as APIError where error.status == 429 {
-            return again(
-                429, "Too many failed sign-in attempts. Please wait and try again.",
-                error.headers.map { (name: $0.key, value: $0.value) })
+                mfaToken: post.form.value("mfa_token") ?? "", proof: try proof(of: post.form), request, context)
+            return try signedIn(user, amr: amr, rd: post.rd, context)
+        } catch {
+            return try post.refused(error, "That code was not accepted. Please sign in again.")
         }
     }
 
@@ -111,42 +87,29 @@ enum SignInHandler {
     /// page's button (`state`, `webauthn`, `rd`, the form token), checked
     /// as `POST /auth/login/passkey/finish` checks its body.
     @Sendable static func passkey(_ request: Request, _ context: Context) throws -> Response {
-        let config = context.config
-        guard config.cookies.enabled else { throw APIError.notFound }
         _ = try SecondFactorKeys.forPasskeys(context)
-        if let page = misconfigured(request, config) { return page }
-        let form = FormBody(request)
-        let rd = SafeRedirect.target(form.value("rd"), allowed: config.redirectHosts)
-        let (token, cookie) = try formToken(request, config)
-        let offer = try passkeyOffer(context)
-        func again(_ status: Int, _ message: String, _ headers: [(name: String, value: String)] = []) -> Response {
-            SignInPage.render(
-                status: status, action: String(request.path.dropLast("/passkey".count)), rd: rd, formToken: token,
-                notice: .error(message), config: config, extraHeaders: cookie + headers, passkey: offer)
+        let post: SignInFormPost
+        switch try SignInFormPost.start(
+            request, context, signInPath: String(request.path.dropLast("/passkey".count)))
+        {
+        case .answer(let page): return page
+        case .post(let started): post = started
         }
-        guard SignInFormToken.accepts(request, form: form, config.cookies) else {
-            return again(403, "This sign-in form has expired or came from another site. Please sign in again.")
-        }
+        if let refusal = post.forgeryRefusal() { return refusal }
         do {
-            guard let field = form.value("webauthn"), let json = try? JSONParser.parse(Array(field.utf8)) else {
+            guard let field = post.form.value("webauthn"), let json = try? JSONParser.parse(Array(field.utf8)) else {
                 throw SecondFactorError.invalidPasskey
             }
             let user = try PasskeySignIn.verify(
-                state: form.value("state") ?? "", assertion: try PasskeyAssertion(json), request, context)
-            return try signedIn(user, amr: PasskeySignIn.amr, rd: rd, context)
-        } catch let error as SecondFactorError where error != .unavailable {
-            return again(401, "That passkey was not accepted. Please try again.")
-        } catch let error as APIError where error.status == 400 {
-            return again(400, "That passkey was not accepted. Please try again.")
-        } catch let error as APIError where error.status == 429 {
-            return again(
-                429, "Too many failed sign-in attempts. Please wait and try again.",
-                error.headers.map { (name: $0.key, value: $0.value) })
+                state: post.form.value("state") ?? "", assertion: try PasskeyAssertion(json), request, context)
+            return try signedIn(user, amr: PasskeySignIn.amr, rd: post.rd, context)
+        } catch {
+            return try post.refused(error, "That passkey was not accepted. Please try again.")
         }
     }
 
     /// A sign-in by passkey alone for the page to offer; nil while passkeys are off.
-    private static func passkeyOffer(_ context: Context) throws -> (options: JSONValue, state: String)? {
+    static func passkeyOffer(_ context: Context) throws -> (options: JSONValue, state: String)? {
         guard context.config.passkeys != nil, context.services.secondFactorKeys != nil else { return nil }
         let (publicKey, state) = try PasskeySignIn.options(context)
         return (.object(["publicKey": publicKey]), state)

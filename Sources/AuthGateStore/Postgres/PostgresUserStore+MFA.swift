@@ -67,13 +67,13 @@ extension PostgresUserStore {
         static let credentials = PGStatement(
             name: "mfa_webauthn_of_user",
             sql: """
-                SELECT credential_id, public_key, algorithm, sign_count FROM authgate_mfa_webauthn
-                WHERE user_id = $1 ORDER BY created_at, credential_id
+                SELECT \(WebAuthnCredential.columns) FROM authgate_mfa_webauthn w
+                WHERE w.user_id = $1 ORDER BY w.created_at, w.credential_id
                 """)
         static let owner = PGStatement(
             name: "mfa_webauthn_owner",
             sql: """
-                SELECT w.user_id, w.public_key, w.algorithm, w.sign_count, u.username
+                SELECT \(WebAuthnCredential.columns), u.username
                 FROM authgate_mfa_webauthn w JOIN users u ON u.id = w.user_id WHERE w.credential_id = $1
                 """)
         static let addCredential = PGStatement(
@@ -135,23 +135,14 @@ extension PostgresUserStore {
 
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         guard !userID.utf8.contains(0) else { return [] }
-        return try db.execute(MFASQL.credentials, [userID]).map { row in
-            WebAuthnCredential(
-                userID: userID, credentialID: try row.string(at: 0), publicKey: try row.string(at: 1),
-                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3)))
-        }
+        return try db.execute(MFASQL.credentials, [userID]).map(WebAuthnCredential.init(row:))
     }
 
     func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
         guard !credentialID.utf8.contains(0), let row = try db.execute(MFASQL.owner, [credentialID]).first else {
             return nil
         }
-        return (
-            WebAuthnCredential(
-                userID: try row.string(at: 0), credentialID: credentialID, publicKey: try row.string(at: 1),
-                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3))),
-            try row.string(at: 4)
-        )
+        return (try WebAuthnCredential(row: row), try row.string(at: 5))
     }
 
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {

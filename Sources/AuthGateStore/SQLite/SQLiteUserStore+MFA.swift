@@ -72,31 +72,22 @@ extension SQLiteUserStore {
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         try db.execute(
             """
-            SELECT credential_id, public_key, algorithm, sign_count FROM authgate_mfa_webauthn
-            WHERE user_id = ? ORDER BY created_at, credential_id
+            SELECT \(WebAuthnCredential.columns) FROM authgate_mfa_webauthn w
+            WHERE w.user_id = ? ORDER BY w.created_at, w.credential_id
             """, [userID]
-        ).map { row in
-            WebAuthnCredential(
-                userID: userID, credentialID: try row.string(at: 0), publicKey: try row.string(at: 1),
-                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3)))
-        }
+        ).map(WebAuthnCredential.init(row:))
     }
 
     func passkeyOwner(credentialID: String) throws -> (credential: WebAuthnCredential, username: String)? {
         guard
             let row = try db.execute(
                 """
-                SELECT w.user_id, w.public_key, w.algorithm, w.sign_count, u.username
+                SELECT \(WebAuthnCredential.columns), u.username
                 FROM authgate_mfa_webauthn w JOIN users u ON u.id = w.user_id WHERE w.credential_id = ?
                 """, [credentialID]
             ).first
         else { return nil }
-        return (
-            WebAuthnCredential(
-                userID: try row.string(at: 0), credentialID: credentialID, publicKey: try row.string(at: 1),
-                algorithm: Int64(try row.int(at: 2)), signCount: Int64(try row.int(at: 3))),
-            try row.string(at: 4)
-        )
+        return (try WebAuthnCredential(row: row), try row.string(at: 5))
     }
 
     func addWebAuthnCredential(_ credential: WebAuthnCredential, now: Double) throws -> Bool {
