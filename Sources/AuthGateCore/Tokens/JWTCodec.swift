@@ -101,17 +101,13 @@ public struct JWTCodec: Sendable {
             guard let text = value.stringValue else { throw .invalidToken }
             csrf = text
         }
-        // Read for the second-factor check; anything but strings is refused
-        // rather than taken for "no second factor".
+        // Read for the second-factor check only. Another issuer's `amr`
+        // that is not an array of strings (a Flask app may add its own) is
+        // not a reason to refuse the token: it proves no second factor.
         var amr: [String]?
-        if let value = payload["amr"] {
-            guard case .array(let items) = value else { throw .invalidToken }
-            var methods: [String] = []
-            for item in items {
-                guard let method = item.stringValue else { throw .invalidToken }
-                methods.append(method)
-            }
-            amr = methods
+        if case .array(let items)? = payload["amr"] {
+            let methods = items.compactMap(\.stringValue)
+            if methods.count == items.count { amr = methods }
         }
         return Claims(
             subject: subject, kind: kind, fresh: fresh, jti: jti,

@@ -15,7 +15,7 @@ enum TOTPEnrolmentHandler {
         let keys = try keys(context)
         let (user, _) = try SecondFactorChange.authorize(request, context)
         let secret = try Crypto.randomBytes(secretBytes)
-        let sealed = Base64URL.encode(try keys.box.seal(secret, boundTo: Array(user.id.utf8)))
+        let sealed = Base64URL.encode(try keys.box.seal(secret, boundTo: SecondFactorCode.secretContext(user.id)))
         guard try context.store.beginTOTP(userID: user.id, sealedSecret: sealed, now: context.now) else {
             throw SecondFactorError.alreadyEnrolled
         }

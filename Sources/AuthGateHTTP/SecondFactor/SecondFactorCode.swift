@@ -45,6 +45,10 @@ enum SecondFactorCode {
     /// not open: sealed under another key, or bound to another user.
     static func openSecret(_ enrolment: TOTPEnrolment, userID: String, keys: SecondFactorKeys) throws -> [UInt8]? {
         guard let sealed = Base64URL.decode(Array(enrolment.sealedSecret.utf8)) else { return nil }
-        return keys.box.open(sealed, boundTo: Array(userID.utf8))
+        return keys.box.open(sealed, boundTo: secretContext(userID))
     }
+
+    /// What a TOTP secret is sealed to: its purpose and its user, so that
+    /// no other value sealed with the same key can pass for it.
+    static func secretContext(_ userID: String) -> [UInt8] { Array("totp-secret\0".utf8) + Array(userID.utf8) }
 }
