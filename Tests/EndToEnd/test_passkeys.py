@@ -154,9 +154,21 @@ def test_a_passkey_alone_signs_in_when_the_authenticator_verified_the_person(s):
     assert r.status_code == 200, r.text
     claims = jwt.decode(r.json()["tokens"]["access"], SECRET, algorithms=["HS256"])
     assert claims["sub"] == name and claims["amr"] == ["hwk", "user"]
-    # The state is single-use; an unverified person, or another user's handle, does not sign in.
+    # The same answer again: its counter did not move (a replay).
     assert s.post("/auth/login/passkey/finish", json={"state": state, "webauthn": answer}).json()["error"] == \
+        "invalid_passkey"
+    # A good new answer to a used state: the state is single-use.
+    again = key.get(options.json(), verified=True, user_handle=user_id.encode())
+    assert s.post("/auth/login/passkey/finish", json={"state": state, "webauthn": again}).json()["error"] == \
         "invalid_mfa_token"
+    # Junk with a free state writes nothing and uses the state up not at all.
+    junk = s.post("/auth/login/passkey").json()
+    assert s.post("/auth/login/passkey/finish", json={"state": junk["state"], "webauthn": {
+        "id": answer["id"], "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}}
+    ).json()["error"] == "invalid_passkey"
+    good = key.get(junk, verified=True, user_handle=user_id.encode())
+    assert s.post("/auth/login/passkey/finish", json={"state": junk["state"], "webauthn": good}).status_code == 200
+    # An unverified person, or another user's handle, does not sign in.
     options = s.post("/auth/login/passkey").json()
     unverified = s.post("/auth/login/passkey/finish", json={"state": options["state"], "webauthn": key.get(options)})
     assert unverified.json()["error"] == "invalid_passkey"

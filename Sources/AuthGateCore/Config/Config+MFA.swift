@@ -55,8 +55,14 @@ extension Config {
         var host = Substring(origin.hasPrefix(scheme) ? origin.dropFirst(scheme.count) : "")
         if let colon = host.lastIndex(of: ":") {
             let port = host[host.index(after: colon)...]
-            guard !port.isEmpty, port.utf8.count <= 5, port.allSatisfy(\.isASCII), UInt16(port) != nil else {
-                throw ConfigError(variable: "AUTHGATE_WEBAUTHN_ORIGIN", message: "the port is not a number")
+            // As a browser writes an origin: no leading zero, no default port.
+            let defaultPort = scheme == "https://" ? "443" : "80"
+            guard !port.isEmpty, port.utf8.count <= 5, port.allSatisfy(\.isASCII), let number = UInt16(port),
+                number > 0, !port.hasPrefix("0"), port != defaultPort
+            else {
+                throw ConfigError(
+                    variable: "AUTHGATE_WEBAUTHN_ORIGIN",
+                    message: "the port must be a number as a browser writes it (none for \(defaultPort))")
             }
             host = host[..<colon]
         }

@@ -58,7 +58,7 @@ struct MFAChallenge: Equatable {
     /// `jti`, so the server keeps no state between the options and the
     /// answer, and a challenge lives and dies with its ticket.
     func passkeyChallenge(keys: SecondFactorKeys) throws -> [UInt8] {
-        try Crypto.hmac(.sha256, key: keys.challengeKey, data: Array("webauthn \(use.rawValue) \(jti)".utf8))
+        try Crypto.hmac(.sha256, key: keys.passkeyChallengeKey, data: Array("webauthn \(use.rawValue) \(jti)".utf8))
     }
 
     /// Uses the ticket up: true for the one call that did.

@@ -6,7 +6,11 @@ import AuthGateStore
 /// names its credential, whose user signs in, once the authenticator
 /// verified the person (PIN or biometric: the `UV` flag) and every check
 /// of a second-factor answer passed. Tokens carry `amr: ["hwk", "user"]`.
-/// Wrong answers count toward their user's second-factor limit.
+/// The state is used up only by an answer that checks out (so junk posts
+/// with free states write nothing), and wrong answers do not count toward
+/// the user's second-factor limit: credential ids are not secret, and a
+/// signature cannot be guessed, so counting would only let anyone lock a
+/// user out.
 enum PasskeySignIn {
     static let amr = ["hwk", "user"]
 
@@ -32,24 +36,22 @@ enum PasskeySignIn {
         -> UserRecord
     {
         let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
-        guard let ticket = MFAChallenge.open(state, .passkeySignIn, keys: keys, now: context.now),
-            try ticket.consume(context)
-        else { throw SecondFactorError.invalidChallenge }
+        guard let ticket = MFAChallenge.open(state, .passkeySignIn, keys: keys, now: context.now) else {
+            throw SecondFactorError.invalidChallenge
+        }
         guard let (stored, username) = try context.store.passkeyOwner(credentialID: assertion.encodedID),
             let user = try context.store.user(named: username), user.id == stored.userID
         else { throw SecondFactorError.invalidPasskey }
         if let handle = assertion.userHandle, handle != Array(user.id.utf8) { throw SecondFactorError.invalidPasskey }
-        let limit = SecondFactorLimit(userID: user.id, context)
-        try limit.refuseIfReached(username: user.username, logger: request.logger)
+        try SecondFactorLimit(userID: user.id, context).refuseIfReached(username: user.username, logger: request.logger)
+        // The signature, then the counter (compare-and-set), then the
+        // state: of two posts of one answer, one wins the counter or the state.
         guard
             try assertion.check(
                 against: stored, challenge: try ticket.passkeyChallenge(keys: keys), settings: settings, context,
                 logger: request.logger, requireUserVerification: true)
-        else {
-            try limit.recordFailure()
-            throw SecondFactorError.invalidPasskey
-        }
-        try limit.clear()
+        else { throw SecondFactorError.invalidPasskey }
+        guard try ticket.consume(context) else { throw SecondFactorError.invalidChallenge }
         return user
     }
 }

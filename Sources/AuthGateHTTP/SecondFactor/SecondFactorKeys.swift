@@ -1,19 +1,23 @@
 import AuthGateCore
 
 /// The keys second factors use, each derived from `Config.mfaKey` for one
-/// purpose only: sealing TOTP secrets, keying recovery-code digests, and
-/// signing login challenges (`MFAChallenge`). Nil in `Services` when
+/// purpose only: sealing TOTP secrets, keying recovery-code digests,
+/// signing tickets (`MFAChallenge`), and deriving passkey challenges. Nil in `Services` when
 /// there is no key: enrolment is then refused, and no user can be enrolled.
 public struct SecondFactorKeys: Sendable {
     let box: MFASecretBox
     let recoveryKey: [UInt8]
     let challengeKey: [UInt8]
+    /// Derives the WebAuthn challenges clients see; never signs a ticket.
+    let passkeyChallengeKey: [UInt8]
 
     init?(_ config: Config) throws {
         guard !config.mfaKey.isEmpty else { return nil }
         box = try MFASecretBox.derive(fromServerSecret: config.mfaKey)
         recoveryKey = box.recoveryKey
         challengeKey = try Crypto.hmac(.sha256, key: config.mfaKey, data: Array("authgate-mfa-challenge-v1".utf8))
+        passkeyChallengeKey = try Crypto.hmac(
+            .sha256, key: config.mfaKey, data: Array("authgate-mfa-passkey-challenge-v1".utf8))
     }
 }
 

@@ -34,7 +34,9 @@ import AuthGateTestSupport
         ("example.com", "https://evilexample.com"), ("example.com", "https://example.com.evil.net"),
         ("example.com", "https://example.com:x"), ("example.com", "https://example.com/"),
         ("Example.com", "https://Example.com"),
-        ("localhost", "http://localhost.evil.net"), (".com", "https://x.com")
+        ("localhost", "http://localhost.evil.net"), (".com", "https://x.com"),
+        ("example.com", "https://example.com:443"),
+        ("example.com", "https://example.com:0443"), ("localhost", "http://localhost:80")
     ])
     func anythingElseStopsStartUp(rpID: String, origin: String) {
         #expect(throws: ConfigError.self) {
