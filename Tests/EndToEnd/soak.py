@@ -19,10 +19,16 @@ Passing (see `verdict`):
 - RSS: the median of the last window (the last 10 % of the run) is less
   than 5 % above the median of the first window after warm-up (warm-up =
   the first 20 % of the run; first window = the 10 % after it);
-- file descriptors and database connections: the median count of the
-  last window is no larger than the largest count of the first window
-  (the count moves by a few with nginx's keepalive connections; a leak
-  moves the whole last window up).
+- file descriptors other than unix sockets (files, pipes, epoll, the
+  database's TCP connections) and database connections: the median
+  count of the last window is no larger than the largest count of the
+  first window (a leak moves the whole last window up);
+- unix sockets (the listener and nginx's FastCGI connections): never more
+  than nginx can hold open, the listener plus its keepalive pools
+  (worker_processes x keepalive in nginx.conf) plus one per client. Their
+  number moves with nginx's pools: kept connections idle here for less
+  than AUTHGATE_IDLE_CONNECTION_SECONDS stay, so the count may creep up
+  during a run without any leak, which "no growth" took for one.
 
 Output (SOAK_OUT, default .soak/): soak.csv (one row per sample), soak.png
 when matplotlib is installed (`make soak` installs it), summary.txt, and a
@@ -88,7 +94,10 @@ EXPECTED = {
     "refresh revoked": ({401}, "token_revoked"),
 }
 PRIME_EXPECTED = ({401}, "user_not_found")
-CSV_FIELDS = ["t_s", "rss_kib", "fds", "db_connections", "requests_done", "unexpected", "cached_revocations"]
+CSV_FIELDS = ["t_s", "rss_kib", "fds", "unix_sockets", "db_connections", "requests_done", "unexpected",
+              "cached_revocations"]
+# nginx.conf: worker_processes 2, keepalive 32 (each worker's pool of idle upstream connections).
+NGINX_KEPT_CONNECTIONS = 2 * 32
 
 
 def rss_kib(pid):
@@ -97,7 +106,20 @@ def rss_kib(pid):
 
 
 def open_fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    """(descriptors other than unix sockets, unix sockets) of `pid`."""
+    with open("/proc/net/unix") as f:
+        unix = {line.split()[6] for line in list(f)[1:] if len(line.split()) >= 7}
+    other = sockets = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:[") and target[len("socket:["):-1] in unix:
+            sockets += 1
+        else:
+            other += 1
+    return other, sockets
 
 
 class Load:
@@ -243,7 +265,9 @@ class Sampler:
             with self.db.cursor() as cur:
                 cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.stack.dbname,))
                 connections = cur.fetchone()[0]
-            row = {"t_s": round(time.monotonic() - self.started, 1), "rss_kib": rss_kib(pid), "fds": open_fds(pid),
+            fds, unix_sockets = open_fds(pid)
+            row = {"t_s": round(time.monotonic() - self.started, 1), "rss_kib": rss_kib(pid), "fds": fds,
+                   "unix_sockets": unix_sockets,
                    "db_connections": connections, "requests_done": self.load.done,
                    "unexpected": self.load.unexpected, "cached_revocations": self._cached_revocations()}
         except Exception as e:  # a dead responder or database: reported, and the verdict fails
@@ -270,7 +294,7 @@ def slope_per_minute(rows, field):
     return 60 * sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else 0.0
 
 
-def verdict(rows, load, seconds, errors=(), rss_limit=RSS_LIMIT):
+def verdict(rows, load, seconds, errors=(), rss_limit=RSS_LIMIT, clients=4):
     """(passed, figures, reasons)."""
     warm = seconds * WARM_UP
     first = window(rows, warm, warm + seconds * WINDOW)
@@ -287,6 +311,7 @@ def verdict(rows, load, seconds, errors=(), rss_limit=RSS_LIMIT):
         rss_first=rss_first, rss_last=rss_last, rss_growth=(rss_last - rss_first) / rss_first,
         rss_slope=slope_per_minute([r for r in rows if r["t_s"] >= warm], "rss_kib"),
         fds_first=max(r["fds"] for r in first), fds_last=statistics.median(r["fds"] for r in last),
+        unix_sockets_max=max(r["unix_sockets"] for r in rows), unix_sockets_bound=1 + NGINX_KEPT_CONNECTIONS + clients,
         db_first=max(r["db_connections"] for r in first),
         db_last=statistics.median(r["db_connections"] for r in last))
     if load.unexpected:
@@ -297,7 +322,10 @@ def verdict(rows, load, seconds, errors=(), rss_limit=RSS_LIMIT):
     if figures["rss_growth"] >= rss_limit:
         reasons.append(f"RSS grew {figures['rss_growth']:.1%} (limit {rss_limit:.0%})")
     if figures["fds_last"] > figures["fds_first"]:
-        reasons.append(f"open file descriptors grew: {figures['fds_first']} -> {figures['fds_last']}")
+        reasons.append(f"open file descriptors (not unix sockets) grew: {figures['fds_first']} -> {figures['fds_last']}")
+    if figures["unix_sockets_max"] > figures["unix_sockets_bound"]:
+        reasons.append(f"unix sockets reached {figures['unix_sockets_max']}: more than nginx can hold open "
+                       f"({figures['unix_sockets_bound']})")
     if figures["db_last"] > figures["db_first"]:
         reasons.append(f"database connections grew: {figures['db_first']} -> {figures['db_last']}")
     return not reasons, figures, reasons
@@ -309,7 +337,8 @@ def verdict_line(passed, figures, reasons, seconds):
             f"({f['rate']:.0f}/s), {f['unexpected']} unexpected")
     if "rss_first" in f:
         text += (f"; RSS {f['rss_first']:.0f} -> {f['rss_last']:.0f} KiB ({f['rss_growth']:+.2%}, slope "
-                 f"{f['rss_slope']:+.0f} KiB/min after warm-up); fds first-window max {f['fds_first']}, last-window "
+                 f"{f['rss_slope']:+.0f} KiB/min after warm-up); unix sockets max {f.get('unix_sockets_max')} "
+                 f"(bound {f.get('unix_sockets_bound')}); other fds first-window max {f['fds_first']}, last-window "
                  f"median {f['fds_last']:g}; db connections {f['db_first']}, {f['db_last']:g}")
     return text + ("" if passed else "; FAILED: " + "; ".join(reasons))
 
@@ -332,7 +361,7 @@ def write_outputs(out, rows, load, seconds, line):
         writer.writerows(rows)
     summary = [line, "", "answers by request type:"]
     summary += [f"  {kind:22} {status}: {n}" for (kind, status), n in sorted(load.counts.items(), key=str)]
-    for field in ("rss_kib", "fds", "db_connections", "cached_revocations"):
+    for field in ("rss_kib", "fds", "unix_sockets", "db_connections", "cached_revocations"):
         values = [r[field] for r in rows if r[field] != ""]
         if values:
             summary.append(f"{field:>18} {min(values)}..{max(values)} |{sparkline(values)}|")
@@ -357,7 +386,7 @@ def plot(out, rows, seconds):
     axes[0].axvspan(seconds * (1 - WINDOW), seconds, color="#ecd8d8", label="last window")
     axes[0].set_ylabel("MiB")
     axes[0].legend(loc="lower right")
-    axes[1].plot(t, [r["fds"] for r in rows], label="open fds")
+    axes[1].plot(t, [r["fds"] for r in rows], label="fds (not unix sockets)")
     axes[1].plot(t, [r["db_connections"] for r in rows], label="db connections")
     axes[1].legend(loc="lower right")
     rates = [0] + [(b["requests_done"] - a["requests_done"]) / max(b["t_s"] - a["t_s"], 1e-9)
@@ -414,7 +443,7 @@ def run(stack, seconds, out, clients=4, interval=None, rss_limit=RSS_LIMIT):
     finally:
         load.stop()
         sampler.stop()
-    passed, figures, reasons = verdict(sampler.rows, load, seconds, sampler.errors, rss_limit)
+    passed, figures, reasons = verdict(sampler.rows, load, seconds, sampler.errors, rss_limit, clients)
     line = verdict_line(passed, figures, reasons, seconds) + f" [{primed}]"
     summary = write_outputs(out, sampler.rows, load, seconds, line)
     print("\n".join(summary[1:]))
