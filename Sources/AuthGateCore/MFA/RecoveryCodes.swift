@@ -4,7 +4,8 @@
 public enum RecoveryCodes {
     public static let count = 10
     static let length = 10
-    static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+    /// Base32's alphabet, lower-cased.
+    static let alphabet = Base32.alphabet.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
 
     /// `count` fresh, distinct codes. 32 divides 256, so `byte & 31` picks
     /// each character uniformly (no modulo bias).

@@ -15,7 +15,7 @@ enum LoginHandler {
         if !methods.isEmpty {
             guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
             throw SecondFactorError.mfaRequired(
-                token: try MFAChallenge.issue(for: user, keys: keys, now: context.now), methods: methods)
+                token: try MFAChallenge.issue(for: user, keys: keys, now: context.now).text, methods: methods)
         }
         return try answer(for: user, amr: nil, context)
     }

@@ -12,10 +12,7 @@ enum PasskeyRegistrationHandler {
     @Sendable static func options(_ request: Request, _ context: Context) throws -> Response {
         let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
         let (user, _) = try SecondFactorChange.authorize(request, context)
-        let state = try MFAChallenge.issue(.passkeyCreate, for: user, keys: keys, now: context.now)
-        guard let ticket = MFAChallenge.open(state, .passkeyCreate, keys: keys, now: context.now) else {
-            throw SecondFactorError.invalidChallenge
-        }
+        let (ticket, state) = try MFAChallenge.issue(.passkeyCreate, for: user, keys: keys, now: context.now)
         let existing = try context.store.webAuthnCredentials(ofUserID: user.id)
         let publicKey: [String: JSONValue] = [
             "challenge": .string(Base64URL.encode(try ticket.passkeyChallenge(keys: keys))),

@@ -46,10 +46,9 @@ enum SignInHandler {
         // An enrolled user continues at the second step (docs/mfa.md).
         if !secondFactors.isEmpty {
             guard let keys = context.services.secondFactorKeys else { throw SecondFactorError.unavailable }
-            let mfaToken = try MFAChallenge.issue(for: user, keys: keys, now: context.now)
+            let (challenge, mfaToken) = try MFAChallenge.issue(for: user, keys: keys, now: context.now)
             var passkeyOptions: JSONValue?
             if let settings = context.config.passkeys,
-                let challenge = MFAChallenge.open(mfaToken, keys: keys, now: context.now),
                 let options = try LoginMFAHandler.passkeyRequestOptions(
                     for: challenge, keys: keys, settings: settings, context)
             {

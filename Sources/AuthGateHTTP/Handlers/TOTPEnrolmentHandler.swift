@@ -35,13 +35,13 @@ enum TOTPEnrolmentHandler {
         guard let enrolment = try context.store.totpEnrolment(ofUserID: user.id), !enrolment.confirmed else {
             throw SecondFactorError.noEnrolmentWaiting
         }
-        let limit = SecondFactorLimit(userID: user.id, context)
-        try limit.refuseIfReached(username: user.username, logger: request.logger)
-        guard let secret = try SecondFactorCode.openSecret(enrolment, userID: user.id, keys: keys),
-            let step = try TOTP.matchingStep(code, secret: secret, now: context.now)
-        else {
-            try limit.recordFailure()
-            throw SecondFactorError.invalidCode
+        var step: Int64 = 0
+        try SecondFactorLimit(userID: user.id, context).attempt(username: user.username, logger: request.logger) {
+            guard let secret = try SecondFactorCode.openSecret(enrolment, userID: user.id, keys: keys),
+                let matched = try TOTP.matchingStep(code, secret: secret, now: context.now)
+            else { return false }
+            step = matched
+            return true
         }
         let codes = try RecoveryCodes.generate()
         let digests = try codes.map { code throws in
@@ -52,7 +52,6 @@ enum TOTPEnrolmentHandler {
                 userID: user.id, sealedSecret: enrolment.sealedSecret, step: step, recoveryDigests: digests,
                 now: context.now)
         else { throw SecondFactorError.noEnrolmentWaiting }
-        try limit.clear()
         request.logger.notice("second factor enabled", metadata: ["username": "\(user.username)", "method": "totp"])
         var members: [(String, JSONValue)] = [
             ("message", .string("TOTP enabled")), ("recovery_codes", .array(codes.map { .string($0) }))
@@ -74,13 +73,9 @@ enum TOTPEnrolmentHandler {
         guard try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true else {
             throw SecondFactorError.notEnrolled
         }
-        let limit = SecondFactorLimit(userID: user.id, context)
-        try limit.refuseIfReached(username: user.username, logger: request.logger)
-        guard try SecondFactorCode.accept(code, for: user.id, keys: keys, context) else {
-            try limit.recordFailure()
-            throw SecondFactorError.invalidCode
+        try SecondFactorLimit(userID: user.id, context).attempt(username: user.username, logger: request.logger) {
+            try SecondFactorCode.accept(code, for: user.id, keys: keys, context)
         }
-        try limit.clear()
         _ = try context.store.removeTOTP(userID: user.id)
         request.logger.notice("second factor removed", metadata: ["username": "\(user.username)", "method": "totp"])
         return .json(200, [("message", .string("TOTP disabled"))])

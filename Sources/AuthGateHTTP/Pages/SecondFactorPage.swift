@@ -36,19 +36,17 @@ extension SignInPage {
 
                 """
         }
-        var script: String?
         if let passkeyOptions {
             main += passkeyForm(action: action, hidden: hidden, options: passkeyOptions, label: "Use a passkey")
-            script = passkeyScript
         }
         return page(
             status: status, title: "Two-step verification", main: main, config: config,
-            extraHeaders: extraHeaders, script: script)
+            extraHeaders: extraHeaders, passkeyScript: passkeyOptions != nil)
     }
 
     /// A form whose button runs `passkeyScript` with `options` (written
     /// into the page as data) and posts the answer, with `hidden`, to
-    /// `action`. The page must allow the script (`page(script:)`).
+    /// `action`. The page must allow the script (`page(passkeyScript: true)`).
     static func passkeyForm(action: String, hidden: String, options: JSONValue, label: String) -> String {
         // Data, never run: `<` written as \u003c so no text can close the element.
         var bytes: [UInt8] = []

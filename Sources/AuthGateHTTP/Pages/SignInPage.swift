@@ -31,6 +31,8 @@ enum SignInPage {
 
     /// `'sha256-…'` of `style`, the only style the policy lets run.
     static let styleSource = hashSource(style)
+    /// The passkey buttons' script's source, hashed once, not per page.
+    static let passkeyScriptSource = hashSource(passkeyScript)
 
     /// A CSP source allowing exactly this inline text.
     static func hashSource(_ text: String) -> String {
@@ -40,22 +42,22 @@ enum SignInPage {
 
     /// The policy: nothing but the inline style; forms post to this site
     /// and, after a redirect, to the allowed return hosts.
-    static func contentSecurityPolicy(_ hosts: RedirectHosts, script: String? = nil) -> String {
+    static func contentSecurityPolicy(_ hosts: RedirectHosts, passkeyScript: Bool = false) -> String {
         var formTargets = ["'self'"]
         // `:*`: any port, as SafeRedirect allows (a source without one means the scheme's default).
         for host in hosts.exact { formTargets += ["http://\(host):*", "https://\(host):*"] }
         for suffix in hosts.suffixes { formTargets += ["http://*\(suffix):*", "https://*\(suffix):*"] }
-        let scripts = script.map { "script-src \(hashSource($0)); " } ?? ""
+        let scripts = passkeyScript ? "script-src \(passkeyScriptSource); " : ""
         return
             "default-src 'none'; style-src \(styleSource); \(scripts)form-action \(formTargets.joined(separator: " ")); "
             + "frame-ancestors 'none'; base-uri 'none'"
     }
 
     /// Headers every page answer carries: never cached, never framed.
-    static func headers(_ config: Config, script: String? = nil) -> [(name: String, value: String)] {
+    static func headers(_ config: Config, passkeyScript: Bool = false) -> [(name: String, value: String)] {
         [
             ("Cache-Control", "no-store"),
-            ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts, script: script)),
+            ("Content-Security-Policy", contentSecurityPolicy(config.redirectHosts, passkeyScript: passkeyScript)),
             ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")
         ]
     }
@@ -103,7 +105,7 @@ enum SignInPage {
                     """, options: passkey.options, label: "Sign in with a passkey")
         return page(
             status: status, title: "Sign in", main: main, config: config, extraHeaders: extraHeaders,
-            script: passkeyScript)
+            passkeyScript: true)
     }
 
     /// A page that explains a problem instead of the form (a cookie
@@ -118,7 +120,7 @@ enum SignInPage {
     /// with the page headers.
     static func page(
         status: Int, title: String, main: String, config: Config,
-        extraHeaders: [(name: String, value: String)] = [], script: String? = nil
+        extraHeaders: [(name: String, value: String)] = [], passkeyScript: Bool = false
     ) -> Response {
         let html = """
             <!doctype html>
@@ -132,7 +134,8 @@ enum SignInPage {
 
             """
         var response = Response(
-            status: status, headers: headers(config, script: script) + extraHeaders, body: Array(html.utf8))
+            status: status, headers: headers(config, passkeyScript: passkeyScript) + extraHeaders,
+            body: Array(html.utf8))
         response.contentType = "text/html; charset=utf-8"
         return response
     }

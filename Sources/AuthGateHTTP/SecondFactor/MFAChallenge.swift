@@ -26,15 +26,20 @@ struct MFAChallenge: Equatable {
     let jti: String
     let expires: Double
 
-    static func issue(_ use: Use = .login, for user: UserRecord?, keys: SecondFactorKeys, now: Double) throws -> String
-    {
-        let payload = JSONWriter.object([
-            ("use", .string(use.rawValue)), ("uid", .string(user?.id ?? "")), ("sub", .string(user?.username ?? "")),
-            ("jti", .string(try UUID4.make())), ("exp", .number((now + lifetime).rounded(.down)))
-        ])
-        let encoded = Base64URL.encode(payload)
+    /// A new ticket for `use`, of `user` (nil: none yet), and its text.
+    static func issue(_ use: Use = .login, for user: UserRecord?, keys: SecondFactorKeys, now: Double) throws -> (
+        ticket: MFAChallenge, text: String
+    ) {
+        let ticket = MFAChallenge(
+            use: use, userID: user?.id ?? "", username: user?.username ?? "", jti: try UUID4.make(),
+            expires: (now + lifetime).rounded(.down))
+        let encoded = Base64URL.encode(
+            JSONWriter.object([
+                ("use", .string(use.rawValue)), ("uid", .string(ticket.userID)), ("sub", .string(ticket.username)),
+                ("jti", .string(ticket.jti)), ("exp", .number(ticket.expires))
+            ]))
         let mac = try Crypto.hmac(.sha256, key: keys.challengeKey, data: Array(encoded.utf8))
-        return encoded + "." + Base64URL.encode(mac)
+        return (ticket, encoded + "." + Base64URL.encode(mac))
     }
 
     /// The ticket `text` carries, when its MAC matches, it is for `use`

@@ -18,10 +18,7 @@ enum PasskeySignIn {
     /// browser offers the site's discoverable passkeys) and the state.
     static func options(_ context: Context) throws -> (publicKey: JSONValue, state: String) {
         let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
-        let state = try MFAChallenge.issue(.passkeySignIn, for: nil, keys: keys, now: context.now)
-        guard let ticket = MFAChallenge.open(state, .passkeySignIn, keys: keys, now: context.now) else {
-            throw SecondFactorError.invalidChallenge
-        }
+        let (ticket, state) = try MFAChallenge.issue(.passkeySignIn, for: nil, keys: keys, now: context.now)
         let publicKey: JSONValue = .object([
             "challenge": .string(Base64URL.encode(try ticket.passkeyChallenge(keys: keys))),
             "rpId": .string(settings.rpID), "allowCredentials": .array([]),

@@ -41,4 +41,16 @@ package struct SecondFactorLimit {
     }
 
     func clear() throws { try store.clearLoginFailures(key: key, address: Self.address) }
+
+    /// One counted attempt: refused while the limit holds, then `check`
+    /// (whether the answer is right), a failure recorded or the count
+    /// cleared; `SecondFactorError.invalidCode` when wrong.
+    func attempt(username: String, logger: Logger, _ check: () throws -> Bool) throws {
+        try refuseIfReached(username: username, logger: logger)
+        guard try check() else {
+            try recordFailure()
+            throw SecondFactorError.invalidCode
+        }
+        try clear()
+    }
 }
