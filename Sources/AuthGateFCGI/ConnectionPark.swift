@@ -26,8 +26,10 @@ final class ConnectionPark: Sendable {
         case draining
     }
 
-    /// Idle connections kept at most; past it, a connection is closed
-    /// after its answer instead (nginx opens another when it needs one).
+    /// Idle connections kept at most (answered ones: a new connection
+    /// waiting for its first request is not counted); past it, a
+    /// connection is closed after its answer instead (nginx opens another
+    /// when it needs one).
     let maxParked: Int
     /// An idle connection unused this long is closed.
     let idleSeconds: Double
@@ -116,7 +118,7 @@ final class ConnectionPark: Sendable {
     /// already is closed instead when the park is full or the drain began.
     @discardableResult
     func park(_ fd: Int32, accepted: Bool) -> Bool {
-        guard slots.holds(fd), !draining.load(ordering: .relaxed), accepted || slots.count < maxParked else {
+        guard slots.holds(fd), !draining.load(ordering: .relaxed), accepted || slots.answeredCount < maxParked else {
             return refuse(fd, accepted: accepted)
         }
         let now = Int(Clock.monotonic() * 1000)
@@ -150,8 +152,11 @@ final class ConnectionPark: Sendable {
         if let fd = connection.releaseKeptConnection() { park(fd, accepted: false) }
     }
 
-    /// Parked connections now.
+    /// Parked connections now, new ones waiting for a first request too.
     var count: Int { slots.count }
+
+    /// Idle kept connections parked now (answered at least once).
+    var idleCount: Int { slots.answeredCount }
 
     /// At most once a second, closes the connections idle past
     /// `idleSeconds` with nothing to read (one nginx just wrote to is left

@@ -28,6 +28,10 @@ final class ParkedSlots: @unchecked Sendable {
     /// One past the highest descriptor ever parked: sweeps look no further.
     private let highWater = Atomic<Int>(0)
     private let parked = Atomic<Int>(0)
+    /// Of those, the ones answered at least once (not new): the cap counts
+    /// these only, so new connections arriving cannot push out the kept
+    /// ones nginx is reusing.
+    private let answered = Atomic<Int>(0)
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -49,6 +53,19 @@ final class ParkedSlots: @unchecked Sendable {
     /// Connections in the table now.
     var count: Int { parked.load(ordering: .relaxed) }
 
+    /// Connections in the table now that were answered at least once.
+    var answeredCount: Int { answered.load(ordering: .relaxed) }
+
+    private func added(fresh: Bool) {
+        parked.add(1, ordering: .relaxed)
+        if !fresh { answered.add(1, ordering: .relaxed) }
+    }
+
+    private func removed(_ value: UInt64) {
+        parked.subtract(1, ordering: .relaxed)
+        if value & Self.freshBit == 0 { answered.subtract(1, ordering: .relaxed) }
+    }
+
     func holds(_ fd: Int32) -> Bool { fd >= 0 && Int(fd) < capacity }
 
     private static func value(_ generation: UInt32, _ state: UInt64, fresh: Bool) -> UInt64 {
@@ -60,7 +77,7 @@ final class ParkedSlots: @unchecked Sendable {
     func beginParking(_ fd: Int32, generation: UInt32, fresh: Bool, nowMilliseconds: Int) {
         let i = Int(fd)
         since[i].store(nowMilliseconds, ordering: .relaxed)
-        parked.add(1, ordering: .relaxed)
+        added(fresh: fresh)
         var high = highWater.load(ordering: .relaxed)
         while i + 1 > high {
             let (exchanged, original) = highWater.compareExchange(expected: high, desired: i + 1, ordering: .relaxed)
@@ -81,11 +98,9 @@ final class ParkedSlots: @unchecked Sendable {
 
     /// Arming failed: out of the table again, owned by the caller.
     func abandonParking(_ fd: Int32, generation: UInt32, fresh: Bool) {
-        if slots[Int(fd)].compareExchange(
-            expected: Self.value(generation, Self.parking, fresh: fresh), desired: 0,
-            ordering: .acquiringAndReleasing
-        ).exchanged {
-            parked.subtract(1, ordering: .relaxed)
+        let expected = Self.value(generation, Self.parking, fresh: fresh)
+        if slots[Int(fd)].compareExchange(expected: expected, desired: 0, ordering: .acquiringAndReleasing).exchanged {
+            removed(expected)
         }
     }
 
@@ -102,7 +117,7 @@ final class ParkedSlots: @unchecked Sendable {
                 expected: current, desired: 0,
                 ordering: .acquiringAndReleasing)
             if exchanged {
-                parked.subtract(1, ordering: .relaxed)
+                removed(current)
                 return true
             }
             current = seen
@@ -122,7 +137,7 @@ final class ParkedSlots: @unchecked Sendable {
                 pick(Int32(i), since[i].load(ordering: .relaxed), current & Self.freshBit != 0),
                 slots[i].compareExchange(expected: current, desired: 0, ordering: .acquiringAndReleasing).exchanged
             else { continue }
-            parked.subtract(1, ordering: .relaxed)
+            removed(current)
             taken.append(Int32(i))
         }
         return taken

@@ -40,7 +40,7 @@ enum TransportMetrics {
             workersBusy.record(busy)
             kdfBusy.record(pool.derivingCount)
             queueDepth.record(pool.pendingCount)
-            parked.record(park.count)
+            parked.record(park.idleCount)
             heldAnswers.record(held.count)
         }
     }

@@ -47,6 +47,26 @@ struct ParkedSlotsTests {
         #expect(!slots.take(9, generation: 4))
     }
 
+    @Test func onlyAnsweredConnectionsCountTowardTheCap() {
+        let slots = ParkedSlots(capacity: 16)
+        slots.beginParking(1, generation: 1, fresh: true, nowMilliseconds: 0)
+        slots.finishParking(1, generation: 1, fresh: true)
+        slots.beginParking(2, generation: 2, fresh: false, nowMilliseconds: 0)
+        slots.finishParking(2, generation: 2, fresh: false)
+        slots.beginParking(3, generation: 3, fresh: false, nowMilliseconds: 0)
+        #expect((slots.count, slots.answeredCount) == (3, 2))
+        #expect(slots.take(2, generation: 2))
+        #expect((slots.count, slots.answeredCount) == (2, 1))
+        #expect(slots.take(1, generation: 1))
+        #expect((slots.count, slots.answeredCount) == (1, 1))
+        slots.abandonParking(3, generation: 3, fresh: false)
+        #expect((slots.count, slots.answeredCount) == (0, 0))
+        slots.beginParking(4, generation: 4, fresh: false, nowMilliseconds: 0)
+        slots.finishParking(4, generation: 4, fresh: false)
+        #expect(slots.takeAll { _, _, _ in true } == [4])
+        #expect(slots.answeredCount == 0)
+    }
+
     @Test func descriptorsPastTheTableAreNeverHeld() {
         let slots = ParkedSlots(capacity: 16)
         #expect(!slots.holds(16))

@@ -41,13 +41,16 @@ def ask(sock, timeout=5.0):
     return "timeout"
 
 
-def kept(port, count):
-    """`count` connections, each answered once and left open."""
+def kept(port, count, settle=0.0):
+    """`count` connections, each answered once and left open. `settle`:
+    seconds to let each be parked (the answer leaves before its worker
+    parks the connection) before the next one is opened."""
     socks = []
     for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         socks.append(sock)
         assert ask(sock) == 200
+        time.sleep(settle)
     return socks
 
 
@@ -87,7 +90,7 @@ def test_idle_kept_connections_hold_no_thread(responder):
 @pytest.mark.parametrize("responder", [{"AUTHGATE_MAX_IDLE_CONNECTIONS": "3"}], indirect=True)
 def test_the_park_is_capped(responder):
     """Past the cap a connection is closed after its answer, not parked."""
-    socks = kept(responder.port, 5)
+    socks = kept(responder.port, 5, settle=0.2)
     try:
         closed = [closed_by_peer(s) for s in socks]
         assert closed == [False, False, False, True, True]
