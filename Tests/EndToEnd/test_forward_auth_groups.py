@@ -11,7 +11,7 @@ import pytest
 from conftest import unique
 from forward_auth_stack import LOCATIONS, ForwardAuthStack, received, user
 from harness import run_sql
-from helpers import bearer, decode, eventually, login, register
+from helpers import bearer, decode, eventually, forge, login, register
 from test_admin_cli import cli
 
 FORBIDDEN = {"message": "User is not in an allowed group", "error": "forbidden"}
@@ -23,7 +23,7 @@ GROUP_LOCATIONS = {
     "/fresh-ops/": "/_authgate/verify/allowed_groups=ops&fresh=1",
     "/bad-groups/": "/_authgate/verify/allowed_groups=ops,,dev",
 }
-IDENTITY = ("x-auth-user", "x-auth-user-id", "x-auth-user-groups", "x-auth-user-email")
+IDENTITY = ("x-auth-user", "x-auth-user-id", "x-auth-user-groups", "x-auth-user-email", "x-auth-amr")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -99,9 +99,21 @@ def test_an_email_a_header_cannot_hold_is_percent_encoded(ga):
     assert urllib.parse.unquote(got["x-auth-user-email"]) == email
 
 
+def test_the_upstream_learns_how_the_login_proved_who_it_was(ga):
+    """X-Auth-AMR is the token's `amr` (a second-factor login's `pwd,otp`),
+    for an application that asks for the second factor on some pages only;
+    a token without one (a password login, a Flask app's) sends none."""
+    name, _, tokens = user(ga)
+    assert "x-auth-amr" not in dict(identity(received(ga.get("/app/", headers=bearer(tokens["access"])))))
+    for amr, header in ((["pwd", "otp"], "pwd,otp"), (["hwk", "user"], "hwk,user"), (["pwd", "x,y"], "pwd,x%2Cy")):
+        got = dict(identity(received(ga.get("/app/", headers=bearer(forge(name, amr=amr))))))
+        assert got["x-auth-amr"] == header and got["x-auth-user"] == name
+
+
 SPOOFS = [("X-Auth-User-Groups", "ops"), ("x-auth-user-groups", "admins"), ("X-AUTH-USER-GROUPS", "root"),
           ("X_Auth_User_Groups", "under"), ("X-Auth-User_Groups", "mixed"), ("X-Auth-User-Email", "boss@corp"),
-          ("X_Auth_User_Email", "under@corp"), ("X-Auth-Request-Groups", "ops"), ("Remote-Groups", "ops"),
+          ("X_Auth_User_Email", "under@corp"), ("X-Auth-AMR", "pwd,otp"), ("x-auth-amr", "hwk"),
+          ("X_Auth_AMR", "otp"), ("X-Auth-Request-Groups", "ops"), ("Remote-Groups", "ops"),
           ("Remote-Email", "boss@corp")]
 
 

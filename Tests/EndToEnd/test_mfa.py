@@ -130,7 +130,9 @@ def test_verify_mfa_gates_on_the_second_factor(s):
     refused = s.get("/auth/verify?mfa=1", headers=bearer(password_only))
     assert refused.status_code == 401 and refused.json()["error"] == "mfa_required"
     assert refused.headers["WWW-Authenticate"] == "Bearer"
-    assert s.get("/auth/verify", headers=bearer(password_only)).status_code == 200
+    plain = s.get("/auth/verify", headers=bearer(password_only))
+    assert plain.status_code == 200 and plain.headers.get("X-Auth-AMR", "") == ""
+    assert s.get("/auth/verify", headers=bearer(with_factor)).headers["X-Auth-AMR"] == "pwd,otp"
 
 
 def test_a_user_without_a_second_factor_is_unaffected(s):

@@ -34,7 +34,10 @@ public enum VerifyHandler {
                     ("X-Auth-User-Id", IdentityHeaderValue.encode(user.id)),
                     // Each name encoded alone, so a comma only ever separates two.
                     ("X-Auth-User-Groups", groups.map(IdentityHeaderValue.encode).joined(separator: ",")),
-                    ("X-Auth-User-Email", IdentityHeaderValue.encode(user.email))
+                    ("X-Auth-User-Email", IdentityHeaderValue.encode(user.email)),
+                    // How the token's login proved who it was (`pwd,otp`);
+                    // none sends no header, as for the groups.
+                    ("X-Auth-AMR", (claims.amr ?? []).map(IdentityHeaderValue.encode).joined(separator: ","))
                 ], body: [])
         } catch let refusal as any HTTPError where refusal.httpStatus == 401 {
             throw VerifyRefusal(refusal, location: BrowserNavigation.location(for: request, context, refusal: refusal))

@@ -53,6 +53,24 @@ import AuthGateTestSupport
         #expect(r.header("X-Auth-Error") == nil && r.header("WWW-Authenticate") == nil)
     }
 
+    @Test func theTokensAMRGoesOnEncodedAndNoneIsEmpty() throws {
+        let app = try app()
+        func amrHeader(_ amr: [String]?) throws -> String? {
+            let now = Int64(TestApp.now)
+            let token = try app.services.tokens.sign(
+                Claims(
+                    subject: "alice", kind: .access, fresh: false, jti: "jti-amr", issuedAt: now, notBefore: now,
+                    expires: Double(now) + 900, amr: amr))
+            let r = verify(app, headers: ["authorization": "Bearer \(token)"])
+            #expect(r.status == 200)
+            return r.header("X-Auth-AMR")
+        }
+        #expect(try amrHeader(["pwd", "otp"]) == "pwd,otp")
+        #expect(try amrHeader(["hwk", "user"]) == "hwk,user")
+        #expect(try amrHeader(nil) == "")  // nginx sends no header for an empty value
+        #expect(try amrHeader(["pwd", "a,b\r\n"]) == "pwd,a%2Cb%0D%0A")  // another issuer's: one method, one item
+    }
+
     @Test func headIsTheSameHeadWithoutABody() throws {
         let app = try app()
         let auth = ["authorization": "Bearer \(try token(app))"]
@@ -190,8 +208,8 @@ import AuthGateTestSupport
             UserRecord(id: "id\nX", username: "flask\r\nrow", email: "f@example.com", passwordHash: "x"))
         let adopted = verify(app, headers: ["authorization": "Bearer \(try token(app, name: "flask\r\nrow"))"])
         #expect(adopted.header("X-Auth-User") == "flask%0D%0Arow" && adopted.header("X-Auth-User-Id") == "id%0AX")
-        // User, User-Id, User-Groups, User-Email: one line each.
-        #expect(adopted.wire.head.split(separator: "\r\n").filter { $0.hasPrefix("X-Auth") }.count == 4)
+        // User, User-Id, User-Groups, User-Email, AMR: one line each.
+        #expect(adopted.wire.head.split(separator: "\r\n").filter { $0.hasPrefix("X-Auth") }.count == 5)
     }
 
     // --- the cookie source ---
