@@ -49,7 +49,7 @@ public struct WebAuthnCredential: Sendable, Equatable {
     public var credentialID: String
     /// DER SubjectPublicKeyInfo, base64url.
     public var publicKey: String
-    /// The COSE algorithm number (-7 ES256, -8 EdDSA).
+    /// The COSE algorithm number (-7 ES256, -8 EdDSA, -257 RS256).
     public var algorithm: Int64
     public var signCount: Int64
 

@@ -1,6 +1,6 @@
 """A software WebAuthn authenticator for the end-to-end tests: it answers
 AuthGate's creation and request options as a browser and a security key
-would (attestation "none", ES256 or EdDSA, a sign counter), written from
+would (attestation "none", ES256, EdDSA or RS256, a sign counter), written from
 the WebAuthn Level 2 specification with `cryptography` and `cbor2`, so
 AuthGate's own code is not what checks AuthGate. Tests may break any part
 of an answer to see it refused."""
@@ -12,7 +12,7 @@ import struct
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from harness import Stack
 
@@ -26,10 +26,15 @@ def unb64url(text):
 
 
 class SoftAuthenticator:
-    def __init__(self, origin, alg=-7):
+    def __init__(self, origin, alg=-7, rsa_bits=2048):
         self.origin = origin
         self.alg = alg
-        self.key = ec.generate_private_key(ec.SECP256R1()) if alg == -7 else ed25519.Ed25519PrivateKey.generate()
+        if alg == -7:
+            self.key = ec.generate_private_key(ec.SECP256R1())
+        elif alg == -257:
+            self.key = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+        else:
+            self.key = ed25519.Ed25519PrivateKey.generate()
         self.credential_id = os.urandom(32)
         self.counter = 0
 
@@ -37,6 +42,10 @@ class SoftAuthenticator:
         if self.alg == -7:
             numbers = self.key.public_key().public_numbers()
             return {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+        if self.alg == -257:
+            numbers = self.key.public_key().public_numbers()
+            return {1: 3, 3: -257, -1: numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big"),
+                    -2: numbers.e.to_bytes(3, "big")}
         raw = self.key.public_key().public_bytes_raw()
         return {1: 1, 3: -8, -1: 6, -2: raw}
 
@@ -73,6 +82,8 @@ class SoftAuthenticator:
         signed = auth_data + hashlib.sha256(client_data).digest()
         if self.alg == -7:
             signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        elif self.alg == -257:
+            signature = self.key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
         else:
             signature = self.key.sign(signed)
         response = {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),

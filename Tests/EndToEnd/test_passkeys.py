@@ -39,7 +39,7 @@ def with_passkey(stack, alg=-7):
     assert options.status_code == 200, options.text
     public_key = options.json()["publicKey"]
     assert public_key["rp"] == {"id": "localhost", "name": "AuthGate"} and public_key["attestation"] == "none"
-    assert [p["alg"] for p in public_key["pubKeyCredParams"]] == [-7, -8]
+    assert [p["alg"] for p in public_key["pubKeyCredParams"]] == [-7, -8, -257]
     done = stack.post("/auth/mfa/webauthn/register/finish", headers=bearer(access),
                       json={"state": options.json()["state"], "credential": key.create(options.json())})
     assert done.status_code == 200, done.text
@@ -64,7 +64,7 @@ def second_step(stack, mfa_token, assertion):
     return stack.post("/auth/login/mfa", json={"mfa_token": mfa_token, "webauthn": assertion})
 
 
-@pytest.mark.parametrize("alg", [-7, -8], ids=["ES256", "EdDSA"])
+@pytest.mark.parametrize("alg", [-7, -8, -257], ids=["ES256", "EdDSA", "RS256"])
 def test_a_passkey_is_a_second_factor(s, alg):
     name, key = with_passkey(s, alg)
     token = challenge(s, name)
@@ -132,6 +132,18 @@ def test_registration_refuses_a_used_state_and_a_foreign_origin(s):
     refresh = s.post("/auth/login", json={"username": name, "password": "123456"}).json()["tokens"]["refresh"]
     stale = s.post("/auth/refresh", headers=bearer(refresh)).json()["access_token"]
     assert s.post("/auth/mfa/webauthn/register", headers=bearer(stale)).json()["error"] == "fresh_token_required"
+
+
+def test_an_rsa_key_under_2048_bits_is_refused(s):
+    name = unique("pk")
+    register(s, name)
+    access = fresh_access(s, name)
+    key = SoftAuthenticator(s.origin, -257, rsa_bits=1024)
+    options = s.post("/auth/mfa/webauthn/register", headers=bearer(access)).json()
+    r = s.post("/auth/mfa/webauthn/register/finish", headers=bearer(access),
+               json={"state": options["state"], "credential": key.create(options)})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_passkey"
+    assert s.post("/auth/login", json={"username": name, "password": "123456"}).status_code == 200
 
 
 def test_mfa_reset_removes_passkeys(s):

@@ -1,11 +1,13 @@
 /// A passkey's public key (WebAuthn Level 2 §5.8.5): read from the COSE
 /// key of a registration, kept as DER SubjectPublicKeyInfo, and used to
-/// check assertion signatures with OpenSSL. ES256 (P-256) and EdDSA
-/// (Ed25519) only: the algorithms registration offers.
+/// check assertion signatures with OpenSSL. ES256 (P-256), EdDSA
+/// (Ed25519) and RS256 (RSA PKCS#1 v1.5, 2048 to 8192 bits; Windows Hello's
+/// TPM keys): the algorithms registration offers.
 public struct WebAuthnKey: Sendable, Equatable {
     public enum Algorithm: Int64, Sendable {
         case es256 = -7
         case edDSA = -8
+        case rs256 = -257
     }
 
     public let algorithm: Algorithm
@@ -19,34 +21,54 @@ public struct WebAuthnKey: Sendable, Equatable {
         0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04
     ]
     static let ed25519Prefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+    /// AlgorithmIdentifier rsaEncryption with NULL parameters (RFC 3279).
+    static let rsaAlgorithm: [UInt8] = [
+        0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01, 0x05, 0x00
+    ]
+    /// Largest RSA modulus read from a COSE key, in bytes (8192 bits): a
+    /// bound on what a registration can make OpenSSL parse.
+    static let maximumModulusBytes = 1024
 
-    /// The key of a COSE_Key map (RFC 9053): kty 2 / alg -7 / crv 1 with
-    /// 32-byte x and y, or kty 1 / alg -8 / crv 6 with a 32-byte x. The
-    /// point must be one OpenSSL accepts (on the curve).
+    /// The key of a COSE_Key map (RFC 9053, RFC 8230): kty 2 / alg -7 /
+    /// crv 1 with 32-byte x and y, kty 1 / alg -8 / crv 6 with a 32-byte x,
+    /// or kty 3 / alg -257 with n and e. OpenSSL must accept the key (a
+    /// point on the curve, an RSA modulus of at least 2048 bits).
     public init(cose: CBORValue) throws(WebAuthnError) {
         guard let alg = cose[int: 3]?.intValue, let algorithm = Algorithm(rawValue: alg) else {
             throw .unsupportedAlgorithm
         }
         let kty = cose[int: 1]?.intValue
-        let crv = cose[int: -1]?.intValue
-        guard let x = cose[int: -2]?.bytesValue, x.count == 32 else { throw .malformed("COSE key x") }
         switch algorithm {
         case .es256:
-            guard kty == 2, crv == 1, let y = cose[int: -3]?.bytesValue, y.count == 32 else {
-                throw .malformed("ES256 COSE key")
-            }
+            guard kty == 2, cose[int: -1]?.intValue == 1, let x = cose[int: -2]?.bytesValue, x.count == 32,
+                let y = cose[int: -3]?.bytesValue, y.count == 32
+            else { throw .malformed("ES256 COSE key") }
             try self.init(spki: Self.p256Prefix + x + y, algorithm: .es256)
         case .edDSA:
-            guard kty == 1, crv == 6 else { throw .malformed("EdDSA COSE key") }
+            guard kty == 1, cose[int: -1]?.intValue == 6, let x = cose[int: -2]?.bytesValue, x.count == 32 else {
+                throw .malformed("EdDSA COSE key")
+            }
             try self.init(spki: Self.ed25519Prefix + x, algorithm: .edDSA)
+        case .rs256:
+            guard kty == 3, let n = cose[int: -1]?.bytesValue, let e = cose[int: -2]?.bytesValue,
+                n.count <= Self.maximumModulusBytes, e.count <= 8
+            else { throw .malformed("RS256 COSE key") }
+            try self.init(spki: Self.rsaSubjectPublicKeyInfo(modulus: n, exponent: e), algorithm: .rs256)
         }
+    }
+
+    /// DER SubjectPublicKeyInfo of an RSA key: the algorithm, then a BIT
+    /// STRING holding RSAPublicKey { modulus, publicExponent } (RFC 8017).
+    static func rsaSubjectPublicKeyInfo(modulus: [UInt8], exponent: [UInt8]) -> [UInt8] {
+        let publicKey = DER.sequence(DER.unsignedInteger(modulus) + DER.unsignedInteger(exponent))
+        return DER.sequence(rsaAlgorithm + DER.element(0x03, [0x00] + publicKey))
     }
 
     /// A stored key; refused unless OpenSSL reads it as the algorithm's curve.
     public init(spki: [UInt8], algorithm: Algorithm) throws(WebAuthnError) {
         guard let key = try? AsymmetricKey.subjectPublicKeyInfo(spki) else { throw .malformed("public key") }
         switch (algorithm, key.kind) {
-        case (.es256, .p256), (.edDSA, .ed25519): break
+        case (.es256, .p256), (.edDSA, .ed25519), (.rs256, .rsa): break
         default: throw .malformed("public key of another algorithm")
         }
         self.algorithm = algorithm
@@ -54,10 +76,11 @@ public struct WebAuthnKey: Sendable, Equatable {
     }
 
     /// Whether `signature` is this key's over `data`: DER ECDSA with
-    /// SHA-256 for ES256, raw Ed25519 for EdDSA, as authenticators sign.
+    /// SHA-256 for ES256, raw Ed25519 for EdDSA, PKCS#1 v1.5 with SHA-256
+    /// for RS256, as authenticators sign.
     public func verifies(_ signature: [UInt8], over data: [UInt8]) -> Bool {
         guard let key = try? AsymmetricKey.subjectPublicKeyInfo(spki) else { return false }
-        return key.verify(signature, over: data, digest: algorithm == .es256 ? .sha256 : nil)
+        return key.verify(signature, over: data, digest: algorithm == .edDSA ? nil : .sha256)
     }
 }
 

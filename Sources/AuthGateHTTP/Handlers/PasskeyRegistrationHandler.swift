@@ -22,7 +22,7 @@ enum PasskeyRegistrationHandler {
                 "displayName": .string(user.username)
             ]),
             "pubKeyCredParams": .array(
-                [WebAuthnKey.Algorithm.es256, .edDSA].map {
+                [WebAuthnKey.Algorithm.es256, .edDSA, .rs256].map {
                     .object(["type": .string("public-key"), "alg": .number(Double($0.rawValue))])
                 }),
             "timeout": .number(Double(timeoutMilliseconds)),

@@ -5,7 +5,8 @@ import Testing
 /// independent software authenticator (Tests/EndToEnd/soft_authenticator.py,
 /// Python's `cryptography` and `cbor2`) for RP ID example.com and origin
 /// https://login.example.com: challenge 0x07 x 32 to register, 0x09 x 32
-/// to sign in; one ES256 and one EdDSA credential, id 00 01 ... 0f.
+/// to sign in; one ES256, one EdDSA and one RS256 (2048-bit) credential, id
+/// 00 01 ... 0f.
 @Suite struct WebAuthnCeremonyTests {
     struct Vector: Sendable {
         let createClientData: String
@@ -47,6 +48,36 @@ import Testing
                 signature:
                     "a4353dd1935065412972042024767ed56ecd7327728d19ede88f85e26dd0a6bd390f3eb81c6fbd73b35c7700b8dba5001288f04c3e2024482abf4e8383b9f607"
             )
+        ),
+        (
+            "rs256",
+            Vector(
+                createClientData:
+                    "7b2274797065223a2022776562617574686e2e637265617465222c20226368616c6c656e6765223a20224277634842776348"
+                    + "4277634842776348427763484277634842776348427763484277634842776348427763222c20226f726967696e223a202268"
+                    + "747470733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                attestation:
+                    "a363666d74646e6f6e656761747453746d74a0686175746844617461590157a379a6f6eeafb9a55e378c118034e2751e682f"
+                    + "ab9f2d30ab13d2125586ce19474100000001000000000000000000000000000000000010000102030405060708090a0b0c0d"
+                    + "0e0fa401030339010020590100b4fd317967d8118fc2efd62fe3d18af5afb7bcabcb8537e34235e120e66e3caccc6d7ad9c6"
+                    + "ff7bf12ce05e9de652e94d88a21c4f24a6284448452d47d08a05a9ebb656a4d9b7923cb2b09e0f52fe104db956e07f49cc10"
+                    + "e9762927179993710ca84ab416f735dd6606004fef4eff6c3bcfa5d8dfb3706a084ef91bc84be15f7ad555818a48a9bd4aba"
+                    + "fe25cacf96c913ae1d528d158176c635d65dba05e66198fbf435b399e1ddcda7bf03900b224b533249e6e07c69e97790214a"
+                    + "135ac9083d4e3d782350b91d4cd945642b4280a48d3f0744cd60d3bdf1691b4f78ec66eb97fad72da67bb32b52b91169a438"
+                    + "c567b1dc6ef2e926f499db9a5fc6a9af77240d2143010001",
+                getClientData:
+                    "7b2274797065223a2022776562617574686e2e676574222c20226368616c6c656e6765223a202243516b4a43516b4a43516b"
+                    + "4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b4a43516b222c20226f726967696e223a202268747470"
+                    + "733a2f2f6c6f67696e2e6578616d706c652e636f6d222c202263726f73734f726967696e223a2066616c73657d",
+                authenticatorData: "a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce19470100000002",
+                signature:
+                    "5eced7eb85a6c50fdb750e9c4816cc701f4a2cd49c3caa1d4738153bb70aa2e925d8a8a41f5d3a9f8456cec93d0348fdf168"
+                    + "f4edd2ac35b35e40274fbc388230cfa4edcfcaf583a9cafb7038c32761a50125acb85fcd0c43218aad2b124f6e4a7f9c3bbe"
+                    + "d160bc8da4a1f44adb3207df13cf185336098c5a7698b0726a3a9ce7a37357aa84b9d83bfbcc4e9ad93578da84345eee56e5"
+                    + "d1857289509031b8da5d948d5f00108b4446918db3672c6a99e23e495a07d97801d7e7fe2232692e0255f3ebc044f7f52410"
+                    + "86206862a3bc0a97b2c86740db2dab221e024f7f8c548b018e8dfe596e23ba54ddaf247a10f3456d4311656352fb6a7e1f50"
+                    + "79fd4c2fa7ca"
+            )
         )
     ]
 
@@ -69,7 +100,7 @@ import Testing
     func registersThenVerifiesASignIn(_ name: String, _ v: Vector) throws {
         let created = try register(v)
         #expect(created.id == Array(0..<16))
-        #expect(created.key.algorithm == (name == "es256" ? .es256 : .edDSA))
+        #expect(created.key.algorithm == ["es256": .es256, "eddsa": .edDSA, "rs256": .rs256][name])
         #expect(created.signCount == 1)
         let count = try Self.ceremony.authenticate(
             clientDataJSON: Self.hex(v.getClientData), authenticatorData: Self.hex(v.authenticatorData),
@@ -142,6 +173,18 @@ import Testing
         #expect(throws: WebAuthnError.malformed("public key of another algorithm")) {
             try WebAuthnKey(spki: es.key.spki, algorithm: .edDSA)
         }
+    }
+
+    @Test func anRSAModulusIsWrittenAsAMinimalPositiveInteger() {
+        #expect(DER.unsignedInteger([0x00, 0x00, 0x7F]) == [0x02, 0x01, 0x7F])
+        #expect(DER.unsignedInteger([0x80]) == [0x02, 0x02, 0x00, 0x80])
+        #expect(DER.unsignedInteger([]) == [0x02, 0x01, 0x00])
+        let long = DER.sequence([UInt8](repeating: 1, count: 300))
+        #expect(Array(long.prefix(4)) == [0x30, 0x82, 0x01, 0x2C] && long.count == 304)
+        // A modulus under 2048 bits is refused however well formed.
+        let short = WebAuthnKey.rsaSubjectPublicKeyInfo(
+            modulus: [0xC1] + [UInt8](repeating: 0x55, count: 127), exponent: [1, 0, 1])
+        #expect(throws: WebAuthnError.malformed("public key")) { try WebAuthnKey(spki: short, algorithm: .rs256) }
     }
 
     /// Truncations and single-byte changes of a real attestation object
