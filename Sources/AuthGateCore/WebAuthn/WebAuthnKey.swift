@@ -50,8 +50,10 @@ public struct WebAuthnKey: Sendable, Equatable {
             }
             try self.init(spki: Self.ed25519Prefix + x, algorithm: .edDSA)
         case .rs256:
+            // An exponent of 1 (or any even one) is no signature scheme at all.
             guard kty == 3, let n = cose[int: -1]?.bytesValue, let e = cose[int: -2]?.bytesValue,
-                n.count <= Self.maximumModulusBytes, e.count <= 8
+                n.count <= Self.maximumModulusBytes, e.count <= 8,
+                case let exponent = e.reduce(UInt64(0), { $0 << 8 | UInt64($1) }), exponent >= 3, exponent & 1 == 1
             else { throw .malformed("RS256 COSE key") }
             try self.init(spki: Self.rsaSubjectPublicKeyInfo(modulus: n, exponent: e), algorithm: .rs256)
         }

@@ -187,6 +187,22 @@ import Testing
         #expect(throws: WebAuthnError.malformed("public key")) { try WebAuthnKey(spki: short, algorithm: .rs256) }
     }
 
+    @Test func anRSAExponentMustBeOddAndAtLeastThree() throws {
+        let modulus = [0xC1] + [UInt8](repeating: 0x55, count: 255)
+        func key(_ e: [UInt8]) throws -> WebAuthnKey {
+            try WebAuthnKey(
+                cose: .map([
+                    CBORPair(key: .unsigned(1), value: .unsigned(3)),
+                    CBORPair(key: .unsigned(3), value: .negative(256)),
+                    CBORPair(key: .negative(0), value: .bytes(modulus)), CBORPair(key: .negative(1), value: .bytes(e))
+                ]))
+        }
+        for e: [UInt8] in [[1], [0, 1], [4], [], [1, 0, 0, 0, 0, 0, 0, 0, 1]] {
+            #expect(throws: WebAuthnError.malformed("RS256 COSE key")) { try key(e) }
+        }
+        #expect(try key([1, 0, 1]).algorithm == .rs256)
+    }
+
     /// Truncations and single-byte changes of a real attestation object
     /// are refused or parsed, never a crash.
     @Test func mangledAttestationObjectsNeverTrap() throws {
