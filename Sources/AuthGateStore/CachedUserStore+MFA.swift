@@ -45,6 +45,10 @@ extension CachedUserStore {
         try base.updateSignCount(credentialID: credentialID, userID: userID, from: old, to: new)
     }
 
+    package func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        try base.removeWebAuthnCredential(credentialID: credentialID, userID: userID)
+    }
+
     package func removeTOTP(userID: String) throws -> Bool { try base.removeTOTP(userID: userID) }
 
     package func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }

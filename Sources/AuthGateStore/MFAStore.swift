@@ -34,6 +34,9 @@ public protocol MFAStore: AnyObject {
     /// Moves the passkey's sign counter from `old` to `new`; false when it
     /// is no longer `old` (another sign-in with it won the race).
     func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool
+    /// Removes the user's passkey with this credential id; false when the
+    /// user has none by that id (another user's is never touched).
+    func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool
     /// Removes the TOTP enrolment and the recovery codes, not the passkeys;
     /// false when there was neither.
     func removeTOTP(userID: String) throws -> Bool

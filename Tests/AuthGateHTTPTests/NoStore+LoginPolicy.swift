@@ -30,6 +30,9 @@ extension VerifiedTokenMemoTests.NoStore {
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { throw StoreError.unavailable("test") }
     func removeMFA(userID: String) throws -> Bool { throw StoreError.unavailable("test") }
     func removeTOTP(userID: String) throws -> Bool { throw StoreError.unavailable("test") }
+    func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        throw StoreError.unavailable("test")
+    }
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         throw StoreError.unavailable("test")
     }

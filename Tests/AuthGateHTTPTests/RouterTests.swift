@@ -21,6 +21,8 @@ import AuthGateTestSupport
                 ("POST", prefix + "/login/passkey/finish", .worker, .json, []),
                 ("POST", prefix + "/mfa/webauthn/register", .worker, .json, []),
                 ("POST", prefix + "/mfa/webauthn/register/finish", .worker, .json, []),
+                ("GET", prefix + "/mfa", .worker, .json, []),
+                ("DELETE", prefix + "/mfa/webauthn", .worker, .json, []),
                 ("POST", prefix + "/mfa/totp", .worker, .json, []),
                 ("DELETE", prefix + "/mfa/totp", .worker, .json, []),
                 ("POST", prefix + "/mfa/totp/confirm", .worker, .json, []),

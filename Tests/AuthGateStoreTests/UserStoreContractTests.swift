@@ -262,6 +262,33 @@ import AuthGateTestSupport
         #expect(try store.useRecoveryCode(userID: "u1", digest: "e1", now: 1_700_000_004))
     }
 
+    /// Passkeys: a credential id is registered once (to anyone); the sign
+    /// counter moves compare-and-set; a removal takes only that user's key.
+    @Test(arguments: backends)
+    func passkeysAreAddedCountedAndRemovedOneByOne(_ backend: Backend) throws {
+        let store = try Self.subject(backend).store
+        try Self.insert(store, "alice")
+        let id = try #require(try store.user(named: "alice")).id
+        func key(_ credential: String, user: String) -> WebAuthnCredential {
+            WebAuthnCredential(
+                userID: user, credentialID: credential, publicKey: "pk-" + credential, algorithm: -7, signCount: 1)
+        }
+        #expect(try store.addWebAuthnCredential(key("c1", user: id), now: 1_700_000_000))
+        #expect(try store.addWebAuthnCredential(key("c2", user: id), now: 1_700_000_001))
+        #expect(try !store.addWebAuthnCredential(key("c1", user: "u2"), now: 1_700_000_002))
+        #expect(try store.addWebAuthnCredential(key("c3", user: "u2"), now: 1_700_000_002))
+        #expect(try store.webAuthnCredentials(ofUserID: id).map(\.credentialID) == ["c1", "c2"])
+        #expect(try store.passkeyOwner(credentialID: "c2")?.username == "alice")
+        #expect(try store.updateSignCount(credentialID: "c1", userID: id, from: 1, to: 5))
+        #expect(try !store.updateSignCount(credentialID: "c1", userID: id, from: 1, to: 6))
+        #expect(try !store.removeWebAuthnCredential(credentialID: "c3", userID: id))  // another user's
+        #expect(try !store.removeWebAuthnCredential(credentialID: "nope", userID: id))
+        #expect(try store.removeWebAuthnCredential(credentialID: "c1", userID: id))
+        #expect(try !store.removeWebAuthnCredential(credentialID: "c1", userID: id))
+        #expect(try store.webAuthnCredentials(ofUserID: id) == [key("c2", user: id)])
+        #expect(try store.webAuthnCredentials(ofUserID: "u2").map(\.credentialID) == ["c3"])
+    }
+
     /// Deleting a user takes their second factors with them: a name
     /// registered again starts without any.
     @Test(arguments: backends)

@@ -301,6 +301,13 @@ package final class MemoryUserStore: UserStore {
         return had
     }
 
+    package func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        try touch()
+        let before = passkeys.count
+        passkeys.removeAll { $0.credentialID == credentialID && $0.userID == userID }
+        return passkeys.count < before
+    }
+
     package func removeTOTP(userID: String) throws -> Bool {
         try touch()
         let had = totp[userID] != nil || !(recoveryCodes[userID]?.isEmpty ?? true)

@@ -32,7 +32,8 @@ RUN_TIMEOUT = 240
 # error answers are checked against the spec.
 NEEDS_A_SECOND_FACTOR = {f"{method} {prefix}{path}" for prefix in ("/auth", "/api/auth")
                          for method, path in (("POST", "/login/mfa"), ("POST", "/mfa/totp/confirm"),
-                                              ("DELETE", "/mfa/totp"), ("POST", "/login/mfa/webauthn"),
+                                              ("DELETE", "/mfa/totp"), ("DELETE", "/mfa/webauthn"),
+                                              ("POST", "/login/mfa/webauthn"),
                                               ("POST", "/mfa/webauthn/register"),
                                               ("POST", "/mfa/webauthn/register/finish"),
                                               ("POST", "/login/passkey"), ("POST", "/login/passkey/finish"))}

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import BACKENDS, unique
 from harness import SECRET
-from helpers import bearer, register
+from helpers import bearer, forge, register
 from soft_authenticator import SoftAuthenticator, b64url, passkey_stack
 from test_admin_cli import cli
 
@@ -195,3 +195,23 @@ def second_step_tokens(stack, name, key):
     r = second_step(stack, token, key.get(passkey_options(stack, token)))
     assert r.status_code == 200, r.text
     return r.json()["tokens"]
+
+
+def test_the_user_lists_their_passkeys_and_removes_one(s):
+    name, key = with_passkey(s, -257)
+    access = second_step_tokens(s, name, key)["access"]
+    status = s.get("/auth/mfa", headers=bearer(access))
+    assert status.status_code == 200, status.text
+    assert status.json() == {"methods": ["webauthn"], "totp": False, "recovery_codes_left": 0,
+                             "passkeys": [{"id": b64url(key.credential_id), "algorithm": "RS256"}]}
+    # The password alone (a fresh token without a second factor) cannot remove it.
+    password_only = forge(name, fresh=True)
+    r = s.delete("/auth/mfa/webauthn", headers=bearer(password_only), json={"id": b64url(key.credential_id)})
+    assert r.status_code == 401 and r.json()["error"] == "mfa_required"
+    r = s.delete("/auth/mfa/webauthn", headers=bearer(access), json={"id": b64url(b"not-mine")})
+    assert r.status_code == 404 and r.json()["error"] == "passkey_not_found"
+    r = s.delete("/auth/mfa/webauthn", headers=bearer(access), json={"id": b64url(key.credential_id)})
+    assert r.status_code == 200 and r.json() == {"message": "Passkey removed"}
+    # Its last factor gone, the user logs in with the password again, and the key no longer answers.
+    assert s.post("/auth/login", json={"username": name, "password": "123456"}).status_code == 200
+    assert s.get("/auth/mfa", headers=bearer(access)).json()["passkeys"] == []

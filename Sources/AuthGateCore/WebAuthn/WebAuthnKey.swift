@@ -8,6 +8,15 @@ public struct WebAuthnKey: Sendable, Equatable {
         case es256 = -7
         case edDSA = -8
         case rs256 = -257
+
+        /// The JOSE name (RFC 7518, RFC 8037), as the algorithm is shown.
+        public var name: String {
+            switch self {
+            case .es256: return "ES256"
+            case .edDSA: return "EdDSA"
+            case .rs256: return "RS256"
+            }
+        }
     }
 
     public let algorithm: Algorithm

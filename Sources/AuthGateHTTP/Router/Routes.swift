@@ -32,6 +32,9 @@ public enum Routes {
                 Route(
                     method: "POST", path: prefix + "/mfa/webauthn/register/finish",
                     handler: PasskeyRegistrationHandler.finish))
+            rows.append(Route(method: "GET", path: prefix + "/mfa", handler: MFAStatusHandler.handle))
+            rows.append(
+                Route(method: "DELETE", path: prefix + "/mfa/webauthn", handler: PasskeyRemovalHandler.handle))
             rows.append(Route(method: "POST", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.begin))
             rows.append(Route(method: "DELETE", path: prefix + "/mfa/totp", handler: TOTPEnrolmentHandler.remove))
             rows.append(

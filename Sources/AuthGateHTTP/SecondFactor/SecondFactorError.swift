@@ -16,6 +16,8 @@ package enum SecondFactorError: HTTPError, Equatable {
     case invalidPasskey
     /// The passkey is registered already.
     case passkeyTaken
+    /// The user has no passkey by that id.
+    case unknownPasskey
     /// The `mfa_token` is malformed, forged, expired or used already.
     case invalidChallenge
     case alreadyEnrolled
@@ -28,6 +30,7 @@ package enum SecondFactorError: HTTPError, Equatable {
         switch self {
         case .mfaRequired, .tokenWithoutSecondFactor, .invalidCode, .invalidChallenge, .invalidPasskey: return 401
         case .alreadyEnrolled, .noEnrolmentWaiting, .notEnrolled, .passkeyTaken: return 409
+        case .unknownPasskey: return 404
         case .unavailable: return 501
         }
     }
@@ -49,6 +52,8 @@ package enum SecondFactorError: HTTPError, Equatable {
             return [
                 ("message", .string("This passkey is registered already")), ("error", .string("passkey_registered"))
             ]
+        case .unknownPasskey:
+            return [("message", .string("No passkey of yours has this id")), ("error", .string("passkey_not_found"))]
         case .invalidChallenge:
             return [
                 ("message", .string("Invalid, expired or used mfa_token: log in again")),

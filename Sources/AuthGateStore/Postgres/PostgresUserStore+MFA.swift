@@ -88,6 +88,10 @@ extension PostgresUserStore {
                 UPDATE authgate_mfa_webauthn SET sign_count = $4::bigint
                 WHERE credential_id = $1 AND user_id = $2 AND sign_count = $3::bigint RETURNING 1
                 """, retry: .ifNeverSent)
+        static let removeCredential = PGStatement(
+            name: "mfa_webauthn_remove",
+            sql: "DELETE FROM authgate_mfa_webauthn WHERE credential_id = $1 AND user_id = $2 RETURNING 1",
+            retry: .ifNeverSent)
     }
 
     // PostgreSQL text cannot hold NUL: such a value names no one.
@@ -161,6 +165,11 @@ extension PostgresUserStore {
     func updateSignCount(credentialID: String, userID: String, from old: Int64, to new: Int64) throws -> Bool {
         guard !userID.utf8.contains(0), !credentialID.utf8.contains(0) else { return false }
         return try !db.execute(MFASQL.signCount, [credentialID, userID, String(old), String(new)]).isEmpty
+    }
+
+    func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        guard !userID.utf8.contains(0), !credentialID.utf8.contains(0) else { return false }
+        return try !db.execute(MFASQL.removeCredential, [credentialID, userID]).isEmpty
     }
 
     func removeTOTP(userID: String) throws -> Bool {

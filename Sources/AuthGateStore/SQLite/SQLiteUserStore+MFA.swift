@@ -111,6 +111,12 @@ extension SQLiteUserStore {
         return db.changes == 1
     }
 
+    func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        try db.execute(
+            "DELETE FROM authgate_mfa_webauthn WHERE credential_id = ? AND user_id = ?", [credentialID, userID])
+        return db.changes == 1
+    }
+
     func removeTOTP(userID: String) throws -> Bool {
         try db.inWriteTransaction { try deleteRows(of: userID, from: ["authgate_mfa_totp", "authgate_mfa_recovery"]) }
     }

@@ -294,6 +294,9 @@ extension RaceLosingStore {
     func unusedRecoveryCodes(ofUserID userID: String) throws -> Int { try base.unusedRecoveryCodes(ofUserID: userID) }
     func removeMFA(userID: String) throws -> Bool { try base.removeMFA(userID: userID) }
     func removeTOTP(userID: String) throws -> Bool { try base.removeTOTP(userID: userID) }
+    func removeWebAuthnCredential(credentialID: String, userID: String) throws -> Bool {
+        try base.removeWebAuthnCredential(credentialID: credentialID, userID: userID)
+    }
     func webAuthnCredentials(ofUserID userID: String) throws -> [WebAuthnCredential] {
         try base.webAuthnCredentials(ofUserID: userID)
     }

@@ -274,4 +274,44 @@ import AuthGateTestSupport
         }
         #expect(app.store.totp["id-alice"]?.confirmed == true)
     }
+
+    @Test func theStatusListsTheFactorsAndOnePasskeyIsRemovedByItsId() throws {
+        let app = try TestApp()
+        let (_, recovery) = try enrol(app)
+        let withFactor = try #require(
+            secondStep(app, try challenge(app), recovery[0]).object?["tokens"]?["access"]?.stringValue)
+        for (id, user) in [("cred-1", "id-alice"), ("cred-2", "id-alice"), ("cred-bob", "id-bob")] {
+            #expect(
+                try app.store.addWebAuthnCredential(
+                    WebAuthnCredential(userID: user, credentialID: id, publicKey: "k", algorithm: -7, signCount: 0),
+                    now: app.clock.now))
+        }
+        let status = app.send("GET", "/auth/mfa", token: withFactor)
+        #expect(status.status == 200 && status.header("Cache-Control") == "no-store")
+        #expect(status.object?["methods"] == .array([.string("totp"), .string("recovery_code"), .string("webauthn")]))
+        #expect(status.object?["totp"] == .bool(true) && status.object?["recovery_codes_left"] == .number(9))
+        #expect(
+            status.object?["passkeys"]
+                == .array([
+                    .object(["id": .string("cred-1"), "algorithm": .string("ES256")]),
+                    .object(["id": .string("cred-2"), "algorithm": .string("ES256")])
+                ]))
+        // A password-only token cannot take a factor away, even a fresh one.
+        let now = Int64(app.clock.now)
+        let passwordOnly = try app.services.tokens.sign(
+            Claims(
+                subject: "alice", kind: .access, fresh: true, jti: "pwd-only", issuedAt: now, notBefore: now,
+                expires: app.clock.now + 900))
+        let refused = app.send("DELETE", "/auth/mfa/webauthn", token: passwordOnly, body: #"{"id": "cred-1"}"#)
+        #expect(refused.status == 401 && refused.object?["error"] == .string("mfa_required"))
+        for id in ["cred-bob", "nope"] {
+            let r = app.send("DELETE", "/auth/mfa/webauthn", token: withFactor, body: #"{"id": "\#(id)"}"#)
+            #expect(r.status == 404 && r.object?["error"] == .string("passkey_not_found"), "\(id)")
+        }
+        #expect(app.send("DELETE", "/auth/mfa/webauthn", token: withFactor, body: #"{"id": 5}"#).status == 400)
+        #expect(app.send("DELETE", "/auth/mfa/webauthn", token: withFactor, body: #"{"id": "cred-1"}"#).status == 200)
+        #expect(app.send("DELETE", "/auth/mfa/webauthn", token: withFactor, body: #"{"id": "cred-1"}"#).status == 404)
+        #expect(try app.store.webAuthnCredentials(ofUserID: "id-alice").map(\.credentialID) == ["cred-2"])
+        #expect(try app.store.webAuthnCredentials(ofUserID: "id-bob").count == 1)
+    }
 }

@@ -1,0 +1,31 @@
+import AuthGateCore
+import AuthGateStore
+
+/// GET /auth/mfa: the user's own second factors, for an account page and
+/// to name a passkey to remove: the methods a login offers, whether TOTP
+/// is on, the recovery codes left and the passkeys (id, algorithm). Any
+/// valid access token of the user; nothing secret is shown.
+enum MFAStatusHandler {
+    @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
+        let (_, user) = try Authenticator.authenticate(request, context, kind: .access)
+        let totp = try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true
+        let passkeys = try context.store.webAuthnCredentials(ofUserID: user.id)
+        return .json(
+            200,
+            [
+                ("methods", .array(try SecondFactorCode.methods(of: user, context).map { .string($0) })),
+                ("totp", .bool(totp)),
+                ("recovery_codes_left", .number(Double(try context.store.unusedRecoveryCodes(ofUserID: user.id)))),
+                (
+                    "passkeys",
+                    .array(
+                        passkeys.map {
+                            .object([
+                                "id": .string($0.credentialID),
+                                "algorithm": .string(WebAuthnKey.Algorithm(rawValue: $0.algorithm)?.name ?? "unknown")
+                            ])
+                        })
+                )
+            ], headers: [("Cache-Control", "no-store")])
+    }
+}
