@@ -11,6 +11,8 @@ import AuthGateHTTP
 /// - `authgate_kdf_queue_depth`: logins and registrations queued or running;
 /// - `authgate_connections_parked`: idle kept connections waiting in the
 ///   park for their next request;
+/// - `authgate_connections_new`: new connections waiting in the park for
+///   their first request (outside the cap; closed after 30 s of silence);
 /// - `authgate_answers_held`: 503s of a full key-derivation queue held
 ///   back before they are sent (`HeldAnswers`).
 enum TransportMetrics {
@@ -24,6 +26,7 @@ enum TransportMetrics {
         let kdfBusy = metrics.gauge("authgate_threads_busy", [("kind", "kdf")])
         let queueDepth = metrics.gauge("authgate_kdf_queue_depth")
         let parked = metrics.gauge("authgate_connections_parked")
+        let fresh = metrics.gauge("authgate_connections_new")
         let heldAnswers = metrics.gauge("authgate_answers_held")
         kdfThreads.record(pool.threads)
         // `pool` weakly: it holds `metrics`, which holds this closure; a
@@ -40,7 +43,9 @@ enum TransportMetrics {
             workersBusy.record(busy)
             kdfBusy.record(pool.derivingCount)
             queueDepth.record(pool.pendingCount)
-            parked.record(park.idleCount)
+            let idle = park.idleCount
+            parked.record(idle)
+            fresh.record(max(0, park.count - idle))
             heldAnswers.record(held.count)
         }
     }

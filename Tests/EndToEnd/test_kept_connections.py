@@ -141,3 +141,25 @@ def test_drain_answers_a_request_sent_on_a_kept_connection_and_closes_idle_ones(
         idle.close()
         asking.close()
         stop_process(responder.proc)
+
+
+def gauge(port, name):
+    """One gauge from the responder's /metrics (as nginx's metrics server asks)."""
+    answer = fcgi.exchange(port, fcgi.request(fcgi.health_params(path="/metrics", AUTHGATE_METRICS="1")), timeout=5)
+    assert answer.status == 200, answer.summary()
+    for line in answer.stdout.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_the_gauges_tell_idle_kept_connections_from_new_silent_ones(responder):
+    socks = kept(responder.port, 3, settle=0.2)
+    silent = [socket.create_connection(("127.0.0.1", responder.port), timeout=5) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        assert gauge(responder.port, "authgate_connections_parked") == 3
+        assert gauge(responder.port, "authgate_connections_new") == 2
+    finally:
+        for s in socks + silent:
+            s.close()

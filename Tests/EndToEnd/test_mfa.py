@@ -149,8 +149,14 @@ def test_removing_needs_a_fresh_token_and_a_code_then_the_password_alone_works(s
     stale = s.post("/auth/refresh", headers=bearer(tokens["refresh"])).json()["access_token"]
     assert s.delete("/auth/mfa/totp", json={"code": codes[1]}, headers=bearer(stale)).status_code == 401
     assert s.delete("/auth/mfa/totp", json={"code": "000000"}, headers=bearer(tokens["access"])).status_code == 401
+    time.sleep(1.1)  # revocation counts whole seconds: these tokens are from an earlier one
     removed = s.delete("/auth/mfa/totp", json={"code": codes[1]}, headers=bearer(tokens["access"]))
     assert removed.status_code == 200, removed.text
+    # The sessions before the removal end; the answer's new pair goes on.
+    assert s.get("/auth/whoami", headers=bearer(tokens["access"])).json()["error"] == "token_revoked"
+    assert s.post("/auth/refresh", headers=bearer(tokens["refresh"])).json()["error"] == "token_revoked"
+    assert claims(removed.json()["tokens"]["access"])["amr"] == ["pwd", "otp"]
+    assert s.get("/auth/whoami", headers=bearer(removed.json()["tokens"]["access"])).status_code == 200
     assert "amr" not in claims(login(s, name)["access"])
 
 

@@ -1,10 +1,12 @@
 """Passkeys (WebAuthn) as a second factor, end to end through nginx and
 the real responder on SQLite and PostgreSQL, with a software
 authenticator written from the specification (soft_authenticator.py):
-registration, a login with a passkey (amr "hwk"), ES256 and EdDSA,
+registration, a login with a passkey (amr "hwk"), ES256, EdDSA and RS256,
 replayed or cloned answers, another origin, another challenge, a broken
-signature, and the admin reset. Chromium's own virtual authenticator
+signature, removing one passkey, and the admin reset. Chromium's own virtual authenticator
 drives the same routes in test_browser_passkeys.py."""
+import time
+
 import jwt
 import pytest
 
@@ -210,8 +212,13 @@ def test_the_user_lists_their_passkeys_and_removes_one(s):
     assert r.status_code == 401 and r.json()["error"] == "mfa_required"
     r = s.delete("/auth/mfa/webauthn", headers=bearer(access), json={"id": b64url(b"not-mine")})
     assert r.status_code == 404 and r.json()["error"] == "passkey_not_found"
+    time.sleep(1.1)  # revocation counts whole seconds: `access` is from an earlier one
     r = s.delete("/auth/mfa/webauthn", headers=bearer(access), json={"id": b64url(key.credential_id)})
-    assert r.status_code == 200 and r.json() == {"message": "Passkey removed"}
-    # Its last factor gone, the user logs in with the password again, and the key no longer answers.
+    assert r.status_code == 200 and r.json()["message"] == "Passkey removed", r.text
+    # Sessions the key opened (a thief's too) end with it; the answer's pair goes on.
+    assert s.get("/auth/whoami", headers=bearer(access)).json()["error"] == "token_revoked"
+    renewed = r.json()["tokens"]["access"]
+    assert jwt.decode(renewed, SECRET, algorithms=["HS256"])["amr"] == ["pwd", "hwk"]
+    # Its last factor gone, the user logs in with the password again.
     assert s.post("/auth/login", json={"username": name, "password": "123456"}).status_code == 200
-    assert s.get("/auth/mfa", headers=bearer(access)).json()["passkeys"] == []
+    assert s.get("/auth/mfa", headers=bearer(renewed)).json()["passkeys"] == []

@@ -345,7 +345,7 @@ def test_cors_for_the_allowed_origin_only(site):
     r = curl(url + "/auth/login", "-H", f"Origin: {ORIGIN}", *preflight)
     assert r.status == 204 and r.body == b""
     assert r.one("access-control-allow-origin") == ORIGIN
-    assert r.one("access-control-allow-methods") == "GET, POST, OPTIONS"
+    assert r.one("access-control-allow-methods") == "GET, POST, DELETE, OPTIONS"
     assert r.one("access-control-allow-headers") == "Authorization, Content-Type"
     assert r.one("vary") == "Origin"
     assert_security_headers(r)

@@ -1,7 +1,7 @@
 /// A passkey's public key (WebAuthn Level 2 §5.8.5): read from the COSE
 /// key of a registration, kept as DER SubjectPublicKeyInfo, and used to
 /// check assertion signatures with OpenSSL. ES256 (P-256), EdDSA
-/// (Ed25519) and RS256 (RSA PKCS#1 v1.5, 2048 to 8192 bits; Windows Hello's
+/// (Ed25519) and RS256 (RSA PKCS#1 v1.5, 2048 to 4096 bits; Windows Hello's
 /// TPM keys): the algorithms registration offers.
 public struct WebAuthnKey: Sendable, Equatable {
     public enum Algorithm: Int64, Sendable {
@@ -34,9 +34,11 @@ public struct WebAuthnKey: Sendable, Equatable {
     static let rsaAlgorithm: [UInt8] = [
         0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01, 0x05, 0x00
     ]
-    /// Largest RSA modulus read from a COSE key, in bytes (8192 bits): a
-    /// bound on what a registration can make OpenSSL parse.
-    static let maximumModulusBytes = 1024
+    /// Largest RSA modulus read from a COSE key, in bytes (4096 bits), and
+    /// largest public exponent (32 bits; authenticators use 65537): bounds
+    /// on what one signature check can cost, whoever registered the key.
+    static let maximumModulusBytes = 512
+    static let maximumExponentBytes = 4
 
     /// The key of a COSE_Key map (RFC 9053, RFC 8230): kty 2 / alg -7 /
     /// crv 1 with 32-byte x and y, kty 1 / alg -8 / crv 6 with a 32-byte x,
@@ -61,7 +63,7 @@ public struct WebAuthnKey: Sendable, Equatable {
         case .rs256:
             // An exponent of 1 (or any even one) is no signature scheme at all.
             guard kty == 3, let n = cose[int: -1]?.bytesValue, let e = cose[int: -2]?.bytesValue,
-                n.count <= Self.maximumModulusBytes, e.count <= 8,
+                n.count <= Self.maximumModulusBytes, e.count <= Self.maximumExponentBytes,
                 case let exponent = e.reduce(UInt64(0), { $0 << 8 | UInt64($1) }), exponent >= 3, exponent & 1 == 1
             else { throw .malformed("RS256 COSE key") }
             try self.init(spki: Self.rsaSubjectPublicKeyInfo(modulus: n, exponent: e), algorithm: .rs256)

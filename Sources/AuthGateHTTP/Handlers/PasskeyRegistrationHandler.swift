@@ -11,7 +11,7 @@ enum PasskeyRegistrationHandler {
 
     @Sendable static func options(_ request: Request, _ context: Context) throws -> Response {
         let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
-        let (user, _) = try SecondFactorChange.authorize(request, context)
+        let (user, _, _) = try SecondFactorChange.authorize(request, context)
         let (ticket, state) = try MFAChallenge.issue(.passkeyCreate, for: user, keys: keys, now: context.now)
         let existing = try context.store.webAuthnCredentials(ofUserID: user.id)
         let publicKey: [String: JSONValue] = [
@@ -42,7 +42,7 @@ enum PasskeyRegistrationHandler {
     /// carries new tokens (`amr` hwk).
     @Sendable static func finish(_ request: Request, _ context: Context) throws -> Response {
         let (keys, settings) = try SecondFactorKeys.forPasskeys(context)
-        let (user, hadFactors) = try SecondFactorChange.authorize(request, context)
+        let (user, hadFactors, _) = try SecondFactorChange.authorize(request, context)
         let body = try JSONBody(request)
         let state = try body.string("state")
         let credential = try PasskeyJSON.object(body.members["credential"], "credential")

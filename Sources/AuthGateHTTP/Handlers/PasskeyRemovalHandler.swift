@@ -5,17 +5,23 @@ import AuthGateStore
 /// (its id as registration answered it, or as GET /auth/mfa lists it).
 /// The user has a second factor, so the token must be fresh and from a
 /// login that passed one (`SecondFactorChange`): a stolen password alone
-/// cannot take a passkey away. Passkeys need not be configured: a user
-/// can still remove one after they were turned off.
+/// cannot take a passkey away (the bar of adding one; removing TOTP also
+/// asks for a code because a code is at hand, a second WebAuthn ceremony
+/// would not be). The sessions the passkey may have opened end with it
+/// (`SecondFactorChange.restartSessions`): the answer carries a new pair.
+/// Passkeys need not be configured: a user can still remove one after
+/// they were turned off.
 enum PasskeyRemovalHandler {
     @Sendable static func handle(_ request: Request, _ context: Context) throws -> Response {
-        let (user, _) = try SecondFactorChange.authorize(request, context)
+        let (user, _, amr) = try SecondFactorChange.authorize(request, context)
         let id = try JSONBody(request).string("id")
         guard try context.store.removeWebAuthnCredential(credentialID: id, userID: user.id) else {
             throw SecondFactorError.unknownPasskey
         }
         request.logger.notice(
             "second factor removed", metadata: ["username": "\(user.username)", "method": "webauthn"])
-        return .json(200, [("message", .string("Passkey removed"))])
+        let restarted = try SecondFactorChange.restartSessions(of: user, amr: amr, context)
+        return .json(
+            200, [("message", .string("Passkey removed")), ("tokens", restarted.tokens)], headers: restarted.headers)
     }
 }

@@ -13,7 +13,7 @@ enum TOTPEnrolmentHandler {
 
     @Sendable static func begin(_ request: Request, _ context: Context) throws -> Response {
         let keys = try keys(context)
-        let (user, _) = try SecondFactorChange.authorize(request, context)
+        let (user, _, _) = try SecondFactorChange.authorize(request, context)
         let secret = try Crypto.randomBytes(secretBytes)
         let sealed = Base64URL.encode(try keys.box.seal(secret, boundTo: SecondFactorCode.secretContext(user.id)))
         guard try context.store.beginTOTP(userID: user.id, sealedSecret: sealed, now: context.now) else {
@@ -30,7 +30,7 @@ enum TOTPEnrolmentHandler {
     /// new tokens (`amr` otp) beside the recovery codes.
     @Sendable static func confirm(_ request: Request, _ context: Context) throws -> Response {
         let keys = try keys(context)
-        let (user, hadFactors) = try SecondFactorChange.authorize(request, context)
+        let (user, hadFactors, _) = try SecondFactorChange.authorize(request, context)
         let code = try JSONBody(request).string("code")
         guard let enrolment = try context.store.totpEnrolment(ofUserID: user.id), !enrolment.confirmed else {
             throw SecondFactorError.noEnrolmentWaiting
@@ -68,7 +68,7 @@ enum TOTPEnrolmentHandler {
 
     @Sendable static func remove(_ request: Request, _ context: Context) throws -> Response {
         let keys = try keys(context)
-        let (user, _) = try SecondFactorChange.authorize(request, context)
+        let (user, _, amr) = try SecondFactorChange.authorize(request, context)
         let code = try JSONBody(request).string("code")
         guard try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true else {
             throw SecondFactorError.notEnrolled
@@ -78,7 +78,9 @@ enum TOTPEnrolmentHandler {
         }
         _ = try context.store.removeTOTP(userID: user.id)
         request.logger.notice("second factor removed", metadata: ["username": "\(user.username)", "method": "totp"])
-        return .json(200, [("message", .string("TOTP disabled"))])
+        let restarted = try SecondFactorChange.restartSessions(of: user, amr: amr, context)
+        return .json(
+            200, [("message", .string("TOTP disabled")), ("tokens", restarted.tokens)], headers: restarted.headers)
     }
 
     /// 501 when the server has no key to seal secrets with.

@@ -8,17 +8,22 @@ import AuthGateStore
 /// sharing the secret) must not be enough to add an attacker's factor or
 /// take the user's away.
 enum SecondFactorChange {
-    static func authorize(_ request: Request, _ context: Context) throws -> (user: UserRecord, hadFactors: Bool) {
+    static func authorize(_ request: Request, _ context: Context) throws -> (
+        user: UserRecord, hadFactors: Bool, amr: [String]
+    ) {
         let (claims, user) = try Authenticator.authenticate(request, context, kind: .access)
         guard claims.fresh else { throw FreshTokenRequired() }
         let hadFactors = try !SecondFactorCode.methods(of: user, context).isEmpty
         if hadFactors, !claims.hasSecondFactor { throw SecondFactorError.tokenWithoutSecondFactor }
-        return (user, hadFactors)
+        return (user, hadFactors, claims.amr ?? [])
     }
 
     /// After a user's first second factor: every token issued before now
     /// is refused (a session an attacker may hold must not outlive the
     /// upgrade), and the answer carries a new pair whose `amr` says it.
+    /// The same after a factor is removed (a lost key, a phone in other
+    /// hands): the sessions it opened end with it; the new pair keeps the
+    /// `amr` of the token that removed it.
     static func restartSessions(of user: UserRecord, amr: [String], _ context: Context) throws -> (
         tokens: JSONValue, headers: [(name: String, value: String)]
     ) {

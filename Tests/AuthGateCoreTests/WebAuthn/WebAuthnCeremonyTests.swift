@@ -197,10 +197,23 @@ import Testing
                     CBORPair(key: .negative(0), value: .bytes(modulus)), CBORPair(key: .negative(1), value: .bytes(e))
                 ]))
         }
-        for e: [UInt8] in [[1], [0, 1], [4], [], [1, 0, 0, 0, 0, 0, 0, 0, 1]] {
+        for e: [UInt8] in [[1], [0, 1], [4], [], [1, 0, 0, 0, 1]] {
             #expect(throws: WebAuthnError.malformed("RS256 COSE key")) { try key(e) }
         }
         #expect(try key([1, 0, 1]).algorithm == .rs256)
+        #expect(try key([0xFF, 0xFF, 0xFF, 0xFF]).algorithm == .rs256)
+    }
+
+    @Test func anRSAModulusOver4096BitsIsRefused() throws {
+        let cose = { (bytes: Int) -> CBORValue in
+            .map([
+                CBORPair(key: .unsigned(1), value: .unsigned(3)), CBORPair(key: .unsigned(3), value: .negative(256)),
+                CBORPair(key: .negative(0), value: .bytes([0xC1] + [UInt8](repeating: 0x55, count: bytes - 1))),
+                CBORPair(key: .negative(1), value: .bytes([1, 0, 1]))
+            ])
+        }
+        #expect(throws: WebAuthnError.malformed("RS256 COSE key")) { try WebAuthnKey(cose: cose(513)) }
+        #expect(throws: Never.self) { try WebAuthnKey(cose: cose(512)) }
     }
 
     /// Truncations and single-byte changes of a real attestation object
