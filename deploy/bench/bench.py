@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -355,4 +356,8 @@ def main():
 
 
 if __name__ == "__main__":
+    # A SIGTERM (a `timeout`, a CI runner) unwinds like Ctrl-C, so `main`'s
+    # cleanup stops what it started: a C ceiling responder left behind
+    # keeps the caller's output pipe open, and its port, for good.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     main()
