@@ -4,10 +4,15 @@ import AuthGateTestSupport
 
 /// The park's lock-free table: who may take a slot, and when.
 struct ParkedSlotsTests {
+    /// Parks `fd` and arms it, as `ConnectionPark.park` does when epoll agrees.
+    func arm(_ slots: ParkedSlots, _ fd: Int32, generation: UInt32, fresh: Bool, at milliseconds: Int) {
+        slots.beginParking(fd, generation: generation, fresh: fresh, nowMilliseconds: milliseconds)
+        slots.finishParking(fd, generation: generation, fresh: fresh)
+    }
+
     @Test func anEventTakesItsOwnGenerationOnce() {
         let slots = ParkedSlots(capacity: 16)
-        slots.beginParking(5, generation: 7, fresh: false, nowMilliseconds: 1_000)
-        slots.finishParking(5, generation: 7, fresh: false)
+        arm(slots, 5, generation: 7, fresh: false, at: 1_000)
         #expect(slots.count == 1)
         #expect(!slots.take(5, generation: 6))  // a stale event: the descriptor was reused
         #expect(slots.take(5, generation: 7))
@@ -26,10 +31,8 @@ struct ParkedSlotsTests {
 
     @Test func sweepsTakeOnlyArmedSlotsTheyPick() {
         let slots = ParkedSlots(capacity: 16)
-        slots.beginParking(1, generation: 1, fresh: false, nowMilliseconds: 100)
-        slots.finishParking(1, generation: 1, fresh: false)
-        slots.beginParking(2, generation: 2, fresh: true, nowMilliseconds: 200)
-        slots.finishParking(2, generation: 2, fresh: true)
+        arm(slots, 1, generation: 1, fresh: false, at: 100)
+        arm(slots, 2, generation: 2, fresh: true, at: 200)
         slots.beginParking(4, generation: 3, fresh: false, nowMilliseconds: 300)  // still being armed
         let old = slots.takeAll { _, since, fresh in since < 250 && !fresh }
         #expect(old == [1])
@@ -49,10 +52,8 @@ struct ParkedSlotsTests {
 
     @Test func onlyAnsweredConnectionsCountTowardTheCap() {
         let slots = ParkedSlots(capacity: 16)
-        slots.beginParking(1, generation: 1, fresh: true, nowMilliseconds: 0)
-        slots.finishParking(1, generation: 1, fresh: true)
-        slots.beginParking(2, generation: 2, fresh: false, nowMilliseconds: 0)
-        slots.finishParking(2, generation: 2, fresh: false)
+        arm(slots, 1, generation: 1, fresh: true, at: 0)
+        arm(slots, 2, generation: 2, fresh: false, at: 0)
         slots.beginParking(3, generation: 3, fresh: false, nowMilliseconds: 0)
         #expect((slots.count, slots.answeredCount) == (3, 2))
         #expect(slots.take(2, generation: 2))
@@ -61,8 +62,7 @@ struct ParkedSlotsTests {
         #expect((slots.count, slots.answeredCount) == (1, 1))
         slots.abandonParking(3, generation: 3, fresh: false)
         #expect((slots.count, slots.answeredCount) == (0, 0))
-        slots.beginParking(4, generation: 4, fresh: false, nowMilliseconds: 0)
-        slots.finishParking(4, generation: 4, fresh: false)
+        arm(slots, 4, generation: 4, fresh: false, at: 0)
         #expect(slots.takeAll { _, _, _ in true } == [4])
         #expect(slots.answeredCount == 0)
     }

@@ -10,22 +10,17 @@ enum MFAStatusHandler {
         let (_, user) = try Authenticator.authenticate(request, context, kind: .access)
         let totp = try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true
         let passkeys = try context.store.webAuthnCredentials(ofUserID: user.id)
+        let methods = SecondFactorCode.methods(totp: totp, passkeys: !passkeys.isEmpty)
+        let listed: [JSONValue] = passkeys.map {
+            let algorithm = WebAuthnKey.Algorithm(rawValue: $0.algorithm)?.name ?? "unknown"
+            return .object(["id": .string($0.credentialID), "algorithm": .string(algorithm)])
+        }
         return .json(
             200,
             [
-                ("methods", .array(try SecondFactorCode.methods(of: user, context).map { .string($0) })),
-                ("totp", .bool(totp)),
+                ("methods", .array(methods.map { .string($0) })), ("totp", .bool(totp)),
                 ("recovery_codes_left", .number(Double(try context.store.unusedRecoveryCodes(ofUserID: user.id)))),
-                (
-                    "passkeys",
-                    .array(
-                        passkeys.map {
-                            .object([
-                                "id": .string($0.credentialID),
-                                "algorithm": .string(WebAuthnKey.Algorithm(rawValue: $0.algorithm)?.name ?? "unknown")
-                            ])
-                        })
-                )
-            ], headers: [("Cache-Control", "no-store")])
+                ("passkeys", .array(listed))
+            ], headers: TokenIssuer.responseHeaders)
     }
 }

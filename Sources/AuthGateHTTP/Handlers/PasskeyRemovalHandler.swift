@@ -18,10 +18,7 @@ enum PasskeyRemovalHandler {
         guard try context.store.removeWebAuthnCredential(credentialID: id, userID: user.id) else {
             throw SecondFactorError.unknownPasskey
         }
-        request.logger.notice(
-            "second factor removed", metadata: ["username": "\(user.username)", "method": "webauthn"])
-        let restarted = try SecondFactorChange.restartSessions(of: user, amr: amr, context)
-        return .json(
-            200, [("message", .string("Passkey removed")), ("tokens", restarted.tokens)], headers: restarted.headers)
+        return try SecondFactorChange.removed(
+            "webauthn", of: user, amr: amr, message: "Passkey removed", request, context)
     }
 }

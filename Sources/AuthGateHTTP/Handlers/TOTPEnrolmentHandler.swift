@@ -77,10 +77,7 @@ enum TOTPEnrolmentHandler {
             try SecondFactorCode.accept(code, for: user.id, keys: keys, context)
         }
         _ = try context.store.removeTOTP(userID: user.id)
-        request.logger.notice("second factor removed", metadata: ["username": "\(user.username)", "method": "totp"])
-        let restarted = try SecondFactorChange.restartSessions(of: user, amr: amr, context)
-        return .json(
-            200, [("message", .string("TOTP disabled")), ("tokens", restarted.tokens)], headers: restarted.headers)
+        return try SecondFactorChange.removed("totp", of: user, amr: amr, message: "TOTP disabled", request, context)
     }
 
     /// 501 when the server has no key to seal secrets with.

@@ -30,4 +30,16 @@ enum SecondFactorChange {
         try context.store.revokeTokens(ofUser: user.username, issuedBefore: Int64(context.now), now: context.now)
         return try LoginHandler.issue(for: user, amr: amr, context)
     }
+
+    /// The answer once `method`'s factor is removed: logged, the sessions
+    /// before it ended, `message` with the new pair.
+    static func removed(
+        _ method: String, of user: UserRecord, amr: [String], message: String, _ request: Request,
+        _ context: Context
+    ) throws -> Response {
+        request.logger.notice(
+            "second factor removed", metadata: ["username": "\(user.username)", "method": "\(method)"])
+        let restarted = try restartSessions(of: user, amr: amr, context)
+        return .json(200, [("message", .string(message)), ("tokens", restarted.tokens)], headers: restarted.headers)
+    }
 }

@@ -16,12 +16,14 @@ enum SecondFactorCode {
     /// empty when there is no confirmed TOTP and no passkey (a login then
     /// needs the password alone).
     static func methods(of user: UserRecord, _ context: Context) throws -> [String] {
-        var methods: [String] = []
-        if try context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true {
-            methods += ["totp", "recovery_code"]
-        }
-        if try !context.store.webAuthnCredentials(ofUserID: user.id).isEmpty { methods.append("webauthn") }
-        return methods
+        try methods(
+            totp: context.store.totpEnrolment(ofUserID: user.id)?.confirmed == true,
+            passkeys: !context.store.webAuthnCredentials(ofUserID: user.id).isEmpty)
+    }
+
+    /// The same from what the caller has read already.
+    static func methods(totp: Bool, passkeys: Bool) -> [String] {
+        (totp ? ["totp", "recovery_code"] : []) + (passkeys ? ["webauthn"] : [])
     }
 
     /// Whether `code` is a current TOTP code or an unused recovery code of
