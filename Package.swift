@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "authgate",
             dependencies: [
-                "AuthGateApp", "AuthGateCore",
+                "AuthGateApp", "AuthGateCore", "AuthGateFCGI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log")
             ]),

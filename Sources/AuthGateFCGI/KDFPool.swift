@@ -9,7 +9,8 @@ import AuthGateHTTP
 
 /// Runs the requests that derive a key (the routes of the `keyDerivation`
 /// lane: login, register, the sign-in form) on threads of
-/// their own, one per usable core, so the worker threads that serve reads
+/// their own, one per usable core, each deriving in its helper process
+/// (`KDFHelper`), so the worker threads that serve reads
 /// are never held by scrypt: a worker reads such a request, hands its
 /// connection here and goes back to accepting. Waiting is bounded: a
 /// request that would wait past `deadline` is answered 503 with
@@ -75,10 +76,9 @@ final class KDFPool: Sendable {
     /// nginx and the workers: a derivation holds a core for ~90 ms, and
     /// each one is a step in the reads' tail latency (measured with
     /// `BENCH_ONLY=flood make bench`: at 0.5, p99 53-76 ms under a
-    /// 64-connection flood; at 0.25, 36-74 ms over four runs). Lowering the threads' priority is not
-    /// enough: the kernel shares CPU between process groups first
-    /// (autogroups, cgroups), so nginx loses to a process whose derivations
-    /// never stop. With few or no reads, every KDF thread runs flat out.
+    /// 64-connection flood; at 0.25, 36-74 ms over four runs; both before
+    /// derivations moved to `KDFHelper`'s processes). With few or no reads,
+    /// every KDF thread runs flat out.
     static let shareWhileReading = 0.25
 
     /// Called by a worker for every request it answers itself.
@@ -183,6 +183,8 @@ final class KDFPool: Sendable {
     private func runThread(services: Services, logger: Logger) {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
+        let helper = KDFHelper(logger: logger)
+        defer { helper.stop() }
         var context: Context?
         var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)
         while true {
@@ -191,7 +193,7 @@ final class KDFPool: Sendable {
             let started = Clock.monotonic()
             claimSlot(queuedAt: job.queuedAt, giveUpAt: job.queuedAt + deadline)
             defer { deriving.update { $0 -= 1 } }
-            let startedCPU = KDFPool.threadCPU()
+            let startedCPU = KDFPool.threadCPU() + helper.cpuSeconds
             let response: Response
             if Clock.monotonic() - job.queuedAt > deadline {
                 rejectedAtDeadline.increment()
@@ -202,7 +204,7 @@ final class KDFPool: Sendable {
                     to: job.request)
             } else {
                 do {
-                    let opened = try context ?? services.makeContext(logger: logger)
+                    let opened = try context ?? services.makeContext(logger: logger, deriver: helper)
                     context = opened
                     response = Dispatcher.respond(to: job.request, with: job.route, context: opened)
                 } catch {
@@ -212,7 +214,8 @@ final class KDFPool: Sendable {
             park.answer(response, on: job.connection)
             pending.subtract(1, ordering: .relaxed)
             observer.finished(job.request, response, seconds: Clock.monotonic() - job.queuedAt)
-            let pause = KDFPool.pause(afterCPU: KDFPool.threadCPU() - startedCPU, readsActive: readsActive)
+            let cpu = KDFPool.threadCPU() + helper.cpuSeconds - startedCPU
+            let pause = KDFPool.pause(afterCPU: cpu, readsActive: readsActive)
             if pause > 0 { usleep(useconds_t(pause * 1e6)) }
             // What the next job in the queue waits for this one, pause included.
             record(cost: Clock.monotonic() - started)

@@ -5,9 +5,11 @@
 #ifndef AUTHGATE_CSYSTEM_SHIM_H
 #define AUTHGATE_CSYSTEM_SHIM_H
 #include <fcntl.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -17,6 +19,7 @@ extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 extern pid_t gettid(void);
 extern int setpriority(int which, unsigned int who, int prio);
 extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
 /// A pipe whose two ends are closed on exec.
 static inline int authgate_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -27,6 +30,13 @@ static inline int authgate_accept_cloexec(int fd) { return accept4(fd, NULL, NUL
 /// Lowers the calling thread's (not the whole process's) scheduling
 /// priority: PRIO_PROCESS with a thread id acts on that thread on Linux.
 static inline int authgate_nice_this_thread(int nice) { return setpriority(0 /* PRIO_PROCESS */, (unsigned int)gettid(), nice); }
+
+/// Asks for SIGKILL when the thread that started this process ends, and
+/// names the process (`ps`, `top`). 0 on success.
+static inline int authgate_die_with_parent_named(const char *name) {
+    if (prctl(PR_SET_PDEATHSIG, 9 /* SIGKILL */) != 0) return -1;
+    return prctl(PR_SET_NAME, name);
+}
 
 /// CPUs in this process's affinity mask (up to 1024), or -1.
 static inline int authgate_affinity_count(void) {

@@ -15,7 +15,7 @@ struct AuthGateCommand: ParsableCommand {
         subcommands: [
             Serve.self, CheckConfig.self, HealthCheck.self, Migrate.self, CreateUser.self,
             DeleteUser.self, RevokeUser.self, AddToGroup.self, RemoveFromGroup.self, ListGroups.self,
-            MFAStatusCommand.self, MFAResetCommand.self, GenSecret.self
+            MFAStatusCommand.self, MFAResetCommand.self, GenSecret.self, KDFHelperCommand.self
         ])
 }
 

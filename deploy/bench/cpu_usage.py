@@ -1,6 +1,7 @@
 """Where the cores went during a bench phase: CPU seconds of AuthGate's
 threads (split by niceness, so the niced key-derivation threads show apart
-from the workers), nginx, PostgreSQL and wrk, read from /proc and getrusage."""
+from the workers) and its KDF helper processes, nginx, PostgreSQL and wrk,
+read from /proc and getrusage."""
 import os
 import resource
 import time
@@ -23,15 +24,16 @@ def _cpu_seconds(fields):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _process_and_children(pid):
-    """CPU seconds of `pid` and its direct children (nginx's workers,
-    PostgreSQL's backends): every thread, living or exited."""
+def _process_and_children(pid, itself=True):
+    """CPU seconds of `pid` (unless not `itself`) and its living direct
+    children (nginx's workers, PostgreSQL's backends, AuthGate's KDF
+    helpers): every thread, living or exited."""
     total = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         fields = _stat_fields(f"/proc/{entry}/stat")
-        if fields and (int(entry) == pid or int(fields[1]) == pid):
+        if fields and ((itself and int(entry) == pid) or int(fields[1]) == pid):
             total += _cpu_seconds(fields)
     return total
 
@@ -64,6 +66,7 @@ class CpuMeter:
         return {
             "AuthGate workers": sum(s for n, s in by_nice.items() if n <= 0),
             "AuthGate KDF threads (niced)": sum(s for n, s in by_nice.items() if n > 0),
+            "AuthGate KDF helpers": _process_and_children(authgate, itself=False),
             "nginx": _process_and_children(nginx),
             "PostgreSQL": _process_and_children(postgres),
             # wrk runs as a child that has been waited for by the end of the phase.

@@ -42,28 +42,38 @@ public final class PasswordService: Sendable {
 
     /// Gives kept KDF buffers back once no hash ran for `idleSeconds`, so an
     /// idle process shrinks back to its resting size.
-    public func releaseIdleBuffers(idleSeconds: Int64 = 10) {
+    public func releaseIdleBuffers(idleSeconds: Int64 = PasswordService.idleSecondsBeforeRelease) {
         guard running.load(ordering: .relaxed) == 0,
-            Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds,
-            authgate_scrypt_arena_bytes() > 0
+            Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds
         else { return }
-        authgate_scrypt_arena_trim()
+        PasswordService.releaseKeptBuffers()
     }
 
-    public func hash(_ password: String) throws -> String {
-        try counted { try WerkzeugHash.make(password: password, method: method) }
+    public static let idleSecondsBeforeRelease: Int64 = 10
+
+    /// Gives kept KDF buffers back now (a KDF helper process, once idle).
+    public static func releaseKeptBuffers() {
+        if authgate_scrypt_arena_bytes() > 0 { authgate_scrypt_arena_trim() }
+    }
+
+    public func hash(_ password: String, using deriver: any KeyDeriver = InThreadDeriver()) throws -> String {
+        try counted { try WerkzeugHash.make(password: password, method: method, using: deriver) }
     }
 
     /// True only for a readable hash that matches. A missing user or an
     /// unreadable hash still costs one full derivation.
-    public func verify(_ password: String, against stored: String?) -> WerkzeugHash.Verification {
+    public func verify(
+        _ password: String, against stored: String?, using deriver: any KeyDeriver = InThreadDeriver()
+    ) -> WerkzeugHash.Verification {
         counted {
             guard let stored else {
-                _ = WerkzeugHash.verify(password: password, against: decoyHash)
+                _ = WerkzeugHash.verify(password: password, against: decoyHash, using: deriver)
                 return .mismatch
             }
-            let result = WerkzeugHash.verify(password: password, against: stored)
-            if result == .unreadable { _ = WerkzeugHash.verify(password: password, against: decoyHash) }
+            let result = WerkzeugHash.verify(password: password, against: stored, using: deriver)
+            if result == .unreadable {
+                _ = WerkzeugHash.verify(password: password, against: decoyHash, using: deriver)
+            }
             return result
         }
     }

@@ -5,19 +5,24 @@ public enum WerkzeugHash {
     static let saltLength = 16
 
     /// A new hash string for `password` with a fresh salt.
-    public static func make(password: String, method: HashMethod) throws -> String {
+    public static func make(
+        password: String, method: HashMethod, using deriver: any KeyDeriver = InThreadDeriver()
+    ) throws -> String {
         let salt = try randomSalt()
-        let digest = try method.derive(password: Array(password.utf8), salt: Array(salt.utf8))
+        let digest = try deriver.derive(method, password: Array(password.utf8), salt: Array(salt.utf8))
         return "\(method)$\(salt)$\(Hex.encode(digest))"
     }
 
     /// Checks `password` against a stored hash in constant time. A hash in
     /// a format AuthGate cannot read is `.unreadable`, never a match.
-    public static func verify(password: String, against stored: String) -> Verification {
+    public static func verify(
+        password: String, against stored: String, using deriver: any KeyDeriver = InThreadDeriver()
+    ) -> Verification {
         let parts = stored.split(separator: "$", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let method = HashMethod(String(parts[0])) else { return .unreadable }
         let expected = Array(parts[2].utf8)
-        guard let digest = try? method.derive(password: Array(password.utf8), salt: Array(parts[1].utf8)) else {
+        guard let digest = try? deriver.derive(method, password: Array(password.utf8), salt: Array(parts[1].utf8))
+        else {
             return .unreadable
         }
         return Crypto.constantTimeEqual(Array(Hex.encode(digest).utf8), expected) ? .match : .mismatch

@@ -15,7 +15,7 @@ enum Credentials {
         let throttle = try LoginThrottle(request, username: username, context: context)
         try throttle?.refuseIfThrottled(username: username, logger: request.logger)
         let user = try context.store.user(named: username)
-        switch context.services.passwords.verify(password, against: user?.passwordHash) {
+        switch context.services.passwords.verify(password, against: user?.passwordHash, using: context.deriver) {
         case .match:
             break
         case .unreadable:

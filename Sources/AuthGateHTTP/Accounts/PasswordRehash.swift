@@ -13,7 +13,7 @@ enum PasswordRehash {
             stored.isWeaker(than: configured)
         else { return }
         do {
-            let newHash = try context.services.passwords.hash(password)
+            let newHash = try context.services.passwords.hash(password, using: context.deriver)
             let replaced = try context.store.replacePasswordHash(
                 userID: user.id, oldHash: user.passwordHash,
                 newHash: newHash)

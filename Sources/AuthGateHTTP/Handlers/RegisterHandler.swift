@@ -21,7 +21,7 @@ enum RegisterHandler {
         if let conflict = try store.registrationConflict(username: username, email: email, policy: policy) {
             throw APIError(conflict)
         }
-        let hash = try context.services.passwords.hash(password)
+        let hash = try context.services.passwords.hash(password, using: context.deriver)
         if let conflict = try store.insertNewUser(
             id: UUID4.make(), username: username, email: email,
             passwordHash: hash, createdAt: Timestamp.format(context.now),

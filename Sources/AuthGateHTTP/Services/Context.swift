@@ -10,11 +10,17 @@ public final class Context {
     public let store: any UserStore
     /// This process's metrics, for the metrics endpoint.
     public let metrics: ServiceMetrics
+    /// Where this thread's password hashes are derived.
+    public let deriver: any KeyDeriver
 
-    public init(services: Services, store: any UserStore, metrics: ServiceMetrics = .disabled) {
+    public init(
+        services: Services, store: any UserStore, metrics: ServiceMetrics = .disabled,
+        deriver: any KeyDeriver = InThreadDeriver()
+    ) {
         self.services = services
         self.store = store
         self.metrics = metrics
+        self.deriver = deriver
     }
 
     public var config: Config { services.config }

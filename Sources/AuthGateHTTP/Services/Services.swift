@@ -34,7 +34,9 @@ public struct Services: Sendable {
     }
 
     /// A handler context with a new store of its own, for one thread.
-    public func makeContext(logger: Logger, metrics: ServiceMetrics = .disabled) throws -> Context {
-        Context(services: self, store: try openStore(logger: logger), metrics: metrics)
+    public func makeContext(
+        logger: Logger, metrics: ServiceMetrics = .disabled, deriver: any KeyDeriver = InThreadDeriver()
+    ) throws -> Context {
+        Context(services: self, store: try openStore(logger: logger), metrics: metrics, deriver: deriver)
     }
 }
