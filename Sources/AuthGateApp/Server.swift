@@ -95,6 +95,7 @@ public final class Server: Sendable {
         var nextRun = 0.0
         while !stopping.isSet {
             services.passwords.releaseIdleBuffers()
+            responder.endIdleKDFHelpers()
             let now = Clock.system.now()
             if now >= nextRun {
                 nextRun = now + Double(Server.purgeIntervalSeconds)
@@ -113,7 +114,7 @@ public final class Server: Sendable {
                     logger.warning("purge failed", metadata: ["error": "\(error)"])
                 }
             }
-            // A tick of 200 ms (idle scrypt buffers are checked each one); a stop ends it at once.
+            // A tick of 200 ms (idle scrypt buffers and KDF helpers are checked each one); a stop ends it at once.
             stopping.wait(upTo: 0.2)
         }
     }

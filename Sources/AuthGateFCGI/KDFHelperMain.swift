@@ -14,30 +14,21 @@ package enum KDFHelperMain {
     /// The nice of the helper's session, and of its thread (where the kernel
     /// groups by cgroup instead, the thread's nice is what counts). Measured
     /// with `BENCH_ONLY=flood BENCH_FLOODS=256 make bench`: derivations in the
-    /// responder's own session put the reads' p99 at 25-74 ms; with the
+    /// responder's own session put the reads' p99 at 26-59 ms; with the
     /// kernel's autogroups off (every thread competing alone, the KDF threads
-    /// at nice 10), 6-7 ms.
+    /// at nice 10), 6-8 ms; in these helpers, 7-13 ms.
     static let nice: Int32 = 10
 
     /// Exits 0 when the responder closes its end, 1 on anything else.
     package static func run(parent: Int32) -> Int32 {
         // First, before anything calls OpenSSL (as in `serve`).
         _ = PasswordService.keepKDFBuffers()
+        // Started in a session of its own (`KDFHelper`), whose nice this sets.
         guard authgate_die_with_parent_named("authgate-kdf") == 0, getppid() == parent else { return 1 }
-        _ = setsid()
         lowerPriority()
         var buffer = [UInt8](repeating: 0, count: KDFHelperMessage.maxRequestBytes)
         while true {
-            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let polled = poll(&ready, 1, Int32(PasswordService.idleSecondsBeforeRelease * 1000))
-            if polled == 0 {
-                PasswordService.releaseKeptBuffers()
-                continue
-            }
-            if polled < 0 {
-                if errno == EINTR { continue }
-                return 1
-            }
+            // No idle timer here: the responder ends an idle helper (`KDFHelper.endIfIdle`).
             let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received == 0 { return 0 }
             if received < 0 {
@@ -45,7 +36,8 @@ package enum KDFHelperMain {
                 return 1
             }
             let reply = answer(buffer[0..<received])
-            // The password stays in this buffer no longer than its derivation.
+            // Not kept in this buffer past its derivation (the copies the
+            // decoding and OpenSSL made are freed, not wiped).
             buffer.withUnsafeMutableBytes { if let base = $0.baseAddress { _ = memset(base, 0, received) } }
             let bytes = KDFHelperMessage.encode(reply)
             guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return 1 }
@@ -77,7 +69,7 @@ package enum KDFHelperMain {
         guard autogroup >= 0 else { return errno }
         let text = Array("\(nice)\n".utf8)
         let written = write(autogroup, text, text.count)
-        let error = written == text.count ? 0 : errno
+        let error = written == text.count ? 0 : written < 0 ? errno : EIO
         close(autogroup)
         return error
     }

@@ -45,6 +45,8 @@ final class KDFPool: Sendable {
     private let deriving = LockedCondition<Int>(0)
     /// While reads are served, the oldest waiting job derives next.
     private let turns = KDFTurns()
+    /// Each thread's helper process.
+    private let helpers = Locked<[KDFHelper]>([])
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
     let metrics: ServiceMetrics
@@ -174,6 +176,12 @@ final class KDFPool: Sendable {
         }
     }
 
+    /// Ends the helper processes that derived nothing for a while, and
+    /// reaps those that exited.
+    func endIdleHelpers() {
+        for helper in helpers.withLock({ $0 }) { helper.endIfIdleOrExited() }
+    }
+
     /// Lets the threads exit once the queue is empty. Call after the
     /// workers stopped submitting.
     func stop() {
@@ -184,6 +192,7 @@ final class KDFPool: Sendable {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
         let helper = KDFHelper(logger: logger)
+        helpers.withLock { $0.append(helper) }
         defer { helper.stop() }
         var context: Context?
         var observer = RequestObserver(metrics: metrics, logger: logger, requestLines: services.config.requestLog)

@@ -47,6 +47,9 @@ package final class Responder: Sendable {
     }
 
     package var kdfThreads: Int { pool.threads }
+
+    /// Ends KDF helper processes idle for `KDFHelper.idleSeconds`, reaps exited ones.
+    package func endIdleKDFHelpers() { pool.endIdleHelpers() }
     package var kdfDeadline: Double { pool.deadline }
 
     private let threads = ThreadList()

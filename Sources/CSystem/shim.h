@@ -31,6 +31,9 @@ static inline int authgate_accept_cloexec(int fd) { return accept4(fd, NULL, NUL
 /// priority: PRIO_PROCESS with a thread id acts on that thread on Linux.
 static inline int authgate_nice_this_thread(int nice) { return setpriority(0 /* PRIO_PROCESS */, (unsigned int)gettid(), nice); }
 
+/// POSIX_SPAWN_SETSID (glibc 2.26), which <spawn.h> shows only under _GNU_SOURCE.
+static const short authgate_spawn_setsid_flag = 0x80;
+
 /// Asks for SIGKILL when the thread that started this process ends, and
 /// names the process (`ps`, `top`). 0 on success.
 static inline int authgate_die_with_parent_named(const char *name) {

@@ -71,9 +71,10 @@ public enum KDFHelperMessage {
         bytes.reserveCapacity(maxReplyBytes)
         switch reply {
         case .derived(let key, let cpu):
+            precondition(key.count <= maxReplyBytes - 9, "no Werkzeug method derives a key over 64 bytes")
             bytes.append(0)
             append(cpu, width: 8, to: &bytes)
-            bytes += key.prefix(maxReplyBytes - 9)
+            bytes += key
         case .failed(let cpu):
             bytes.append(1)
             append(cpu, width: 8, to: &bytes)

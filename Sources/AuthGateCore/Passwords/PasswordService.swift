@@ -42,18 +42,12 @@ public final class PasswordService: Sendable {
 
     /// Gives kept KDF buffers back once no hash ran for `idleSeconds`, so an
     /// idle process shrinks back to its resting size.
-    public func releaseIdleBuffers(idleSeconds: Int64 = PasswordService.idleSecondsBeforeRelease) {
+    public func releaseIdleBuffers(idleSeconds: Int64 = 10) {
         guard running.load(ordering: .relaxed) == 0,
-            Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds
+            Int64(Clock.system.now()) - lastEnded.load(ordering: .relaxed) >= idleSeconds,
+            authgate_scrypt_arena_bytes() > 0
         else { return }
-        PasswordService.releaseKeptBuffers()
-    }
-
-    public static let idleSecondsBeforeRelease: Int64 = 10
-
-    /// Gives kept KDF buffers back now (a KDF helper process, once idle).
-    public static func releaseKeptBuffers() {
-        if authgate_scrypt_arena_bytes() > 0 { authgate_scrypt_arena_trim() }
+        authgate_scrypt_arena_trim()
     }
 
     public func hash(_ password: String, using deriver: any KeyDeriver = InThreadDeriver()) throws -> String {

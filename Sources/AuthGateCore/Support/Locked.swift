@@ -11,4 +11,9 @@ package final class Locked<Value>: @unchecked Sendable {
     package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         try mutex.withLock { try body(&value) }
     }
+
+    /// `body`'s result, or nil at once when another thread holds the lock.
+    package func withLockIfAvailable<T>(_ body: (inout Value) throws -> T) rethrows -> T? {
+        try mutex.withLockIfAvailable { try body(&value) }
+    }
 }

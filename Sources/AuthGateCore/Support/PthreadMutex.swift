@@ -33,4 +33,11 @@ package final class PthreadMutex: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    /// `body`'s result, or nil at once when another thread holds the lock.
+    package func withLockIfAvailable<T>(_ body: () throws -> T) rethrows -> T? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 }
