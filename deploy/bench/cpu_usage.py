@@ -24,18 +24,38 @@ def _cpu_seconds(fields):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _process_and_children(pid, itself=True):
-    """CPU seconds of `pid` (unless not `itself`) and its living direct
-    children (nginx's workers, PostgreSQL's backends, AuthGate's KDF
-    helpers): every thread, living or exited."""
+def _process_and_children(pid):
+    """CPU seconds of `pid` and its direct children (nginx's workers,
+    PostgreSQL's backends): every thread, living or exited."""
     total = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         fields = _stat_fields(f"/proc/{entry}/stat")
-        if fields and ((itself and int(entry) == pid) or int(fields[1]) == pid):
+        if fields and (int(entry) == pid or int(fields[1]) == pid):
             total += _cpu_seconds(fields)
     return total
+
+
+def _children_by_pid(pid):
+    """CPU seconds of each living direct child of `pid` (AuthGate's KDF
+    helpers, which end after 10 s idle), by pid."""
+    seconds = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat_fields(f"/proc/{entry}/stat")
+            if fields and int(fields[1]) == pid:
+                seconds[int(entry)] = _cpu_seconds(fields)
+    return seconds
+
+
+def _used(before, after):
+    """CPU seconds used between two readings; for children by pid, one that
+    ended meanwhile counts what it had used when last seen."""
+    if isinstance(before, dict):
+        return sum(after.get(pid, used) - used for pid, used in before.items()) + sum(
+            used for pid, used in after.items() if pid not in before)
+    return after - before
 
 
 def _threads_by_nice(pid):
@@ -66,7 +86,7 @@ class CpuMeter:
         return {
             "AuthGate workers": sum(s for n, s in by_nice.items() if n <= 0),
             "AuthGate KDF threads (niced)": sum(s for n, s in by_nice.items() if n > 0),
-            "AuthGate KDF helpers": _process_and_children(authgate, itself=False),
+            "AuthGate KDF helpers": _children_by_pid(authgate),
             "nginx": _process_and_children(nginx),
             "PostgreSQL": _process_and_children(postgres),
             # wrk runs as a child that has been waited for by the end of the phase.
@@ -82,6 +102,6 @@ class CpuMeter:
     def stop(self):
         wall = time.monotonic() - self._started
         after = self._snapshot()
-        self.cores = {name: (after[name] - self._before[name]) / wall for name in after}
+        self.cores = {name: _used(self._before[name], after[name]) / wall for name in after}
         self.wall = wall
         return self
