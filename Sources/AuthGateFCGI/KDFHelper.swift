@@ -147,37 +147,24 @@ final class KDFHelper: KeyDeriver, Sendable {
         let childEnd = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
         close(pair[1])
         defer { close(childEnd) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // spawn-fcgi hands the listening socket over as fd 0.
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, childEnd, KDFHelperMain.fd)
-        // Nothing else crosses: not the FastCGI connections (libfcgi's
-        // accepted sockets are not close-on-exec), not the database's.
-        posix_spawn_file_actions_addclosefrom_np(&actions, KDFHelperMain.fd + 1)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
         // A session of its own from the start: an autogroup the helper then
         // lowers, and no terminal's Ctrl-C (the responder ends it).
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | authgate_spawn_setsid_flag)
-        let arguments: [String] = ["authgate", "kdf-helper", "--parent", "\(getpid())"]
-        var argv = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
-        defer { for p in argv { free(p) } }
-        var pid = pid_t()
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
-        guard rc == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(
+                executable, arguments: ["authgate", "kdf-helper", "--parent", "\(getpid())"], environment: [],
+                defaultSignals: nil, newSession: true
+            ) { actions in
+                // spawn-fcgi hands the listening socket over as fd 0.
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_adddup2(&actions, childEnd, KDFHelperMain.fd)
+                // Nothing else crosses: not the FastCGI connections (libfcgi's
+                // accepted sockets are not close-on-exec), not the database's.
+                posix_spawn_file_actions_addclosefrom_np(&actions, KDFHelperMain.fd + 1)
+            }
+        } catch {
             close(pair[0])
-            logger.error("cannot start a KDF helper", metadata: ["errno": "\(rc)", "path": "\(executable)"])
+            logger.error("cannot start a KDF helper", metadata: ["errno": "\(error.errno)", "path": "\(executable)"])
             return nil
         }
         return (pid, pair[0])

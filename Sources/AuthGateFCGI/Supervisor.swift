@@ -181,36 +181,23 @@ package final class Supervisor {
         close(pipeFDs[1])
         defer { close(readyWrite); close(listenCopy) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, listenCopy, Supervisor.childListenFD)
-        posix_spawn_file_actions_adddup2(&actions, readyWrite, Supervisor.childReadyFD)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var environment = Supervisor.environment().filter {
             !$0.hasPrefix(Supervisor.listenFDVariable + "=") && !$0.hasPrefix(Supervisor.readyFDVariable + "=")
         }
         environment.append("\(Supervisor.listenFDVariable)=\(Supervisor.childListenFD)")
         environment.append("\(Supervisor.readyFDVariable)=\(Supervisor.childReadyFD)")
-        var argv = arguments.map { strdup($0) } + [nil]
-        var envp = environment.map { strdup($0) } + [nil]
-        defer { for p in argv + envp { free(p) } }
-        var pid = pid_t()
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
-        guard rc == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(
+                executable, arguments: arguments, environment: environment,
+                defaultSignals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE]
+            ) { actions in
+                posix_spawn_file_actions_adddup2(&actions, listenCopy, Supervisor.childListenFD)
+                posix_spawn_file_actions_adddup2(&actions, readyWrite, Supervisor.childReadyFD)
+            }
+        } catch {
             close(pipeFDs[0])
-            logger.error("cannot start a responder", metadata: ["errno": "\(rc)", "path": "\(executable)"])
+            logger.error("cannot start a responder", metadata: ["errno": "\(error.errno)", "path": "\(executable)"])
             if current == nil { exitStatus = 1; stopping = true }
             return
         }
