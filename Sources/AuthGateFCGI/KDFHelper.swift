@@ -37,6 +37,9 @@ final class KDFHelper: KeyDeriver, Sendable {
     private let cpuNanoseconds = Atomic<UInt64>(0)
     /// Derivations in `derive` now: `endIfIdleOrExited` leaves a helper in use alone.
     private let inUse = Atomic<Int>(0)
+    /// When a failed derivation was last logged (monotonic seconds): one
+    /// line a minute, so a helper that always fails does not flood the log.
+    private let lastFailureLog = Atomic<Int64>(Int64.min / 2)
     private let executable: String
     private let logger: Logger
 
@@ -67,13 +70,24 @@ final class KDFHelper: KeyDeriver, Sendable {
             backOff(&process)
             return nil
         }
-        if let reply { cpuNanoseconds.add(reply.cpuNanoseconds, ordering: .relaxed) }
+        // The helper's count is not trusted to stay small: wrapping cannot trap.
+        if let reply { cpuNanoseconds.wrappingAdd(reply.cpuNanoseconds, ordering: .relaxed) }
         // A failure there (scrypt's 32 MiB not available, say) is no answer
         // about the password: this thread's derivation gives the real one.
         guard case .derived(let key, _)? = reply else {
+            if case .failed? = reply { warnFailedDerivation() }
             return try InThreadDeriver().derive(method, password: password, salt: salt)
         }
         return key
+    }
+
+    private func warnFailedDerivation() {
+        let now = Int64(Clock.monotonic())
+        let last = lastFailureLog.load(ordering: .relaxed)
+        guard now - last >= 60,
+            lastFailureLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
+        logger.warning("KDF helper failed a derivation; deriving in the KDF thread")
     }
 
     /// Ends the helper and waits for it.
@@ -90,7 +104,9 @@ final class KDFHelper: KeyDeriver, Sendable {
         _ = process.withLockIfAvailable { process in
             guard process.fd >= 0 else { return }
             var status: Int32 = 0
-            if waitpid(process.pid, &status, WNOHANG) == process.pid {
+            let waited = waitpid(process.pid, &status, WNOHANG)
+            // -1 with ECHILD: already reaped elsewhere; the pid may be reused, so no kill.
+            if waited == process.pid || (waited < 0 && errno == ECHILD) {
                 logger.warning("KDF helper exited", metadata: ["pid": "\(process.pid)", "status": "\(status)"])
                 close(process.fd)
                 process.fd = -1
@@ -129,7 +145,7 @@ final class KDFHelper: KeyDeriver, Sendable {
 
     /// Spawns `authgate kdf-helper` in a new session, with one end of a
     /// socket pair as fd 3, /dev/null as stdin, the responder's stdout and
-    /// stderr, nothing else, and an empty environment.
+    /// stderr, nothing else, and OpenSSL's variables only (`passedEnvironment`).
     private func start() -> (pid: pid_t, fd: Int32)? {
         var pair: [Int32] = [-1, -1]
         let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -145,22 +161,31 @@ final class KDFHelper: KeyDeriver, Sendable {
         }
         // dup2 onto the same number would leave close-on-exec set.
         let childEnd = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
+        let dupError = errno
         close(pair[1])
+        guard childEnd >= 0 else {
+            close(pair[0])
+            logger.error("cannot start a KDF helper: fcntl failed", metadata: ["errno": "\(dupError)"])
+            return nil
+        }
         defer { close(childEnd) }
         // A session of its own from the start: an autogroup the helper then
         // lowers, and no terminal's Ctrl-C (the responder ends it).
         let pid: pid_t
         do {
             pid = try ProcessSpawn.start(
-                executable, arguments: ["authgate", "kdf-helper", "--parent", "\(getpid())"], environment: [],
+                executable, arguments: ["authgate", "kdf-helper", "--parent", "\(getpid())"],
+                environment: KDFHelper.passedEnvironment(),
                 defaultSignals: nil, newSession: true
             ) { actions in
-                // spawn-fcgi hands the listening socket over as fd 0.
-                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-                posix_spawn_file_actions_adddup2(&actions, childEnd, KDFHelperMain.fd)
-                // Nothing else crosses: not the FastCGI connections (libfcgi's
-                // accepted sockets are not close-on-exec), not the database's.
-                posix_spawn_file_actions_addclosefrom_np(&actions, KDFHelperMain.fd + 1)
+                [
+                    // spawn-fcgi hands the listening socket over as fd 0.
+                    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0),
+                    posix_spawn_file_actions_adddup2(&actions, childEnd, KDFHelperMain.fd),
+                    // Nothing else crosses: not the FastCGI connections (libfcgi's
+                    // accepted sockets are not close-on-exec), not the database's.
+                    posix_spawn_file_actions_addclosefrom_np(&actions, KDFHelperMain.fd + 1)
+                ]
             }
         } catch {
             close(pair[0])
@@ -168,6 +193,15 @@ final class KDFHelper: KeyDeriver, Sendable {
             return nil
         }
         return (pid, pair[0])
+    }
+
+    /// The helper's environment: only where OpenSSL finds its configuration
+    /// and providers, so it derives as the responder does. Nothing else
+    /// (no `FLASK_JWT_SECRET_KEY`, no database URL) crosses.
+    static func passedEnvironment(
+        lookup: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
+    ) -> [String] {
+        ["OPENSSL_CONF", "OPENSSL_MODULES"].compactMap { name in lookup(name).map { "\(name)=\($0)" } }
     }
 
     /// Sends `request` and waits for the reply; nil when the helper died,

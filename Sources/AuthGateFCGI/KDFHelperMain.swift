@@ -5,7 +5,7 @@ import AuthGateCore
 /// The loop of a KDF helper process (`authgate kdf-helper`, started by
 /// `KDFHelper`): reads a request on fd 3, derives, answers, until the
 /// responder closes its end. It holds no secret but the passwords passing
-/// through, gets an empty environment, and lives in a session of its own:
+/// through, gets only OpenSSL's variables from the environment, and lives in a session of its own:
 /// the kernel shares CPU between sessions first (autogroups), so in its
 /// own, lowered one, a derivation waits for nginx and the workers instead
 /// of competing with them as the responder's whole share.
@@ -25,7 +25,7 @@ package enum KDFHelperMain {
         _ = PasswordService.keepKDFBuffers()
         // Started in a session of its own (`KDFHelper`), whose nice this sets.
         guard authgate_die_with_parent_named("authgate-kdf") == 0, getppid() == parent else { return 1 }
-        lowerPriority()
+        var settled = lowerPriority()
         var buffer = [UInt8](repeating: 0, count: KDFHelperMessage.maxRequestBytes)
         while true {
             // No idle timer here: the responder ends an idle helper (`KDFHelper.endIfIdle`).
@@ -35,6 +35,9 @@ package enum KDFHelperMain {
                 if errno == EINTR { continue }
                 return 1
             }
+            // Many helpers starting at once can exhaust the kernel's rate
+            // of autogroup changes: one more try before each derivation.
+            if !settled { settled = setAutogroupNice() != EAGAIN }
             let reply = answer(buffer[0..<received])
             // Not kept in this buffer past its derivation (the copies the
             // decoding and OpenSSL made are freed, not wiped).
@@ -52,15 +55,20 @@ package enum KDFHelperMain {
         return .derived(key: key, cpuNanoseconds: threadCPUNanoseconds() &- started)
     }
 
-    private static func lowerPriority() {
+    /// False while the kernel's rate limit (EAGAIN) kept the session's nice
+    /// from being set; the thread's always is.
+    private static func lowerPriority() -> Bool {
+        _ = authgate_nice_this_thread(nice)
         // Without CAP_SYS_ADMIN the kernel takes one autogroup change per
         // 100 ms system-wide (EAGAIN): the helpers start together.
         var tries = 1
-        while setAutogroupNice() == EAGAIN && tries < 10 {
+        var error = setAutogroupNice()
+        while error == EAGAIN && tries < 10 {
             tries += 1
             usleep(110_000)
+            error = setAutogroupNice()
         }
-        _ = authgate_nice_this_thread(nice)
+        return error != EAGAIN
     }
 
     /// 0, or the errno of the write.

@@ -10,9 +10,12 @@ package enum Signals {
 
     /// Blocks SIGTERM and SIGINT in this thread and every thread it starts
     /// from now on; installs the no-op wake handler without SA_RESTART and
-    /// ignores SIGPIPE (nginx may close a connection mid-answer).
+    /// ignores SIGPIPE (nginx may close a connection mid-answer). SIGCHLD
+    /// goes back to its default: inherited as ignored, the kernel would reap
+    /// the KDF helpers itself and `KDFHelper` could signal a reused pid.
     package static func blockTermination() -> sigset_t {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGCHLD, SIG_DFL)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         sigemptyset(&action.sa_mask)

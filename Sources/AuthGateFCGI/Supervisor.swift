@@ -192,8 +192,10 @@ package final class Supervisor {
                 executable, arguments: arguments, environment: environment,
                 defaultSignals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE]
             ) { actions in
-                posix_spawn_file_actions_adddup2(&actions, listenCopy, Supervisor.childListenFD)
-                posix_spawn_file_actions_adddup2(&actions, readyWrite, Supervisor.childReadyFD)
+                [
+                    posix_spawn_file_actions_adddup2(&actions, listenCopy, Supervisor.childListenFD),
+                    posix_spawn_file_actions_adddup2(&actions, readyWrite, Supervisor.childReadyFD)
+                ]
             }
         } catch {
             close(pipeFDs[0])

@@ -41,4 +41,9 @@ import AuthGateCore
         #expect(helper.pid == nil)  // the one that exited was reaped, none restarted within the delay
         #expect(helper.cpuSeconds == 0)
     }
+
+    @Test func theHelperGetsOnlyOpenSSLsVariables() {
+        let environment = ["OPENSSL_MODULES": "/opt/ossl-modules", "FLASK_JWT_SECRET_KEY": "s3cret", "PATH": "/bin"]
+        #expect(KDFHelper.passedEnvironment(lookup: { environment[$0] }) == ["OPENSSL_MODULES=/opt/ossl-modules"])
+    }
 }
