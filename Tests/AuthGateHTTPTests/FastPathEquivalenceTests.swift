@@ -51,6 +51,8 @@ import AuthGateTestSupport
         #expect(QueryString.decode([UInt8]()) == "")
         #expect(QueryString.decode([0x61, 0xFF]) == "a\u{FFFD}")
         #expect(QueryString.decode(Array("a+b%41%zz".utf8)) == "a bA%zz")
+        // Bytes that are not contiguous in memory take the copying path.
+        #expect(QueryString.decode(AnyCollection(Array("a+b%41%zz%4".utf8))) == "a bA%zz%4")
         #expect(
             QueryString.parse("page=1&&per_page=3&x").map { "\($0.name)=\($0.value)" } == ["page=1", "per_page=3", "x="]
         )

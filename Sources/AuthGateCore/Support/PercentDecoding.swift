@@ -4,28 +4,36 @@
 package enum PercentDecoding {
     /// `plusIsSpace`: `+` is a space (`application/x-www-form-urlencoded`).
     package static func decode<C: Collection>(_ bytes: C, plusIsSpace: Bool) -> String where C.Element == UInt8 {
+        // Callers in other modules get this unspecialized: walking each byte
+        // through the collection's witness table was 10 % of a users-page
+        // request's CPU. Contiguous bytes go to the concrete loop instead.
+        if let decoded = bytes.withContiguousStorageIfAvailable({ decode(buffer: $0, plusIsSpace: plusIsSpace) }) {
+            return decoded
+        }
+        return Array(bytes).withUnsafeBufferPointer { decode(buffer: $0, plusIsSpace: plusIsSpace) }
+    }
+
+    private static func decode(buffer bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> String {
         // Nothing to decode (`page=1`): no scratch buffer.
         if !bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) {
             return String(decoding: bytes, as: UTF8.self)
         }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var i = bytes.startIndex
-        while i != bytes.endIndex {
+        var i = 0
+        while i < bytes.count {
             let b = bytes[i]
             if plusIsSpace, b == UInt8(ascii: "+") {
                 out.append(0x20)
-            } else if b == UInt8(ascii: "%"),
-                let h1 = bytes.index(i, offsetBy: 1, limitedBy: bytes.endIndex), h1 != bytes.endIndex,
-                let h2 = bytes.index(h1, offsetBy: 1, limitedBy: bytes.endIndex), h2 != bytes.endIndex,
-                let hi = hexValue(bytes[h1]), let lo = hexValue(bytes[h2])
+            } else if b == UInt8(ascii: "%"), i + 2 < bytes.count,
+                let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2])
             {
                 out.append(hi << 4 | lo)
-                i = h2
+                i += 2
             } else {
                 out.append(b)
             }
-            i = bytes.index(after: i)
+            i += 1
         }
         return String(decoding: out, as: UTF8.self)
     }
