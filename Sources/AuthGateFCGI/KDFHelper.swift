@@ -37,14 +37,17 @@ final class KDFHelper: KeyDeriver, Sendable {
     private let cpuNanoseconds = Atomic<UInt64>(0)
     /// Derivations in `derive` now: `endIfIdleOrExited` leaves a helper in use alone.
     private let inUse = Atomic<Int>(0)
-    /// When a failed derivation was last logged (monotonic seconds): one
-    /// line a minute, so a helper that always fails does not flood the log.
-    private let lastFailureLog = Atomic<Int64>(Int64.min / 2)
+    /// When a failed derivation was last logged (monotonic seconds), by any
+    /// helper: one line a minute, so helpers that always fail do not flood the log.
+    private static let lastFailureLog = Atomic<Int64>(Int64.min / 2)
     private let executable: String
+    /// `passedEnvironment()`, read by the caller before any helper starts.
+    private let environment: [String]
     private let logger: Logger
 
-    init(executable: String = "/proc/self/exe", logger: Logger) {
+    init(executable: String = "/proc/self/exe", environment: [String] = [], logger: Logger) {
         self.executable = executable
+        self.environment = environment
         self.logger = logger
     }
 
@@ -83,9 +86,9 @@ final class KDFHelper: KeyDeriver, Sendable {
 
     private func warnFailedDerivation() {
         let now = Int64(Clock.monotonic())
-        let last = lastFailureLog.load(ordering: .relaxed)
+        let last = KDFHelper.lastFailureLog.load(ordering: .relaxed)
         guard now - last >= 60,
-            lastFailureLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+            KDFHelper.lastFailureLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
         else { return }
         logger.warning("KDF helper failed a derivation; deriving in the KDF thread")
     }
@@ -105,9 +108,15 @@ final class KDFHelper: KeyDeriver, Sendable {
             guard process.fd >= 0 else { return }
             var status: Int32 = 0
             let waited = waitpid(process.pid, &status, WNOHANG)
+            let error = errno
             // -1 with ECHILD: already reaped elsewhere; the pid may be reused, so no kill.
-            if waited == process.pid || (waited < 0 && errno == ECHILD) {
-                logger.warning("KDF helper exited", metadata: ["pid": "\(process.pid)", "status": "\(status)"])
+            if waited == process.pid || (waited < 0 && error == ECHILD) {
+                if waited == process.pid {
+                    logger.warning("KDF helper exited", metadata: ["pid": "\(process.pid)", "status": "\(status)"])
+                } else {
+                    logger.warning(
+                        "KDF helper already reaped, exit status unknown", metadata: ["pid": "\(process.pid)"])
+                }
                 close(process.fd)
                 process.fd = -1
                 backOff(&process)
@@ -175,7 +184,7 @@ final class KDFHelper: KeyDeriver, Sendable {
         do {
             pid = try ProcessSpawn.start(
                 executable, arguments: ["authgate", "kdf-helper", "--parent", "\(getpid())"],
-                environment: KDFHelper.passedEnvironment(),
+                environment: environment,
                 defaultSignals: nil, newSession: true
             ) { actions in
                 [

@@ -56,11 +56,12 @@ package enum KDFHelperMain {
     }
 
     /// False while the kernel's rate limit (EAGAIN) kept the session's nice
-    /// from being set; the thread's always is.
+    /// from being set; the thread's always is. Without CAP_SYS_ADMIN the
+    /// kernel takes one autogroup change per 100 ms system-wide, and under a
+    /// login flood every helper starts at once: each waits its turn (up to
+    /// about 1 s) rather than run its first derivations level with nginx.
     private static func lowerPriority() -> Bool {
         _ = authgate_nice_this_thread(nice)
-        // Without CAP_SYS_ADMIN the kernel takes one autogroup change per
-        // 100 ms system-wide (EAGAIN): the helpers start together.
         var tries = 1
         var error = setAutogroupNice()
         while error == EAGAIN && tries < 10 {

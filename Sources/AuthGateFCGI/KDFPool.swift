@@ -47,6 +47,9 @@ final class KDFPool: Sendable {
     private let turns = KDFTurns()
     /// Each thread's helper process.
     private let helpers = Locked<[KDFHelper]>([])
+    /// Read once here, in the starting thread: `Supervisor.notifyReady`
+    /// changes the environment later, while KDF threads may be starting helpers.
+    private let helperEnvironment = KDFHelper.passedEnvironment()
     private let throttledSinceLog = Atomic<Int>(0)
     private let lastThrottleLog = Atomic<Int64>(0)
     let metrics: ServiceMetrics
@@ -191,7 +194,7 @@ final class KDFPool: Sendable {
     private func runThread(services: Services, logger: Logger) {
         // Reads come first: within this process the workers win the CPU.
         _ = authgate_nice_this_thread(10)
-        let helper = KDFHelper(logger: logger)
+        let helper = KDFHelper(environment: helperEnvironment, logger: logger)
         helpers.withLock { $0.append(helper) }
         defer { helper.stop() }
         var context: Context?

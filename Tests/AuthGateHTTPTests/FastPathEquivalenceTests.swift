@@ -51,6 +51,9 @@ import AuthGateTestSupport
         #expect(QueryString.decode([UInt8]()) == "")
         #expect(QueryString.decode([0x61, 0xFF]) == "a\u{FFFD}")
         #expect(QueryString.decode(Array("a+b%41%zz".utf8)) == "a bA%zz")
+        #expect(QueryString.decode(Array("a%".utf8)) == "a%")
+        #expect(QueryString.decode(Array("%4".utf8)) == "%4")
+        #expect(QueryString.decode(Array("%%41".utf8)) == "%A")
         // Bytes that are not contiguous in memory take the copying path.
         #expect(QueryString.decode(AnyCollection(Array("a+b%41%zz%4".utf8))) == "a bA%zz%4")
         #expect(
