@@ -48,8 +48,8 @@ final class ConnectionPark: Sendable {
     /// the current one.
     private let generation = Atomic<UInt32>(0)
     private let draining = Atomic<Bool>(false)
-    /// When idle connections were last looked for (monotonic seconds x 1000).
-    private let lastSweep = Atomic<Int>(0)
+    /// Idle connections are looked for once a second (monotonic milliseconds).
+    private let sweep = OncePerInterval(1000)
 
     private static let wakeToken = UInt64.max
     private static let listenerToken = UInt64.max - 1
@@ -163,10 +163,7 @@ final class ConnectionPark: Sendable {
     /// for a worker), and new ones that sent nothing for as long as a
     /// worker waits for a request's bytes (`Acceptor.ioTimeoutSeconds`).
     private func sweepIfDue(nowMilliseconds now: Int = Int(Clock.monotonic() * 1000)) {
-        let last = lastSweep.load(ordering: .relaxed)
-        guard now - last >= 1000,
-            lastSweep.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
-        else { return }
+        guard sweep.claim(now: now) else { return }
         let idle = Int(idleSeconds * 1000), silent = Acceptor.ioTimeoutSeconds * 1000
         closeParked { fd, since, fresh in now - since > (fresh ? silent : idle) && !Self.isReadable(fd) }
     }

@@ -37,9 +37,9 @@ final class KDFHelper: KeyDeriver, Sendable {
     private let cpuNanoseconds = Atomic<UInt64>(0)
     /// Derivations in `derive` now: `endIfIdleOrExited` leaves a helper in use alone.
     private let inUse = Atomic<Int>(0)
-    /// When a failed derivation was last logged (monotonic seconds), by any
-    /// helper: one line a minute, so helpers that always fail do not flood the log.
-    private static let lastFailureLog = Atomic<Int64>(Int64.min / 2)
+    /// A failed derivation is logged once a minute (monotonic seconds) across
+    /// all helpers, so helpers that always fail do not flood the log.
+    private static let failureLog = OncePerInterval(60)
     private let executable: String
     /// `passedEnvironment()`, read by the caller before any helper starts.
     private let environment: [String]
@@ -78,19 +78,12 @@ final class KDFHelper: KeyDeriver, Sendable {
         // A failure there (scrypt's 32 MiB not available, say) is no answer
         // about the password: this thread's derivation gives the real one.
         guard case .derived(let key, _)? = reply else {
-            if case .failed? = reply { warnFailedDerivation() }
+            if case .failed? = reply, KDFHelper.failureLog.claim(now: Int(Clock.monotonic())) {
+                logger.warning("KDF helper failed a derivation; deriving in the KDF thread")
+            }
             return try InThreadDeriver().derive(method, password: password, salt: salt)
         }
         return key
-    }
-
-    private func warnFailedDerivation() {
-        let now = Int64(Clock.monotonic())
-        let last = KDFHelper.lastFailureLog.load(ordering: .relaxed)
-        guard now - last >= 60,
-            KDFHelper.lastFailureLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
-        else { return }
-        logger.warning("KDF helper failed a derivation; deriving in the KDF thread")
     }
 
     /// Ends the helper and waits for it.
@@ -108,21 +101,18 @@ final class KDFHelper: KeyDeriver, Sendable {
             guard process.fd >= 0 else { return }
             var status: Int32 = 0
             let waited = waitpid(process.pid, &status, WNOHANG)
-            let error = errno
-            // -1 with ECHILD: already reaped elsewhere; the pid may be reused, so no kill.
-            if waited == process.pid || (waited < 0 && error == ECHILD) {
-                if waited == process.pid {
-                    logger.warning("KDF helper exited", metadata: ["pid": "\(process.pid)", "status": "\(status)"])
-                } else {
-                    logger.warning(
-                        "KDF helper already reaped, exit status unknown", metadata: ["pid": "\(process.pid)"])
-                }
-                close(process.fd)
-                process.fd = -1
-                backOff(&process)
-            } else if now - process.lastUsed >= KDFHelper.idleSeconds {
-                stop(&process)
+            if waited == process.pid {
+                logger.warning("KDF helper exited", metadata: ["pid": "\(process.pid)", "status": "\(status)"])
+            } else if waited < 0 && errno == ECHILD {
+                // Reaped elsewhere: the pid may be reused, so no kill.
+                logger.warning("KDF helper already reaped, exit status unknown", metadata: ["pid": "\(process.pid)"])
+            } else {
+                if now - process.lastUsed >= KDFHelper.idleSeconds { stop(&process) }
+                return
             }
+            close(process.fd)
+            process.fd = -1
+            backOff(&process)
         }
     }
 

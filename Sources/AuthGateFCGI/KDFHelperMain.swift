@@ -5,10 +5,11 @@ import AuthGateCore
 /// The loop of a KDF helper process (`authgate kdf-helper`, started by
 /// `KDFHelper`): reads a request on fd 3, derives, answers, until the
 /// responder closes its end. It holds no secret but the passwords passing
-/// through, gets only OpenSSL's variables from the environment, and lives in a session of its own:
-/// the kernel shares CPU between sessions first (autogroups), so in its
-/// own, lowered one, a derivation waits for nginx and the workers instead
-/// of competing with them as the responder's whole share.
+/// through, gets only OpenSSL's variables from the environment, and lives
+/// in a session of its own: the kernel shares CPU between sessions first
+/// (autogroups), so in its own, lowered one, a derivation waits for nginx
+/// and the workers instead of competing with them as the responder's
+/// whole share.
 package enum KDFHelperMain {
     static let fd: Int32 = 3
     /// The nice of the helper's session, and of its thread (where the kernel

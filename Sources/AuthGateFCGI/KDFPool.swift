@@ -51,7 +51,8 @@ final class KDFPool: Sendable {
     /// changes the environment later, while KDF threads may be starting helpers.
     private let helperEnvironment = KDFHelper.passedEnvironment()
     private let throttledSinceLog = Atomic<Int>(0)
-    private let lastThrottleLog = Atomic<Int64>(0)
+    /// One "queue full" line a second (monotonic seconds).
+    private let throttleLog = OncePerInterval(1)
     let metrics: ServiceMetrics
     /// Where a connection goes back after its answer.
     private let park: ConnectionPark
@@ -251,10 +252,7 @@ final class KDFPool: Sendable {
     /// become a log flood.
     private func noteThrottled(logger: Logger) {
         let count = throttledSinceLog.add(1, ordering: .relaxed).newValue
-        let now = Int64(Clock.monotonic())
-        let last = lastThrottleLog.load(ordering: .relaxed)
-        guard now > last, lastThrottleLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
-        else { return }
+        guard throttleLog.claim(now: Int(Clock.monotonic())) else { return }
         throttledSinceLog.subtract(count, ordering: .relaxed)
         logger.warning("key derivation queue full: answered 503", metadata: ["requests": "\(count)"])
     }
